@@ -1,0 +1,117 @@
+import type { BodySource, OutcomeCode, WebhookRequest } from './types';
+
+type BodyFailure = Extract<OutcomeCode, 'payload_too_large' | 'empty_body' | 'invalid_json' | 'body_incomplete' | 'body_unavailable'>;
+
+/** The parsed JSON and the text it came from (handed to the callback and to `onRejected`). */
+export type BodyResult =
+  | { ok: true; value: unknown; rawBody: string }
+  | { ok: false; code: BodyFailure; rawBody?: string };
+
+/** `application/json` or any `+json` type, in UTF-8 (the only charset JSON may use between systems, RFC 8259). */
+export function isJsonContentType(header: string | readonly string[] | undefined): boolean {
+  if (typeof header !== 'string') return false;
+  const [type = '', ...parameters] = header.split(';');
+  const mediaType = type.trim().toLowerCase();
+  if (mediaType !== 'application/json' && !(mediaType.startsWith('application/') && mediaType.endsWith('+json'))) {
+    return false;
+  }
+  return parameters.every(isUtf8CharsetOrOther);
+}
+
+function isUtf8CharsetOrOther(parameter: string): boolean {
+  const [name = '', value = ''] = parameter.split('=');
+  if (name.trim().toLowerCase() !== 'charset') return true;
+  return /^"?utf-8"?$/i.test(value.trim());
+}
+
+/** Reads, bounds, decodes and parses the body, whichever form the framework left it in. */
+export async function readJsonBody(request: WebhookRequest, limit: number): Promise<BodyResult> {
+  const source = request.body;
+  switch (source.kind) {
+    case 'parsed':
+      return parsedBody(source.value);
+    case 'consumed':
+      return { ok: false, code: 'body_unavailable' };
+    case 'text':
+      return exceedsLimit(source.text, limit) ? { ok: false, code: 'payload_too_large' } : parseText(source.text);
+    case 'bytes':
+      return source.bytes.byteLength > limit ? { ok: false, code: 'payload_too_large' } : decodeAndParse(source.bytes);
+    case 'stream':
+      return readStream(source, declaredLength(request.headers['content-length']), limit);
+  }
+}
+
+function parsedBody(value: unknown): BodyResult {
+  if (value === undefined) return { ok: false, code: 'empty_body' };
+  // The exact bytes are gone once express.json() has parsed them; this is the closest faithful text.
+  return { ok: true, value, rawBody: JSON.stringify(value) };
+}
+
+async function readStream(
+  source: Extract<BodySource, { kind: 'stream' }>,
+  declared: number | undefined,
+  limit: number,
+): Promise<BodyResult> {
+  // Refuse before reading a byte when the sender already says the body is too large.
+  if (declared !== undefined && declared > limit) return { ok: false, code: 'payload_too_large' };
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  try {
+    for await (const chunk of source.chunks) {
+      received += chunk.byteLength;
+      if (received > limit) return { ok: false, code: 'payload_too_large' };
+      chunks.push(chunk);
+    }
+  } catch {
+    // The sender went away mid-body (or the stream broke): nothing complete to parse.
+    return { ok: false, code: 'body_incomplete' };
+  }
+  return decodeAndParse(concat(chunks, received));
+}
+
+function concat(chunks: readonly Uint8Array[], length: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
+  const joined = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    joined.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return joined;
+}
+
+// `fatal` makes malformed UTF-8 an error instead of silently replacing it; a leading BOM is dropped.
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const lenientUtf8 = new TextDecoder('utf-8');
+
+function decodeAndParse(bytes: Uint8Array): BodyResult {
+  if (bytes.byteLength === 0) return { ok: false, code: 'empty_body' };
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    return { ok: false, code: 'invalid_json', rawBody: lenientUtf8.decode(bytes) };
+  }
+  return parseText(text);
+}
+
+function parseText(text: string): BodyResult {
+  if (text.length === 0) return { ok: false, code: 'empty_body', rawBody: text };
+  try {
+    return { ok: true, value: JSON.parse(text), rawBody: text };
+  } catch {
+    return { ok: false, code: 'invalid_json', rawBody: text };
+  }
+}
+
+function declaredLength(header: string | readonly string[] | undefined): number | undefined {
+  if (typeof header !== 'string' || !/^\d+$/.test(header)) return undefined;
+  return Number(header);
+}
+
+const encoder = new TextEncoder();
+
+function exceedsLimit(text: string, limit: number): boolean {
+  // A UTF-16 unit never takes more than 3 UTF-8 bytes, so the usual small body needs no encoding to measure.
+  return text.length * 3 > limit && encoder.encode(text).byteLength > limit;
+}

@@ -1,0 +1,101 @@
+import { createTokenCheck, type TokenCheck } from './auth';
+import { parseByteSize } from './bytes';
+import type { Preset } from '../presets/preset';
+import type { OutcomeCode, Problem } from './types';
+
+export interface WebhookOptions<Message> {
+  /**
+   * The shared secret the platform presents, as `Authorization: Bearer <token>` or as `?token=` in the URL.
+   * An array accepts any of several (rotation). Required: pass `false` to accept unauthenticated deliveries,
+   * which lets anyone who finds the URL inject replies.
+   */
+  authToken?: string | readonly string[] | false | undefined;
+  /** Called once per accepted delivery. Resolve to answer 200; throw or reject to have the platform retry. */
+  onMessage: (message: Message, context: DeliveryContext) => unknown;
+  /** Hears of every delivery answered with a non-2xx status. Errors it throws are swallowed. */
+  onRejected?: ((rejection: Rejection) => unknown) | undefined;
+  /** Largest body accepted, in bytes or as a size such as `'2mb'`. Default `'1mb'`. */
+  limit?: number | string | undefined;
+  /** How long `onMessage` may run before the platform is answered 503 and `signal` aborts. Default 10000. */
+  timeoutMs?: number | undefined;
+}
+
+export interface DeliveryContext {
+  /** The body as received (for express.json()-parsed bodies, re-serialized: the exact bytes are gone). */
+  rawBody: string;
+  /** Aborts when `timeoutMs` passes: hand it to fetch() and friends so abandoned work stops. */
+  signal: AbortSignal;
+  platform: string;
+}
+
+export interface Rejection {
+  code: Exclude<OutcomeCode, 'delivered'>;
+  status: number;
+  /** The fixed, public description of the code (never the user's error text). */
+  message: string;
+  /** The body text, when it was read before the delivery was turned away. */
+  rawBody?: string;
+  /** For `invalid_payload`: where the body failed validation. */
+  problems?: readonly Problem[];
+  /** For `handler_failed`: what `onMessage` threw. */
+  error?: unknown;
+}
+
+export const DEFAULT_LIMIT = '1mb';
+/**
+ * Below the 10-30 s that webhook senders commonly wait for an answer, so the platform hears 503 and retries
+ * instead of timing out on its own with the outcome unknown.
+ */
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+export interface ResolvedConfig<Message> {
+  readonly preset: Preset<Message>;
+  readonly checkToken: TokenCheck;
+  readonly limit: number;
+  readonly timeoutMs: number;
+  readonly onMessage: WebhookOptions<Message>['onMessage'];
+  readonly onRejected: ((rejection: Rejection) => unknown) | undefined;
+}
+
+const KNOWN_OPTIONS = new Set(['authToken', 'onMessage', 'onRejected', 'limit', 'timeoutMs']);
+
+/** Checks the caller's options once, at start-up, into a frozen config; the caller's object is never written to. */
+export function resolveOptions<Message>(preset: Preset<Message>, options: WebhookOptions<Message>): ResolvedConfig<Message> {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`${preset.factoryName}(options): options must be an object`);
+  const unknown = Object.keys(options).filter((key) => !KNOWN_OPTIONS.has(key));
+  if (unknown.length > 0) throw new TypeError(`${preset.factoryName}: unknown option ${unknown.map((k) => `'${k}'`).join(', ')}`);
+  if (typeof options.onMessage !== 'function') throw new TypeError(`${preset.factoryName}: onMessage must be a function`);
+  if (options.onRejected !== undefined && typeof options.onRejected !== 'function') {
+    throw new TypeError(`${preset.factoryName}: onRejected must be a function`);
+  }
+  return Object.freeze({
+    preset,
+    checkToken: createTokenCheck(resolveTokens(preset, options.authToken), preset.authSchemes),
+    limit: parseByteSize(options.limit ?? DEFAULT_LIMIT, `${preset.factoryName}: limit`),
+    timeoutMs: resolveTimeout(preset, options.timeoutMs),
+    onMessage: options.onMessage,
+    onRejected: options.onRejected,
+  });
+}
+
+function resolveTokens(preset: Preset<unknown>, authToken: WebhookOptions<unknown>['authToken']): readonly string[] | false {
+  if (authToken === false) return false;
+  const tokens = typeof authToken === 'string' ? [authToken] : authToken;
+  if (!Array.isArray(tokens) || tokens.length === 0 || !tokens.every((t) => typeof t === 'string' && t.trim() !== '')) {
+    throw new TypeError(
+      `${preset.factoryName}: authToken must be a non-empty string or an array of them ` +
+        `(is ${preset.tokenEnv} set?); pass authToken: false to accept unauthenticated deliveries (unsafe)`,
+    );
+  }
+  // Surrounding whitespace (a trailing newline from a secrets file) is never part of a token.
+  return Object.freeze(tokens.map((token) => token.trim()));
+}
+
+function resolveTimeout(preset: Preset<unknown>, timeoutMs: number | undefined): number {
+  const value = timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  // setTimeout cannot wait longer than 2^31-1 ms.
+  if (!Number.isInteger(value) || value <= 0 || value > 2 ** 31 - 1) {
+    throw new TypeError(`${preset.factoryName}: timeoutMs must be a positive whole number of milliseconds`);
+  }
+  return value;
+}

@@ -1,0 +1,50 @@
+import type { Outcome, OutcomeCode, Problem } from './types';
+
+interface OutcomeSpec {
+  status: number;
+  /** What the sender should do: the README's status table is written from (and tested against) this. */
+  retry: boolean;
+  message: string;
+}
+
+/**
+ * Every answer the webhook can give. The sender reads only the status; `code` is for logs and `onRejected`.
+ * Messages are fixed text: no payload, no user error, no token ever reaches a response.
+ */
+export const OUTCOMES: Readonly<Record<OutcomeCode, OutcomeSpec>> = Object.freeze({
+  delivered: { status: 200, retry: false, message: 'Delivery accepted' },
+  method_not_allowed: { status: 405, retry: false, message: 'Only POST is accepted' },
+  unauthorized: { status: 401, retry: false, message: 'Missing or invalid token' },
+  unsupported_media_type: { status: 415, retry: false, message: 'Content-Type must be application/json (UTF-8)' },
+  payload_too_large: { status: 413, retry: false, message: 'Body is larger than the configured limit' },
+  empty_body: { status: 400, retry: false, message: 'Body is empty' },
+  invalid_json: { status: 400, retry: false, message: 'Body is not valid UTF-8 JSON' },
+  body_incomplete: { status: 400, retry: false, message: 'Body ended before it was complete' },
+  invalid_payload: { status: 422, retry: false, message: 'Body is not a valid delivery' },
+  body_unavailable: { status: 500, retry: true, message: 'Body was consumed before the webhook could read it' },
+  handler_failed: { status: 500, retry: true, message: 'Delivery could not be processed' },
+  handler_timeout: { status: 503, retry: true, message: 'Delivery is still being processed' },
+  internal_error: { status: 500, retry: true, message: 'Internal error' },
+});
+
+const JSON_HEADERS = Object.freeze({ 'content-type': 'application/json; charset=utf-8' });
+
+const MAX_REPORTED_PROBLEMS = 10;
+
+export function successOutcome(body: string): Outcome {
+  return { status: 200, code: 'delivered', headers: JSON_HEADERS, body };
+}
+
+export function errorOutcome(
+  code: Exclude<OutcomeCode, 'delivered'>,
+  extra: { problems?: readonly Problem[]; headers?: Record<string, string> } = {},
+): Outcome {
+  const { status, message } = OUTCOMES[code];
+  const problems = extra.problems?.slice(0, MAX_REPORTED_PROBLEMS);
+  return {
+    status,
+    code,
+    headers: extra.headers ? { ...JSON_HEADERS, ...extra.headers } : JSON_HEADERS,
+    body: JSON.stringify(problems ? { error: code, message, problems } : { error: code, message }),
+  };
+}

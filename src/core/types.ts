@@ -1,0 +1,51 @@
+/** A delivery as every adapter hands it to the core: plain data, no framework object. */
+export interface WebhookRequest {
+  method: string;
+  /** Request target as received (path and query, or an absolute URL); only its query is read, for `token`. */
+  url: string;
+  /** Header names in lower case, as node:http and the Fetch API both give them. */
+  headers: Readonly<Record<string, string | readonly string[] | undefined>>;
+  body: BodySource;
+}
+
+/**
+ * Where the body is. A framework may have read it before the webhook runs (express.json, express.raw,
+ * express.text), so the core accepts each form instead of insisting on the stream.
+ */
+export type BodySource =
+  | { kind: 'stream'; chunks: AsyncIterable<Uint8Array> }
+  | { kind: 'bytes'; bytes: Uint8Array }
+  | { kind: 'text'; text: string }
+  | { kind: 'parsed'; value: unknown }
+  /** Read and discarded by something earlier on the route: nothing left to read. */
+  | { kind: 'consumed' };
+
+/** What the adapter writes back: the core decides all of it. */
+export interface Outcome {
+  status: number;
+  code: OutcomeCode;
+  headers: Readonly<Record<string, string>>;
+  /** JSON text. */
+  body: string;
+}
+
+export type OutcomeCode =
+  | 'delivered'
+  | 'method_not_allowed'
+  | 'unauthorized'
+  | 'unsupported_media_type'
+  | 'payload_too_large'
+  | 'empty_body'
+  | 'invalid_json'
+  | 'body_incomplete'
+  | 'invalid_payload'
+  | 'body_unavailable'
+  | 'handler_failed'
+  | 'handler_timeout'
+  | 'internal_error';
+
+/** One reason a payload failed validation: where (a JSON pointer into the body) and what, never the value. */
+export interface Problem {
+  path: string;
+  message: string;
+}
