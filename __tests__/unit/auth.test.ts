@@ -1,0 +1,50 @@
+import { createTokenCheck, presentedTokens } from '../../src/core/auth';
+import type { WebhookRequest } from '../../src/core/types';
+
+function requestWith(authorization?: string, url = '/webhook'): WebhookRequest {
+  return { method: 'POST', url, headers: authorization === undefined ? {} : { authorization }, body: { kind: 'consumed' } };
+}
+
+describe('token check', () => {
+  const check = createTokenCheck(['alpha-token', 'beta-token'], ['bearer']);
+
+  it('accepts any of the configured tokens as a Bearer credential', () => {
+    expect(check(requestWith('Bearer alpha-token'))).toBe(true);
+    expect(check(requestWith('Bearer beta-token'))).toBe(true);
+  });
+
+  it('reads the scheme case-insensitively and ignores whitespace around the token', () => {
+    expect(check(requestWith('bearer alpha-token'))).toBe(true);
+    expect(check(requestWith('BEARER \t alpha-token  '))).toBe(true);
+  });
+
+  it('refuses a wrong token, a prefix of a right one, an empty one, and another scheme', () => {
+    expect(check(requestWith('Bearer alpha'))).toBe(false);
+    expect(check(requestWith('Bearer alpha-token-and-more'))).toBe(false);
+    expect(check(requestWith('Bearer '))).toBe(false);
+    expect(check(requestWith('Basic alpha-token'))).toBe(false);
+    expect(check(requestWith('alpha-token'))).toBe(false);
+    expect(check(requestWith())).toBe(false);
+  });
+
+  it('accepts the query parameter `token`, URL-decoded', () => {
+    expect(check(requestWith(undefined, '/webhook?token=alpha-token'))).toBe(true);
+    expect(check(requestWith(undefined, 'https://api.example.com/webhook?a=1&token=beta%2Dtoken'))).toBe(true);
+    expect(check(requestWith(undefined, '/webhook?tokens=alpha-token'))).toBe(false);
+  });
+
+  it('authenticates when either the header or the query holds a valid token', () => {
+    expect(check(requestWith('Bearer wrong', '/webhook?token=alpha-token'))).toBe(true);
+    expect(check(requestWith('Bearer alpha-token', '/webhook?token=wrong'))).toBe(true);
+    expect(check(requestWith('Bearer wrong', '/webhook?token=also-wrong'))).toBe(false);
+  });
+
+  it('accepts Basic only for a platform that declares it', () => {
+    const basicToo = createTokenCheck(['alpha-token'], ['bearer', 'basic']);
+    expect(basicToo(requestWith('Basic alpha-token'))).toBe(true);
+  });
+
+  it('collects both credentials so each is compared', () => {
+    expect(presentedTokens(requestWith('Bearer h', '/?token=q'), ['bearer'])).toEqual(['h', 'q']);
+  });
+});

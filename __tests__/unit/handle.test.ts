@@ -1,0 +1,164 @@
+import { createWebhookHandler } from '../../src/core/handle';
+import { maiagentPreset, type MaiAgentMessage } from '../../src/presets/maiagent';
+import type { Rejection } from '../../src/core/options';
+import type { BodySource, WebhookRequest } from '../../src/core/types';
+import { buildMaiAgentDelivery } from '../../src/testing';
+import { TOKEN } from '../support/fixtures';
+
+const encoder = new TextEncoder();
+
+function requestWith(body: BodySource, headers: Record<string, string> = {}): WebhookRequest {
+  return {
+    method: 'POST',
+    url: '/maiagent/webhook',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...headers },
+    body,
+  };
+}
+
+async function* chunksOf(...parts: (string | Uint8Array)[]): AsyncIterable<Uint8Array> {
+  for (const part of parts) yield typeof part === 'string' ? encoder.encode(part) : part;
+}
+
+function setup(extra: { limit?: string | number; timeoutMs?: number } = {}) {
+  const messages: MaiAgentMessage[] = [];
+  const rejections: Rejection[] = [];
+  const handle = createWebhookHandler(maiagentPreset, {
+    authToken: TOKEN,
+    onMessage: (message) => void messages.push(message),
+    onRejected: (rejection) => void rejections.push(rejection),
+    ...extra,
+  });
+  return { handle, messages, rejections };
+}
+
+describe('core pipeline with plain requests', () => {
+  const text = JSON.stringify(buildMaiAgentDelivery());
+
+  it.each<[string, BodySource]>([
+    ['a stream in several chunks', { kind: 'stream', chunks: chunksOf(text.slice(0, 10), text.slice(10)) }],
+    ['bytes', { kind: 'bytes', bytes: encoder.encode(text) }],
+    ['text', { kind: 'text', text }],
+    ['an already parsed object', { kind: 'parsed', value: JSON.parse(text) }],
+  ])('delivers a body that arrives as %s', async (_name, body) => {
+    const { handle, messages } = setup();
+    const outcome = await handle(requestWith(body));
+    expect(outcome).toMatchObject({ status: 200, code: 'delivered', body: '{"message":"Webhook received successfully"}' });
+    expect(messages).toHaveLength(1);
+  });
+
+  it('refuses by Content-Length before reading a byte of the stream', async () => {
+    const { handle } = setup({ limit: 100 });
+    let pulled = false;
+    const chunks = (async function* () { pulled = true; yield encoder.encode(text); })();
+    const outcome = await handle(requestWith({ kind: 'stream', chunks }, { 'content-length': '5000' }));
+    expect(outcome.status).toBe(413);
+    expect(pulled).toBe(false);
+  });
+
+  it('stops reading a stream as soon as it passes the limit, whatever Content-Length said', async () => {
+    const { handle } = setup({ limit: 100 });
+    let chunksPulled = 0;
+    const chunks = (async function* () {
+      for (let i = 0; i < 1000; i += 1) { chunksPulled += 1; yield new Uint8Array(60); }
+    })();
+    const outcome = await handle(requestWith({ kind: 'stream', chunks }, { 'content-length': '10' }));
+    expect(outcome.status).toBe(413);
+    expect(chunksPulled).toBe(2);
+  });
+
+  it.each<[string, BodySource]>([
+    ['text', { kind: 'text', text: 'é'.repeat(60) }],
+    ['bytes', { kind: 'bytes', bytes: new Uint8Array(101) }],
+  ])('measures an already buffered %s body against the limit in bytes', async (_name, body) => {
+    const { handle } = setup({ limit: 100 });
+    expect((await handle(requestWith(body))).code).toBe('payload_too_large');
+  });
+
+  it('answers 400 body_incomplete when the stream breaks mid-body', async () => {
+    const { handle } = setup();
+    const chunks = (async function* () { yield encoder.encode('{"id":'); throw new Error('aborted'); })();
+    expect((await handle(requestWith({ kind: 'stream', chunks }))).code).toBe('body_incomplete');
+  });
+
+  it('answers 500 body_unavailable (so the platform retries) when something earlier ate the body', async () => {
+    const { handle, rejections } = setup();
+    const outcome = await handle(requestWith({ kind: 'consumed' }));
+    expect(outcome.status).toBe(500);
+    expect(rejections[0]?.code).toBe('body_unavailable');
+  });
+
+  it('answers 400 empty_body to zero bytes in any form, never treating it as {}', async () => {
+    const { handle } = setup();
+    for (const body of [{ kind: 'stream', chunks: chunksOf() }, { kind: 'bytes', bytes: new Uint8Array() }, { kind: 'text', text: '' }, { kind: 'parsed', value: undefined }] as BodySource[]) {
+      expect((await handle(requestWith(body))).code).toBe('empty_body');
+    }
+  });
+
+  it('answers invalid_json to malformed UTF-8, and passes a readable rawBody to onRejected', async () => {
+    const { handle, rejections } = setup();
+    const outcome = await handle(requestWith({ kind: 'bytes', bytes: Uint8Array.from([0x7b, 0xff, 0x7d]) }));
+    expect(outcome.code).toBe('invalid_json');
+    expect(rejections[0]?.rawBody).toBe('{\uFFFD}');
+  });
+
+  it('drops a UTF-8 byte order mark', async () => {
+    const { handle } = setup();
+    const bytes = new Uint8Array([0xef, 0xbb, 0xbf, ...encoder.encode(text)]);
+    expect((await handle(requestWith({ kind: 'bytes', bytes }))).status).toBe(200);
+  });
+
+  it.each([
+    ['application/json; charset=UTF-8', 200],
+    ['application/json;charset="utf-8"', 200],
+    ['Application/JSON', 200],
+    ['application/vnd.maiagent+json', 200],
+    ['application/json; charset=utf-16', 415],
+    ['text/json', 415],
+    ['application/x-www-form-urlencoded', 415],
+  ])('Content-Type %s gets %i', async (contentType, status) => {
+    const { handle } = setup();
+    expect((await handle(requestWith({ kind: 'text', text }, { 'content-type': contentType }))).status).toBe(status);
+  });
+
+  it('answers 415 when there is no Content-Type at all', async () => {
+    const { handle } = setup();
+    const request = requestWith({ kind: 'text', text });
+    expect((await handle({ ...request, headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(415);
+  });
+
+  it('checks the method and the token before touching the body', async () => {
+    const { handle } = setup();
+    let pulled = false;
+    const chunks = (async function* () { pulled = true; yield encoder.encode(text); })();
+    expect((await handle({ ...requestWith({ kind: 'stream', chunks }), method: 'PUT' })).headers).toMatchObject({ allow: 'POST' });
+    expect((await handle(requestWith({ kind: 'stream', chunks }, { authorization: 'Bearer no' }))).status).toBe(401);
+    expect(pulled).toBe(false);
+  });
+
+  it('turns an unexpected internal failure into 500 internal_error, never a rejected promise', async () => {
+    const { handle, rejections } = setup();
+    const hostile = { method: 'POST', url: '/', get headers(): never { throw new Error('boom'); }, body: { kind: 'consumed' } } as unknown as WebhookRequest;
+    const outcome = await handle(hostile);
+    expect(outcome.status).toBe(500);
+    expect(outcome.body).not.toContain('boom');
+    expect(rejections[0]?.code).toBe('internal_error');
+  });
+
+  it('keeps a late callback’s rejection from becoming an unhandled rejection after a timeout', async () => {
+    const unhandled = jest.fn();
+    process.on('unhandledRejection', unhandled);
+    try {
+      const handle = createWebhookHandler(maiagentPreset, {
+        authToken: TOKEN,
+        timeoutMs: 5,
+        onMessage: () => new Promise((_, reject) => setTimeout(() => reject(new Error('late')), 20)),
+      });
+      expect((await handle(requestWith({ kind: 'text', text }))).status).toBe(503);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(unhandled).not.toHaveBeenCalled();
+    } finally {
+      process.off('unhandledRejection', unhandled);
+    }
+  });
+});
