@@ -7,7 +7,9 @@ import type { WebhookOptions } from '../../src/core/options';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 type MutuallyAssignable<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-function assertType<T extends true>(): T | void {}
+function assertType<T extends true>(): T | undefined {
+  return undefined;
+}
 
 type SchemaPayload = FromSchema<typeof maiagentSchema>;
 

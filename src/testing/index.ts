@@ -17,6 +17,5 @@ export function buildMaiAgentDelivery(overrides: Partial<Record<keyof MaiAgentPa
     citations: [],
     ...overrides,
   };
-  for (const [key, value] of Object.entries(delivery)) if (value === undefined) delete delivery[key];
-  return delivery as MaiAgentPayload;
+  return Object.fromEntries(Object.entries(delivery).filter(([, value]) => value !== undefined)) as MaiAgentPayload;
 }
