@@ -19,7 +19,7 @@ export const OUTCOMES: Readonly<Record<OutcomeCode, OutcomeSpec>> = Object.freez
   payload_too_large: { status: 413, retry: false, message: 'Body is larger than the configured limit' },
   empty_body: { status: 400, retry: false, message: 'Body is empty' },
   invalid_json: { status: 400, retry: false, message: 'Body is not valid UTF-8 JSON' },
-  body_incomplete: { status: 400, retry: false, message: 'Body ended before it was complete' },
+  body_incomplete: { status: 400, retry: true, message: 'Body ended before it was complete' },
   invalid_payload: { status: 422, retry: false, message: 'Body is not a valid delivery' },
   body_unavailable: { status: 500, retry: true, message: 'Body was consumed before the webhook could read it' },
   handler_failed: { status: 500, retry: true, message: 'Delivery could not be processed' },
