@@ -7,6 +7,14 @@
  *
  * `npm run build:validators` turns this into the standalone validator in ./generated; never compiled at run time.
  */
+/** A string of 13 digits (epoch milliseconds) as documented; a number of 13 digits is accepted defensively. */
+const epochMilliseconds = {
+  anyOf: [
+    { type: 'string', pattern: '^\\d{13}$' },
+    { type: 'integer', minimum: 1000000000000, maximum: 9999999999999 },
+  ],
+} as const;
+
 export const maiagentSchema = {
   $id: 'maiagent-webhook/maiagent-message',
   type: 'object',
@@ -31,19 +39,8 @@ export const maiagentSchema = {
     type: { type: 'string', maxLength: 64 },
     content: { type: 'string' },
     feedback: { type: ['null', 'string', 'object'] },
-    // A string of 13 digits (epoch milliseconds) as documented; a number of 13 digits is accepted defensively.
-    created_at: {
-      anyOf: [
-        { type: 'string', pattern: '^\\d{13}$' },
-        { type: 'integer', minimum: 1000000000000, maximum: 9999999999999 },
-      ],
-    },
-    createdAt: {
-      anyOf: [
-        { type: 'string', pattern: '^\\d{13}$' },
-        { type: 'integer', minimum: 1000000000000, maximum: 9999999999999 },
-      ],
-    },
+    created_at: epochMilliseconds,
+    createdAt: epochMilliseconds,
     attachments: {
       type: 'array',
       maxItems: 1000,
