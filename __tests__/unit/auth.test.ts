@@ -1,8 +1,9 @@
 import { createTokenCheck, presentedTokens } from '../../src/core/auth';
 import type { WebhookRequest } from '../../src/core/types';
+import { plainRequest } from '../support/plain-request';
 
 function requestWith(authorization?: string, url = '/webhook'): WebhookRequest {
-  return { method: 'POST', url, headers: authorization === undefined ? {} : { authorization }, body: { kind: 'consumed' } };
+  return plainRequest({ url, headers: authorization === undefined ? {} : { authorization } });
 }
 
 describe('token check', () => {

@@ -4,16 +4,13 @@ import type { Rejection } from '../../src/core/options';
 import type { BodySource, WebhookRequest } from '../../src/core/types';
 import { buildMaiAgentDelivery } from '../../src/testing';
 import { TOKEN } from '../support/fixtures';
+import { plainRequest } from '../support/plain-request';
 
 const encoder = new TextEncoder();
 
-function requestWith(body: BodySource, headers: Record<string, string> = {}): WebhookRequest {
-  return {
-    method: 'POST',
-    url: '/maiagent/webhook',
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...headers },
-    body,
-  };
+function requestWith(body: BodySource, headers: Record<string, string | undefined> = {}): WebhookRequest {
+  const all = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...headers };
+  return plainRequest({ body, headers: Object.fromEntries(Object.entries(all).filter(([, v]) => v !== undefined)) as Record<string, string> });
 }
 
 async function* chunksOf(...parts: (string | Uint8Array)[]): AsyncIterable<Uint8Array> {
@@ -123,8 +120,7 @@ describe('core pipeline with plain requests', () => {
 
   it('answers 415 when there is no Content-Type at all', async () => {
     const { handle } = setup();
-    const request = requestWith({ kind: 'text', text });
-    expect((await handle({ ...request, headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(415);
+    expect((await handle(requestWith({ kind: 'text', text }, { 'content-type': undefined }))).status).toBe(415);
   });
 
   it('checks the method and the token before touching the body', async () => {
@@ -138,7 +134,7 @@ describe('core pipeline with plain requests', () => {
 
   it('turns an unexpected internal failure into 500 internal_error, never a rejected promise', async () => {
     const { handle, rejections } = setup();
-    const hostile = { method: 'POST', url: '/', get headers(): never { throw new Error('boom'); }, body: { kind: 'consumed' } } as unknown as WebhookRequest;
+    const hostile = { ...plainRequest({}), header: (): never => { throw new Error('boom'); } };
     const outcome = await handle(hostile);
     expect(outcome.status).toBe(500);
     expect(outcome.body).not.toContain('boom');

@@ -2,6 +2,7 @@ import { resolveOptions, DEFAULT_TIMEOUT_MS } from '../../src/core/options';
 import { maiagentPreset } from '../../src/presets/maiagent';
 import { maiagentWebhook } from 'maiagent-webhook';
 import { TOKEN } from '../support/fixtures';
+import { plainRequest } from '../support/plain-request';
 
 const onMessage = (): void => {};
 
@@ -21,7 +22,7 @@ describe('options are checked once, in the factory', () => {
 
   it('accepts authToken: false, and then any request passes the token check', () => {
     const config = resolveOptions(maiagentPreset, { authToken: false, onMessage });
-    expect(config.checkToken({ method: 'POST', url: '/', headers: {}, body: { kind: 'consumed' } })).toBe(true);
+    expect(config.checkToken(plainRequest({}))).toBe(true);
   });
 
   it.each([[0], [-1], [1.5], ['lots'], ['1tb'], [Number.NaN]])('rejects the limit %p', (limit) => {

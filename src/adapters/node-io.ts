@@ -14,7 +14,10 @@ export function fromNodeRequest(req: NodeRequest): WebhookRequest {
     method: req.method ?? '',
     // Express rewrites `url` under a mount path; `originalUrl` keeps the query the sender used.
     url: req.originalUrl ?? req.url ?? '',
-    headers: req.headers,
+    header: (name) => {
+      const value = req.headers[name];
+      return typeof value === 'string' ? value : undefined;
+    },
     body: nodeBodySource(req),
   };
 }

@@ -34,7 +34,7 @@ function digest(token: string): Buffer {
  */
 export function presentedTokens(request: WebhookRequest, schemes: readonly AuthScheme[]): string[] {
   const found: string[] = [];
-  const fromHeader = headerToken(request.headers.authorization, schemes);
+  const fromHeader = headerToken(request.header('authorization'), schemes);
   if (fromHeader) found.push(fromHeader);
   const fromQuery = queryToken(request.url);
   if (fromQuery) found.push(fromQuery);
@@ -43,7 +43,7 @@ export function presentedTokens(request: WebhookRequest, schemes: readonly AuthS
 
 const CREDENTIALS = /^([A-Za-z]+)[ \t]+(.+)$/;
 
-function headerToken(header: string | readonly string[] | undefined, schemes: readonly AuthScheme[]): string | undefined {
+function headerToken(header: string | undefined, schemes: readonly AuthScheme[]): string | undefined {
   if (typeof header !== 'string') return undefined;
   const match = CREDENTIALS.exec(header.trim());
   if (!match) return undefined;

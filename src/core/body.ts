@@ -8,7 +8,7 @@ export type BodyResult =
   | { ok: false; code: BodyFailure; rawBody?: string };
 
 /** `application/json` or any `+json` type, in UTF-8 (the only charset JSON may use between systems, RFC 8259). */
-export function isJsonContentType(header: string | readonly string[] | undefined): boolean {
+export function isJsonContentType(header: string | undefined): boolean {
   if (typeof header !== 'string') return false;
   const [type = '', ...parameters] = header.split(';');
   const mediaType = type.trim().toLowerCase();
@@ -37,7 +37,7 @@ export async function readJsonBody(request: WebhookRequest, limit: number): Prom
     case 'bytes':
       return source.bytes.byteLength > limit ? { ok: false, code: 'payload_too_large' } : decodeAndParse(source.bytes);
     case 'stream':
-      return readStream(source, declaredLength(request.headers['content-length']), limit);
+      return readStream(source, declaredLength(request.header('content-length')), limit);
   }
 }
 
@@ -104,7 +104,7 @@ function parseText(text: string): BodyResult {
   }
 }
 
-function declaredLength(header: string | readonly string[] | undefined): number | undefined {
+function declaredLength(header: string | undefined): number | undefined {
   if (typeof header !== 'string' || !/^\d+$/.test(header)) return undefined;
   return Number(header);
 }

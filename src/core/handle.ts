@@ -20,7 +20,7 @@ const ALLOW_POST = Object.freeze({ allow: 'POST' });
 async function handleDelivery<Message>(config: ResolvedConfig<Message>, request: WebhookRequest): Promise<Outcome> {
   if (request.method !== 'POST') return reject(config, errorOutcome('method_not_allowed', { headers: ALLOW_POST }));
   if (!config.checkToken(request)) return reject(config, errorOutcome('unauthorized', { headers: challenge(config) }));
-  if (!isJsonContentType(request.headers['content-type'])) return reject(config, errorOutcome('unsupported_media_type'));
+  if (!isJsonContentType(request.header('content-type'))) return reject(config, errorOutcome('unsupported_media_type'));
 
   const body = await readJsonBody(request, config.limit);
   if (!body.ok) return reject(config, errorOutcome(body.code), { rawBody: body.rawBody });

@@ -3,10 +3,12 @@ export interface WebhookRequest {
   method: string;
   /** Request target as received (path and query, or an absolute URL); only its query is read, for `token`. */
   url: string;
-  /** Header names in lower case, as node:http and the Fetch API both give them. */
-  headers: Readonly<Record<string, string | readonly string[] | undefined>>;
+  /** The value of one request header, looked up only for the few the core reads. */
+  header(name: HeaderName): string | undefined;
   body: BodySource;
 }
+
+export type HeaderName = 'authorization' | 'content-type' | 'content-length';
 
 /**
  * Where the body is. A framework may have read it before the webhook runs (express.json, express.raw,
