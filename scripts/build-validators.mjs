@@ -54,7 +54,8 @@ mkdirSync(outDir, { recursive: true });
 for (const entry of readdirSync(schemaDir).filter((f) => f.endsWith('.schema.ts')).sort()) {
   const name = basename(entry, '.schema.ts');
   const exports = loadSchemaModule(join(schemaDir, entry));
-  const schema = Object.values(exports)[0];
+  const schema = Object.entries(exports).find(([key]) => key.endsWith('Schema'))?.[1];
+  if (!schema) throw new Error(`${entry} exports no ...Schema`);
   const text = HEADER.replace('%SOURCE%', entry) + generateValidator(schema) + '\n';
   const target = join(outDir, `${name}.validator.ts`);
   let current = '';

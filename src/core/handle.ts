@@ -1,6 +1,6 @@
 import { isJsonContentType, readJsonBody } from './body';
 import { dispatch } from './dispatch';
-import { errorOutcome, OUTCOMES, successOutcome } from './outcomes';
+import { errorOutcome, OUTCOMES, successOutcome, type ErrorCode } from './outcomes';
 import { resolveOptions, type ResolvedConfig, type WebhookOptions } from './options';
 import { validatePayload } from './validate';
 import type { Preset } from '../presets/preset';
@@ -23,7 +23,9 @@ async function handleDelivery<Message>(config: ResolvedConfig<Message>, request:
   if (!isJsonContentType(request.header('content-type'))) return reject(config, errorOutcome('unsupported_media_type'));
 
   const body = await readJsonBody(request, config.limit);
-  if (!body.ok) return reject(config, errorOutcome(body.code), { rawBody: body.rawBody });
+  if (!body.ok) return reject(config, errorOutcome(body.code, { headers: headersFor(body.code) }), { rawBody: body.rawBody });
+
+  if (config.preset.isProbe(body.value)) return successOutcome('probe_acknowledged', config.preset.ackBody);
 
   const validation = validatePayload(config.preset.validator, body.value);
   if (!validation.ok) {
@@ -32,17 +34,24 @@ async function handleDelivery<Message>(config: ResolvedConfig<Message>, request:
   }
 
   const message = config.preset.toMessage(body.value);
-  const context = { rawBody: body.rawBody, platform: config.preset.platform };
+  const context = { rawBody: body.rawBody, reply: config.preset.toReply(message) };
   const { result } = dispatch(config.onMessage, message, context, config.timeoutMs);
   const settled = await result;
   switch (settled.kind) {
     case 'ok':
-      return successOutcome(config.preset.ackBody);
+      return successOutcome('delivered', config.preset.ackBody);
     case 'failed':
       return reject(config, errorOutcome('handler_failed'), { rawBody: body.rawBody, error: settled.error });
     case 'timeout':
       return reject(config, errorOutcome('handler_timeout', { headers: retryAfter(config.timeoutMs) }), { rawBody: body.rawBody });
   }
+}
+
+// The rest of an oversized body is never read: closing the connection keeps it from being read as the next request.
+const CLOSE = Object.freeze({ connection: 'close' });
+
+function headersFor(code: ErrorCode): Record<string, string> | undefined {
+  return code === 'payload_too_large' ? CLOSE : undefined;
 }
 
 function challenge<Message>(config: ResolvedConfig<Message>): Record<string, string> {
@@ -65,7 +74,7 @@ interface RejectionDetails {
 function reject<Message>(config: ResolvedConfig<Message>, outcome: Outcome, details: RejectionDetails = {}): Outcome {
   const hook = config.onRejected;
   if (hook) {
-    const code = outcome.code as Exclude<Outcome['code'], 'delivered'>;
+    const code = outcome.code as ErrorCode;
     try {
       const returned = hook({ code, status: outcome.status, message: OUTCOMES[code].message, ...withoutUndefined(details) });
       if (returned instanceof Promise) returned.catch(ignore);

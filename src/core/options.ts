@@ -1,7 +1,8 @@
 import { createTokenCheck, type TokenCheck } from './auth';
 import { parseByteSize } from './bytes';
-import type { Preset } from '../presets/preset';
-import type { OutcomeCode, Problem } from './types';
+import type { Preset, Reply } from '../presets/preset';
+import type { ErrorCode } from './outcomes';
+import type { Problem } from './types';
 
 export interface WebhookOptions<Message> {
   /**
@@ -25,11 +26,12 @@ export interface DeliveryContext {
   rawBody: string;
   /** Aborts when `timeoutMs` passes: hand it to fetch() and friends so abandoned work stops. */
   signal: AbortSignal;
-  platform: string;
+  /** The same facts under the same names whatever the platform: id, conversationId, text, createdAt. */
+  reply: Reply;
 }
 
 export interface Rejection {
-  code: Exclude<OutcomeCode, 'delivered'>;
+  code: ErrorCode;
   status: number;
   /** The fixed, public description of the code (never the user's error text). */
   message: string;

@@ -13,6 +13,7 @@ interface OutcomeSpec {
  */
 export const OUTCOMES: Readonly<Record<OutcomeCode, OutcomeSpec>> = Object.freeze({
   delivered: { status: 200, retry: false, message: 'Delivery accepted' },
+  probe_acknowledged: { status: 200, retry: false, message: 'Availability check acknowledged' },
   method_not_allowed: { status: 405, retry: false, message: 'Only POST is accepted' },
   unauthorized: { status: 401, retry: false, message: 'Missing or invalid token' },
   unsupported_media_type: { status: 415, retry: false, message: 'Content-Type must be application/json (UTF-8)' },
@@ -31,12 +32,15 @@ const JSON_HEADERS = Object.freeze({ 'content-type': 'application/json; charset=
 
 const MAX_REPORTED_PROBLEMS = 10;
 
-export function successOutcome(body: string): Outcome {
-  return { status: 200, code: 'delivered', headers: JSON_HEADERS, body };
+export function successOutcome(code: SuccessCode, body: string): Outcome {
+  return { status: 200, code, headers: JSON_HEADERS, body };
 }
 
+export type SuccessCode = 'delivered' | 'probe_acknowledged';
+export type ErrorCode = Exclude<OutcomeCode, SuccessCode>;
+
 export function errorOutcome(
-  code: Exclude<OutcomeCode, 'delivered'>,
+  code: ErrorCode,
   extra: { problems?: readonly Problem[]; headers?: Record<string, string> } = {},
 ): Outcome {
   const { status, message } = OUTCOMES[code];

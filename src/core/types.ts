@@ -33,6 +33,7 @@ export interface Outcome {
 
 export type OutcomeCode =
   | 'delivered'
+  | 'probe_acknowledged'
   | 'method_not_allowed'
   | 'unauthorized'
   | 'unsupported_media_type'

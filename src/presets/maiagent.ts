@@ -1,6 +1,6 @@
 import { validate } from '../schemas/generated/maiagent.validator';
 import type { GeneratedValidator } from '../core/validate';
-import type { Preset } from './preset';
+import { neverAProbe, type Preset, type Reply } from './preset';
 
 /**
  * A MaiAgent reply delivery as it may arrive: every alternative the platform's documents show is here,
@@ -98,6 +98,14 @@ export const maiagentPreset: Preset<MaiAgentMessage> = Object.freeze({
   // MaiAgent documents no auth header at all; Bearer is what a proxy or a future platform version would send.
   authSchemes: Object.freeze(['bearer'] as const),
   validator: validate as GeneratedValidator,
+  isProbe: neverAProbe,
   toMessage: (payload: unknown) => toMaiAgentMessage(payload as MaiAgentPayload),
+  toReply: (message: MaiAgentMessage): Reply => ({
+    platform: 'maiagent',
+    id: message.id,
+    conversationId: message.conversation,
+    text: message.content,
+    createdAt: new Date(Number(message.created_at)),
+  }),
   ackBody: JSON.stringify({ message: 'Webhook received successfully' }),
 });

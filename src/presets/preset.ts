@@ -1,17 +1,35 @@
 import type { AuthScheme } from '../core/auth';
 import type { GeneratedValidator } from '../core/validate';
 
+/** The same few facts about any platform's reply, so forwarding code can serve several platforms. */
+export interface Reply {
+  platform: 'maiagent' | 'gptbots';
+  /** The platform's message id: a retry of the same reply carries the same id. */
+  id: string;
+  conversationId: string;
+  /** The reply's text (for GPTBots V2, the text of every output joined by a blank line). */
+  text: string;
+  createdAt: Date;
+}
+
 /** What makes one platform different from another; the pipeline itself is shared. */
 export interface Preset<Message> {
-  platform: string;
+  platform: Reply['platform'];
   /** Named in start-up errors, so the message points at the call the user wrote. */
   factoryName: string;
   /** The environment variable the README tells users to keep the token in. */
   tokenEnv: string;
   authSchemes: readonly AuthScheme[];
   validator: GeneratedValidator;
+  /** An availability check the platform sends: answered 200 and never handed to the callback. */
+  isProbe(body: unknown): boolean;
   /** Folds documented alternatives into one shape; only ever given a payload the validator accepted. */
   toMessage(payload: unknown): Message;
+  toReply(message: Message): Reply;
   /** The 200 body the platform's documents ask for, as JSON text. */
   ackBody: string;
+}
+
+export function neverAProbe(): boolean {
+  return false;
 }

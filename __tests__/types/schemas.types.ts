@@ -2,6 +2,8 @@
 // types makes the build fail, not a test run.
 import type { FromSchema } from 'json-schema-to-ts';
 import type { maiagentSchema } from '../../src/schemas/maiagent.schema';
+import type { gptbotsSchema } from '../../src/schemas/gptbots.schema';
+import type { GptBotsMessage, GptBotsPayload } from '../../src/presets/gptbots';
 import type { MaiAgentMessage, MaiAgentPayload } from '../../src/presets/maiagent';
 import type { WebhookOptions } from '../../src/core/options';
 
@@ -34,3 +36,12 @@ assertType<Equal<undefined extends WebhookOptions<MaiAgentMessage>['authToken'] 
 
 // @ts-expect-error a misspelt field is a type error in the callback
 export const misspelt = (m: MaiAgentMessage): string => m.createdAt.toString();
+
+// GPTBots: the same guarantee for its schema and payload type.
+type GptBotsSchemaPayload = FromSchema<typeof gptbotsSchema>;
+assertType<MutuallyAssignable<GptBotsSchemaPayload, GptBotsPayload>>();
+assertType<Equal<GptBotsSchemaPayload['create_time'], GptBotsPayload['create_time']>>();
+assertType<MutuallyAssignable<NonNullable<GptBotsSchemaPayload['output']>, NonNullable<GptBotsPayload['output']>>>();
+assertType<MutuallyAssignable<NonNullable<GptBotsSchemaPayload['flow_output']>, NonNullable<GptBotsPayload['flow_output']>>>();
+// The callback can narrow on `version`.
+export const versioned = (m: GptBotsMessage): number => (m.version === 2 ? m.output.length : m.flow_output.length);

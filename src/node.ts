@@ -1,0 +1,7 @@
+// maiagent-webhook/node: a listener for a bare node:http server. `http.createServer(maiagentWebhook({ ... }))`
+import { nodeHandler } from './adapters/node';
+import { presetFactories } from './presets/factories';
+
+export type { NodeWebhookHandler } from './adapters/node';
+export const { maiagentWebhook, gptbotsWebhook } = presetFactories(nodeHandler);
+export * from './public-types';

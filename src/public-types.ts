@@ -1,0 +1,23 @@
+export { OUTCOMES } from './core/outcomes';
+export { DEFAULT_LIMIT, DEFAULT_TIMEOUT_MS } from './core/options';
+export type { WebhookOptions, DeliveryContext, Rejection } from './core/options';
+export type { ErrorCode, SuccessCode } from './core/outcomes';
+export type { Outcome, OutcomeCode, Problem } from './core/types';
+export type { Reply } from './presets/preset';
+export type {
+  MaiAgentMessage,
+  MaiAgentPayload,
+  MaiAgentSender,
+  MaiAgentFeedback,
+  MaiAgentAttachment,
+  MaiAgentCitation,
+} from './presets/maiagent';
+export type {
+  GptBotsMessage,
+  GptBotsV1Message,
+  GptBotsV2Message,
+  GptBotsPayload,
+  GptBotsFlowOutput,
+  GptBotsOutput,
+  GptBotsUsage,
+} from './presets/gptbots';
