@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { readdirSync, readFileSync } from 'node:fs';
+import { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import express from 'express';
 import request from 'supertest';
 import { OUTCOMES } from 'maiagent-webhook';
-import { buildMaiAgentDelivery } from 'maiagent-webhook/testing';
+import { buildGptBotsDelivery, buildMaiAgentDelivery } from 'maiagent-webhook/testing';
 import { listenOnLoopback } from './support/server';
 
 const root = join(__dirname, '..');
@@ -46,7 +46,9 @@ describe('README', () => {
     expect(readFileSync(join(root, 'examples/quickstart.ts'), 'utf8').trimEnd().split('\n').length).toBeLessThanOrEqual(15);
   });
 
-  it.each(['examples/quickstart.ts', 'examples/behind-express-json.ts'])('shows %s exactly as the tested file', (file) => {
+  const examples = readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.ts')).map((f) => `examples/${f}`);
+
+  it.each(examples)('shows %s exactly as the tested file', (file) => {
     const marker = `<!-- example: ${file} -->\n\`\`\`ts\n`;
     const start = readme.indexOf(marker);
     expect(start).toBeGreaterThan(-1);
@@ -60,33 +62,89 @@ describe('README', () => {
   });
 });
 
+/**
+ * The examples call `listen(3000)` as a reader would; the tests keep that code as written and move each server
+ * to 127.0.0.1 on a port the OS picks, closing it afterwards.
+ */
+function captureListen(): { servers: Server[]; closeAll(): Promise<void> } {
+  const servers: Server[] = [];
+  const original = Server.prototype.listen as (this: Server, port: number, host: string) => Server;
+  jest.spyOn(Server.prototype, 'listen').mockImplementation(function listenOnLoopback(this: Server) {
+    servers.push(this);
+    return original.call(this, 0, '127.0.0.1');
+  });
+  return {
+    servers,
+    closeAll: async () => {
+      jest.mocked(Server.prototype.listen).mockRestore();
+      await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+    },
+  };
+}
+
+async function urlOf(server: Server | undefined): Promise<string> {
+  if (!server) throw new Error('the example did not call listen');
+  if (!server.listening) await new Promise((resolve) => server.once('listening', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
 describe('README examples run', () => {
-  const savedToken = process.env.MAIAGENT_WEBHOOK_TOKEN;
+  const saved = { ...process.env };
+  let log: jest.SpyInstance;
   beforeAll(() => {
     process.env.MAIAGENT_WEBHOOK_TOKEN = TOKEN;
+    process.env.GPTBOTS_WEBHOOK_TOKEN = TOKEN;
   });
+  beforeEach(() => {
+    log = jest.spyOn(console, 'log').mockImplementation(() => {});
+  });
+  afterEach(() => jest.restoreAllMocks());
   afterAll(() => {
-    process.env.MAIAGENT_WEBHOOK_TOKEN = savedToken;
-    jest.restoreAllMocks();
+    process.env = saved;
   });
 
-  it('quick start: prints the delivered reply', async () => {
-    // The example listens on port 3000; the test keeps its code as written and moves the server to loopback:0.
-    let server: Server | undefined;
-    jest.spyOn(express.application, 'listen').mockImplementation(function listenOnLoopback(this: express.Express) {
-      server = createServer(this).listen(0, '127.0.0.1');
-      return server;
-    });
-    const log = jest.spyOn(console, 'log').mockImplementation(() => {});
+  const delivery = () => buildMaiAgentDelivery({ conversation: 'c-42', content: 'Hi there' });
+
+  it('quick start (Express): prints the delivered reply', async () => {
+    const listening = captureListen();
     try {
       await import('../examples/quickstart');
-      if (!server) throw new Error('the quick start did not call app.listen');
-      if (!server.listening) await new Promise((resolve) => server?.once('listening', resolve));
-      const delivery = buildMaiAgentDelivery({ conversation: 'c-42', content: 'Hi there' });
-      await request(server as Server).post(`/maiagent/webhook?token=${TOKEN}`).set('content-type', 'application/json').send(JSON.stringify(delivery)).expect(200);
+      await request(await urlOf(listening.servers[0])).post(`/maiagent/webhook?token=${TOKEN}`).set('content-type', 'application/json').send(JSON.stringify(delivery())).expect(200);
       expect(log).toHaveBeenCalledWith('[c-42] Hi there');
     } finally {
-      server?.close();
+      await listening.closeAll();
+    }
+  });
+
+  it('node:http: serves the webhook path and 404 elsewhere', async () => {
+    const listening = captureListen();
+    try {
+      await import('../examples/node-http');
+      const url = await urlOf(listening.servers[0]);
+      await request(url).post('/maiagent/webhook').set('authorization', `Bearer ${TOKEN}`).set('content-type', 'application/json').send(JSON.stringify(delivery())).expect(200);
+      expect(log).toHaveBeenCalledWith('[c-42] Hi there');
+      await request(url).get('/elsewhere').expect(404);
+    } finally {
+      await listening.closeAll();
+    }
+  });
+
+  it('Next.js route handler (Fetch API): answers a Request with a Response', async () => {
+    const { POST } = await import('../examples/next-route');
+    const response = await POST(new Request(`https://app.example.com/maiagent/webhook?token=${TOKEN}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(delivery()) }));
+    expect(response.status).toBe(200);
+    expect(log).toHaveBeenCalledWith('[c-42] Hi there');
+  });
+
+  it('GPTBots: prints the reply text and the V2 token usage', async () => {
+    const listening = captureListen();
+    try {
+      await import('../examples/gptbots');
+      const body = buildGptBotsDelivery({ conversation_id: 'g-7', output: [{ content: { text: 'Hello' } }], usage: { tokens: { total_tokens: 3 } } });
+      await request(await urlOf(listening.servers[0])).post('/gptbots/webhook').set('authorization', `Basic ${TOKEN}`).set('content-type', 'application/json').send(JSON.stringify(body)).expect(200);
+      expect(log).toHaveBeenCalledWith('[g-7] Hello', { total_tokens: 3 });
+    } finally {
+      await listening.closeAll();
     }
   });
 
@@ -96,11 +154,11 @@ describe('README examples run', () => {
     const { app } = await import('../examples/behind-express-json');
     const running = await listenOnLoopback(app);
     try {
-      const delivery = buildMaiAgentDelivery({ content: 'x'.repeat(200_000) });
-      await request(running.url).post('/maiagent/webhook').set('authorization', `Bearer ${TOKEN}`).send(delivery).expect(200);
+      const large = buildMaiAgentDelivery({ content: 'x'.repeat(200_000) });
+      await request(running.url).post('/maiagent/webhook').set('authorization', `Bearer ${TOKEN}`).send(large).expect(200);
       const [url, init] = forwarded.mock.calls[0] as [string, RequestInit];
       expect(url).toBe('https://chat.example.com/api/replies');
-      expect(JSON.parse(String(init.body))).toEqual({ conversation: delivery.conversation, text: delivery.content });
+      expect(JSON.parse(String(init.body))).toEqual({ conversation: large.conversation, text: large.content });
       expect(init.signal).toBeInstanceOf(AbortSignal);
       await request(running.url).post('/maiagent/webhook').send({}).expect(401);
       expect(warn).toHaveBeenCalledWith('maiagent delivery refused: 401 unauthorized');

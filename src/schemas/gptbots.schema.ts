@@ -1,3 +1,5 @@
+import { identifier, listOf } from './shapes';
+
 /**
  * The GPTBots reply delivery, V1 and V2, as a JSON Schema: the source of truth for what a delivery must hold.
  *
@@ -16,51 +18,30 @@ export const gptbotsSchema = {
   if: { not: { required: ['output'] } },
   then: { required: ['message_type'] },
   properties: {
-    message_id: { type: 'string', minLength: 1, maxLength: 256 },
-    conversation_id: { type: 'string', maxLength: 256 },
+    message_id: identifier(1),
+    conversation_id: identifier(0),
     // Seconds in the documents' examples, milliseconds in other GPTBots APIs: both pass, told apart by size.
     create_time: { type: 'integer', minimum: 0, maximum: 99999999999999 },
     // V1
     message_type: { type: 'string', maxLength: 64 },
     text: { type: 'string' },
-    flow_output: {
-      type: 'array',
-      maxItems: 1000,
-      items: {
-        type: 'object',
-        properties: {
-          content: { type: 'string' },
-          branch: { type: 'string' },
-          from_component_name: { type: 'string' },
-        },
-      },
-    },
+    flow_output: listOf({
+      content: { type: 'string' },
+      branch: { type: 'string' },
+      from_component_name: { type: 'string' },
+    }),
     // V2
-    output: {
-      type: 'array',
-      maxItems: 1000,
-      items: {
+    output: listOf({
+      from_component_branch: { type: 'string' },
+      from_component_name: { type: 'string' },
+      content: {
         type: 'object',
         properties: {
-          from_component_branch: { type: 'string' },
-          from_component_name: { type: 'string' },
-          content: {
-            type: 'object',
-            properties: {
-              text: { type: 'string' },
-              audio: {
-                type: 'array',
-                maxItems: 1000,
-                items: {
-                  type: 'object',
-                  properties: { audio: { type: 'string' }, transcript: { type: 'string' } },
-                },
-              },
-            },
-          },
+          text: { type: 'string' },
+          audio: listOf({ audio: { type: 'string' }, transcript: { type: 'string' } }),
         },
       },
-    },
+    }),
     usage: { type: 'object' },
   },
 } as const;

@@ -1,7 +1,9 @@
+import { identifier, listOf } from './shapes';
+
 /**
  * The MaiAgent reply delivery, as a JSON Schema: the source of truth for what a delivery must hold.
  *
- * Tolerant reader (see ../../README.md, "What MaiAgent sends"): the platform's own documents disagree, so every
+ * Tolerant reader (README, "The message your callback gets"): the platform's own documents disagree, so every
  * documented alternative is accepted and unknown keys are kept. Only what the package and a forwarding callback
  * rely on is required. Length limits bound the work an attacker can cause; each is far above any documented value.
  *
@@ -25,9 +27,9 @@ export const maiagentSchema = {
     { if: { not: { required: ['createdAt'] } }, then: { required: ['created_at'] } },
   ],
   properties: {
-    id: { type: 'string', minLength: 1, maxLength: 256 },
-    conversation: { type: 'string', maxLength: 256 },
-    conversation_id: { type: 'string', maxLength: 256 },
+    id: identifier(1),
+    conversation: identifier(0),
+    conversation_id: identifier(0),
     sender: {
       type: ['object', 'null'],
       properties: {
@@ -41,37 +43,23 @@ export const maiagentSchema = {
     feedback: { type: ['null', 'string', 'object'] },
     created_at: epochMilliseconds,
     createdAt: epochMilliseconds,
-    attachments: {
-      type: 'array',
-      maxItems: 1000,
-      items: {
-        type: 'object',
-        properties: {
-          id: { type: 'string' },
-          type: { type: 'string' },
-          filename: { type: 'string' },
-          file: { type: 'string' },
-        },
-      },
-    },
-    citations: {
-      type: 'array',
-      maxItems: 1000,
-      items: {
-        type: 'object',
-        properties: {
-          id: { type: 'string' },
-          filename: { type: 'string' },
-          file: { type: 'string' },
-          fileType: { type: 'string' },
-          size: { type: 'number' },
-          status: { type: 'string' },
-          document: { type: ['string', 'null'] },
-          chatbotFileContent: { type: ['string', 'null'] },
-          parser: { type: ['object', 'null'] },
-          createdAt: { type: ['string', 'number'] },
-        },
-      },
-    },
+    attachments: listOf({
+      id: { type: 'string' },
+      type: { type: 'string' },
+      filename: { type: 'string' },
+      file: { type: 'string' },
+    }),
+    citations: listOf({
+      id: { type: 'string' },
+      filename: { type: 'string' },
+      file: { type: 'string' },
+      fileType: { type: 'string' },
+      size: { type: 'number' },
+      status: { type: 'string' },
+      document: { type: ['string', 'null'] },
+      chatbotFileContent: { type: ['string', 'null'] },
+      parser: { type: ['object', 'null'] },
+      createdAt: { type: ['string', 'number'] },
+    }),
   },
 } as const;

@@ -5,7 +5,7 @@
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$id":"maiagent-webhook/gptbots-message","type":"object","required":["message_id","conversation_id","create_time"],"if":{"not":{"required":["output"]}},"then":{"required":["message_type"]},"properties":{"message_id":{"type":"string","minLength":1,"maxLength":256},"conversation_id":{"type":"string","maxLength":256},"create_time":{"type":"integer","minimum":0,"maximum":99999999999999},"message_type":{"type":"string","maxLength":64},"text":{"type":"string"},"flow_output":{"type":"array","maxItems":1000,"items":{"type":"object","properties":{"content":{"type":"string"},"branch":{"type":"string"},"from_component_name":{"type":"string"}}}},"output":{"type":"array","maxItems":1000,"items":{"type":"object","properties":{"from_component_branch":{"type":"string"},"from_component_name":{"type":"string"},"content":{"type":"object","properties":{"text":{"type":"string"},"audio":{"type":"array","maxItems":1000,"items":{"type":"object","properties":{"audio":{"type":"string"},"transcript":{"type":"string"}}}}}}}}},"usage":{"type":"object"}}};
+const schema11 = {"$id":"maiagent-webhook/gptbots-message","type":"object","required":["message_id","conversation_id","create_time"],"if":{"not":{"required":["output"]}},"then":{"required":["message_type"]},"properties":{"message_id":{"type":"string","minLength":1,"maxLength":256},"conversation_id":{"type":"string","minLength":0,"maxLength":256},"create_time":{"type":"integer","minimum":0,"maximum":99999999999999},"message_type":{"type":"string","maxLength":64},"text":{"type":"string"},"flow_output":{"type":"array","maxItems":1000,"items":{"type":"object","properties":{"content":{"type":"string"},"branch":{"type":"string"},"from_component_name":{"type":"string"}}}},"output":{"type":"array","maxItems":1000,"items":{"type":"object","properties":{"from_component_branch":{"type":"string"},"from_component_name":{"type":"string"},"content":{"type":"object","properties":{"text":{"type":"string"},"audio":{"type":"array","maxItems":1000,"items":{"type":"object","properties":{"audio":{"type":"string"},"transcript":{"type":"string"}}}}}}}}},"usage":{"type":"object"}}};
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="maiagent-webhook/gptbots-message" */;
@@ -167,9 +167,8 @@ vErrors.push(err10);
 }
 errors++;
 }
-}
-else {
-const err11 = {instancePath:instancePath+"/conversation_id",schemaPath:"#/properties/conversation_id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data1.length < 0){
+const err11 = {instancePath:instancePath+"/conversation_id",schemaPath:"#/properties/conversation_id/minLength",keyword:"minLength",params:{limit: 0},message:"must NOT have fewer than 0 characters"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -179,10 +178,8 @@ vErrors.push(err11);
 errors++;
 }
 }
-if(data.create_time !== undefined){
-let data2 = data.create_time;
-if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-const err12 = {instancePath:instancePath+"/create_time",schemaPath:"#/properties/create_time/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+const err12 = {instancePath:instancePath+"/conversation_id",schemaPath:"#/properties/conversation_id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -191,9 +188,11 @@ vErrors.push(err12);
 }
 errors++;
 }
-if((typeof data2 == "number") && (isFinite(data2))){
-if(data2 > 99999999999999 || isNaN(data2)){
-const err13 = {instancePath:instancePath+"/create_time",schemaPath:"#/properties/create_time/maximum",keyword:"maximum",params:{comparison: "<=", limit: 99999999999999},message:"must be <= 99999999999999"};
+}
+if(data.create_time !== undefined){
+let data2 = data.create_time;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+const err13 = {instancePath:instancePath+"/create_time",schemaPath:"#/properties/create_time/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -202,8 +201,9 @@ vErrors.push(err13);
 }
 errors++;
 }
-if(data2 < 0 || isNaN(data2)){
-const err14 = {instancePath:instancePath+"/create_time",schemaPath:"#/properties/create_time/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 > 99999999999999 || isNaN(data2)){
+const err14 = {instancePath:instancePath+"/create_time",schemaPath:"#/properties/create_time/maximum",keyword:"maximum",params:{comparison: "<=", limit: 99999999999999},message:"must be <= 99999999999999"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -212,13 +212,8 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-}
-if(data.message_type !== undefined){
-let data3 = data.message_type;
-if(typeof data3 === "string"){
-if(data3.length > 64){
-const err15 = {instancePath:instancePath+"/message_type",schemaPath:"#/properties/message_type/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
+if(data2 < 0 || isNaN(data2)){
+const err15 = {instancePath:instancePath+"/create_time",schemaPath:"#/properties/create_time/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -228,8 +223,12 @@ vErrors.push(err15);
 errors++;
 }
 }
-else {
-const err16 = {instancePath:instancePath+"/message_type",schemaPath:"#/properties/message_type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data.message_type !== undefined){
+let data3 = data.message_type;
+if(typeof data3 === "string"){
+if(data3.length > 64){
+const err16 = {instancePath:instancePath+"/message_type",schemaPath:"#/properties/message_type/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -239,9 +238,8 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data.text !== undefined){
-if(typeof data.text !== "string"){
-const err17 = {instancePath:instancePath+"/text",schemaPath:"#/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err17 = {instancePath:instancePath+"/message_type",schemaPath:"#/properties/message_type/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -251,16 +249,28 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data.flow_output !== undefined){
-let data5 = data.flow_output;
-if(Array.isArray(data5)){
-if(data5.length > 1000){
-const err18 = {instancePath:instancePath+"/flow_output",schemaPath:"#/properties/flow_output/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
+if(data.text !== undefined){
+if(typeof data.text !== "string"){
+const err18 = {instancePath:instancePath+"/text",schemaPath:"#/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err18];
 }
 else {
 vErrors.push(err18);
+}
+errors++;
+}
+}
+if(data.flow_output !== undefined){
+let data5 = data.flow_output;
+if(Array.isArray(data5)){
+if(data5.length > 1000){
+const err19 = {instancePath:instancePath+"/flow_output",schemaPath:"#/properties/flow_output/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
 }
 errors++;
 }
@@ -270,19 +280,7 @@ let data6 = data5[i0];
 if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
 if(data6.content !== undefined){
 if(typeof data6.content !== "string"){
-const err19 = {instancePath:instancePath+"/flow_output/" + i0+"/content",schemaPath:"#/properties/flow_output/items/properties/content/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-}
-if(data6.branch !== undefined){
-if(typeof data6.branch !== "string"){
-const err20 = {instancePath:instancePath+"/flow_output/" + i0+"/branch",schemaPath:"#/properties/flow_output/items/properties/branch/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err20 = {instancePath:instancePath+"/flow_output/" + i0+"/content",schemaPath:"#/properties/flow_output/items/properties/content/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -292,9 +290,9 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data6.from_component_name !== undefined){
-if(typeof data6.from_component_name !== "string"){
-const err21 = {instancePath:instancePath+"/flow_output/" + i0+"/from_component_name",schemaPath:"#/properties/flow_output/items/properties/from_component_name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data6.branch !== undefined){
+if(typeof data6.branch !== "string"){
+const err21 = {instancePath:instancePath+"/flow_output/" + i0+"/branch",schemaPath:"#/properties/flow_output/items/properties/branch/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -304,9 +302,9 @@ vErrors.push(err21);
 errors++;
 }
 }
-}
-else {
-const err22 = {instancePath:instancePath+"/flow_output/" + i0,schemaPath:"#/properties/flow_output/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data6.from_component_name !== undefined){
+if(typeof data6.from_component_name !== "string"){
+const err22 = {instancePath:instancePath+"/flow_output/" + i0+"/from_component_name",schemaPath:"#/properties/flow_output/items/properties/from_component_name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -318,7 +316,7 @@ errors++;
 }
 }
 else {
-const err23 = {instancePath:instancePath+"/flow_output",schemaPath:"#/properties/flow_output/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err23 = {instancePath:instancePath+"/flow_output/" + i0,schemaPath:"#/properties/flow_output/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -328,16 +326,28 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data.output !== undefined){
-let data10 = data.output;
-if(Array.isArray(data10)){
-if(data10.length > 1000){
-const err24 = {instancePath:instancePath+"/output",schemaPath:"#/properties/output/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
+}
+else {
+const err24 = {instancePath:instancePath+"/flow_output",schemaPath:"#/properties/flow_output/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err24];
 }
 else {
 vErrors.push(err24);
+}
+errors++;
+}
+}
+if(data.output !== undefined){
+let data10 = data.output;
+if(Array.isArray(data10)){
+if(data10.length > 1000){
+const err25 = {instancePath:instancePath+"/output",schemaPath:"#/properties/output/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
 }
 errors++;
 }
@@ -347,19 +357,7 @@ let data11 = data10[i1];
 if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
 if(data11.from_component_branch !== undefined){
 if(typeof data11.from_component_branch !== "string"){
-const err25 = {instancePath:instancePath+"/output/" + i1+"/from_component_branch",schemaPath:"#/properties/output/items/properties/from_component_branch/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-}
-if(data11.from_component_name !== undefined){
-if(typeof data11.from_component_name !== "string"){
-const err26 = {instancePath:instancePath+"/output/" + i1+"/from_component_name",schemaPath:"#/properties/output/items/properties/from_component_name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err26 = {instancePath:instancePath+"/output/" + i1+"/from_component_branch",schemaPath:"#/properties/output/items/properties/from_component_branch/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -369,12 +367,9 @@ vErrors.push(err26);
 errors++;
 }
 }
-if(data11.content !== undefined){
-let data14 = data11.content;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.text !== undefined){
-if(typeof data14.text !== "string"){
-const err27 = {instancePath:instancePath+"/output/" + i1+"/content/text",schemaPath:"#/properties/output/items/properties/content/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data11.from_component_name !== undefined){
+if(typeof data11.from_component_name !== "string"){
+const err27 = {instancePath:instancePath+"/output/" + i1+"/from_component_name",schemaPath:"#/properties/output/items/properties/from_component_name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -384,16 +379,31 @@ vErrors.push(err27);
 errors++;
 }
 }
-if(data14.audio !== undefined){
-let data16 = data14.audio;
-if(Array.isArray(data16)){
-if(data16.length > 1000){
-const err28 = {instancePath:instancePath+"/output/" + i1+"/content/audio",schemaPath:"#/properties/output/items/properties/content/properties/audio/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
+if(data11.content !== undefined){
+let data14 = data11.content;
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+if(data14.text !== undefined){
+if(typeof data14.text !== "string"){
+const err28 = {instancePath:instancePath+"/output/" + i1+"/content/text",schemaPath:"#/properties/output/items/properties/content/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err28];
 }
 else {
 vErrors.push(err28);
+}
+errors++;
+}
+}
+if(data14.audio !== undefined){
+let data16 = data14.audio;
+if(Array.isArray(data16)){
+if(data16.length > 1000){
+const err29 = {instancePath:instancePath+"/output/" + i1+"/content/audio",schemaPath:"#/properties/output/items/properties/content/properties/audio/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
 }
 errors++;
 }
@@ -403,19 +413,7 @@ let data17 = data16[i2];
 if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
 if(data17.audio !== undefined){
 if(typeof data17.audio !== "string"){
-const err29 = {instancePath:instancePath+"/output/" + i1+"/content/audio/" + i2+"/audio",schemaPath:"#/properties/output/items/properties/content/properties/audio/items/properties/audio/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-}
-if(data17.transcript !== undefined){
-if(typeof data17.transcript !== "string"){
-const err30 = {instancePath:instancePath+"/output/" + i1+"/content/audio/" + i2+"/transcript",schemaPath:"#/properties/output/items/properties/content/properties/audio/items/properties/transcript/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err30 = {instancePath:instancePath+"/output/" + i1+"/content/audio/" + i2+"/audio",schemaPath:"#/properties/output/items/properties/content/properties/audio/items/properties/audio/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -425,9 +423,9 @@ vErrors.push(err30);
 errors++;
 }
 }
-}
-else {
-const err31 = {instancePath:instancePath+"/output/" + i1+"/content/audio/" + i2,schemaPath:"#/properties/output/items/properties/content/properties/audio/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data17.transcript !== undefined){
+if(typeof data17.transcript !== "string"){
+const err31 = {instancePath:instancePath+"/output/" + i1+"/content/audio/" + i2+"/transcript",schemaPath:"#/properties/output/items/properties/content/properties/audio/items/properties/transcript/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -439,7 +437,7 @@ errors++;
 }
 }
 else {
-const err32 = {instancePath:instancePath+"/output/" + i1+"/content/audio",schemaPath:"#/properties/output/items/properties/content/properties/audio/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err32 = {instancePath:instancePath+"/output/" + i1+"/content/audio/" + i2,schemaPath:"#/properties/output/items/properties/content/properties/audio/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -451,7 +449,7 @@ errors++;
 }
 }
 else {
-const err33 = {instancePath:instancePath+"/output/" + i1+"/content",schemaPath:"#/properties/output/items/properties/content/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err33 = {instancePath:instancePath+"/output/" + i1+"/content/audio",schemaPath:"#/properties/output/items/properties/content/properties/audio/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -463,7 +461,7 @@ errors++;
 }
 }
 else {
-const err34 = {instancePath:instancePath+"/output/" + i1,schemaPath:"#/properties/output/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err34 = {instancePath:instancePath+"/output/" + i1+"/content",schemaPath:"#/properties/output/items/properties/content/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -475,7 +473,7 @@ errors++;
 }
 }
 else {
-const err35 = {instancePath:instancePath+"/output",schemaPath:"#/properties/output/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err35 = {instancePath:instancePath+"/output/" + i1,schemaPath:"#/properties/output/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -485,10 +483,9 @@ vErrors.push(err35);
 errors++;
 }
 }
-if(data.usage !== undefined){
-let data20 = data.usage;
-if(!(data20 && typeof data20 == "object" && !Array.isArray(data20))){
-const err36 = {instancePath:instancePath+"/usage",schemaPath:"#/properties/usage/type",keyword:"type",params:{type: "object"},message:"must be object"};
+}
+else {
+const err36 = {instancePath:instancePath+"/output",schemaPath:"#/properties/output/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -498,14 +495,27 @@ vErrors.push(err36);
 errors++;
 }
 }
-}
-else {
-const err37 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.usage !== undefined){
+let data20 = data.usage;
+if(!(data20 && typeof data20 == "object" && !Array.isArray(data20))){
+const err37 = {instancePath:instancePath+"/usage",schemaPath:"#/properties/usage/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err37];
 }
 else {
 vErrors.push(err37);
+}
+errors++;
+}
+}
+}
+else {
+const err38 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
 }
 errors++;
 }

@@ -5,7 +5,7 @@
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$id":"maiagent-webhook/maiagent-message","type":"object","required":["id","content"],"allOf":[{"if":{"not":{"required":["conversation_id"]}},"then":{"required":["conversation"]}},{"if":{"not":{"required":["createdAt"]}},"then":{"required":["created_at"]}}],"properties":{"id":{"type":"string","minLength":1,"maxLength":256},"conversation":{"type":"string","maxLength":256},"conversation_id":{"type":"string","maxLength":256},"sender":{"type":["object","null"],"properties":{"id":{"type":["number","string"]},"name":{"type":"string"},"avatar":{"type":"string"}}},"type":{"type":"string","maxLength":64},"content":{"type":"string"},"feedback":{"type":["null","string","object"]},"created_at":{"anyOf":[{"type":"string","pattern":"^\\d{13}$"},{"type":"integer","minimum":1000000000000,"maximum":9999999999999}]},"createdAt":{"anyOf":[{"type":"string","pattern":"^\\d{13}$"},{"type":"integer","minimum":1000000000000,"maximum":9999999999999}]},"attachments":{"type":"array","maxItems":1000,"items":{"type":"object","properties":{"id":{"type":"string"},"type":{"type":"string"},"filename":{"type":"string"},"file":{"type":"string"}}}},"citations":{"type":"array","maxItems":1000,"items":{"type":"object","properties":{"id":{"type":"string"},"filename":{"type":"string"},"file":{"type":"string"},"fileType":{"type":"string"},"size":{"type":"number"},"status":{"type":"string"},"document":{"type":["string","null"]},"chatbotFileContent":{"type":["string","null"]},"parser":{"type":["object","null"]},"createdAt":{"type":["string","number"]}}}}}};
+const schema11 = {"$id":"maiagent-webhook/maiagent-message","type":"object","required":["id","content"],"allOf":[{"if":{"not":{"required":["conversation_id"]}},"then":{"required":["conversation"]}},{"if":{"not":{"required":["createdAt"]}},"then":{"required":["created_at"]}}],"properties":{"id":{"type":"string","minLength":1,"maxLength":256},"conversation":{"type":"string","minLength":0,"maxLength":256},"conversation_id":{"type":"string","minLength":0,"maxLength":256},"sender":{"type":["object","null"],"properties":{"id":{"type":["number","string"]},"name":{"type":"string"},"avatar":{"type":"string"}}},"type":{"type":"string","maxLength":64},"content":{"type":"string"},"feedback":{"type":["null","string","object"]},"created_at":{"anyOf":[{"type":"string","pattern":"^\\d{13}$"},{"type":"integer","minimum":1000000000000,"maximum":9999999999999}]},"createdAt":{"anyOf":[{"type":"string","pattern":"^\\d{13}$"},{"type":"integer","minimum":1000000000000,"maximum":9999999999999}]},"attachments":{"type":"array","maxItems":1000,"items":{"type":"object","properties":{"id":{"type":"string"},"type":{"type":"string"},"filename":{"type":"string"},"file":{"type":"string"}}}},"citations":{"type":"array","maxItems":1000,"items":{"type":"object","properties":{"id":{"type":"string"},"filename":{"type":"string"},"file":{"type":"string"},"fileType":{"type":"string"},"size":{"type":"number"},"status":{"type":"string"},"document":{"type":["string","null"]},"chatbotFileContent":{"type":["string","null"]},"parser":{"type":["object","null"]},"createdAt":{"type":["string","number"]}}}}}};
 const pattern0 = new RegExp("^\\d{13}$", "u");
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -235,9 +235,8 @@ vErrors.push(err13);
 }
 errors++;
 }
-}
-else {
-const err14 = {instancePath:instancePath+"/conversation",schemaPath:"#/properties/conversation/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data1.length < 0){
+const err14 = {instancePath:instancePath+"/conversation",schemaPath:"#/properties/conversation/minLength",keyword:"minLength",params:{limit: 0},message:"must NOT have fewer than 0 characters"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -247,11 +246,8 @@ vErrors.push(err14);
 errors++;
 }
 }
-if(data.conversation_id !== undefined){
-let data2 = data.conversation_id;
-if(typeof data2 === "string"){
-if(data2.length > 256){
-const err15 = {instancePath:instancePath+"/conversation_id",schemaPath:"#/properties/conversation_id/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+else {
+const err15 = {instancePath:instancePath+"/conversation",schemaPath:"#/properties/conversation/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -261,8 +257,11 @@ vErrors.push(err15);
 errors++;
 }
 }
-else {
-const err16 = {instancePath:instancePath+"/conversation_id",schemaPath:"#/properties/conversation_id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.conversation_id !== undefined){
+let data2 = data.conversation_id;
+if(typeof data2 === "string"){
+if(data2.length > 256){
+const err16 = {instancePath:instancePath+"/conversation_id",schemaPath:"#/properties/conversation_id/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -271,11 +270,8 @@ vErrors.push(err16);
 }
 errors++;
 }
-}
-if(data.sender !== undefined){
-let data3 = data.sender;
-if((!(data3 && typeof data3 == "object" && !Array.isArray(data3))) && (data3 !== null)){
-const err17 = {instancePath:instancePath+"/sender",schemaPath:"#/properties/sender/type",keyword:"type",params:{type: schema11.properties.sender.type},message:"must be object,null"};
+if(data2.length < 0){
+const err17 = {instancePath:instancePath+"/conversation_id",schemaPath:"#/properties/conversation_id/minLength",keyword:"minLength",params:{limit: 0},message:"must NOT have fewer than 0 characters"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -284,11 +280,9 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(data3.id !== undefined){
-let data4 = data3.id;
-if((!((typeof data4 == "number") && (isFinite(data4)))) && (typeof data4 !== "string")){
-const err18 = {instancePath:instancePath+"/sender/id",schemaPath:"#/properties/sender/properties/id/type",keyword:"type",params:{type: schema11.properties.sender.properties.id.type},message:"must be number,string"};
+}
+else {
+const err18 = {instancePath:instancePath+"/conversation_id",schemaPath:"#/properties/conversation_id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -298,9 +292,10 @@ vErrors.push(err18);
 errors++;
 }
 }
-if(data3.name !== undefined){
-if(typeof data3.name !== "string"){
-const err19 = {instancePath:instancePath+"/sender/name",schemaPath:"#/properties/sender/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.sender !== undefined){
+let data3 = data.sender;
+if((!(data3 && typeof data3 == "object" && !Array.isArray(data3))) && (data3 !== null)){
+const err19 = {instancePath:instancePath+"/sender",schemaPath:"#/properties/sender/type",keyword:"type",params:{type: schema11.properties.sender.type},message:"must be object,null"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -309,15 +304,40 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
-if(data3.avatar !== undefined){
-if(typeof data3.avatar !== "string"){
-const err20 = {instancePath:instancePath+"/sender/avatar",schemaPath:"#/properties/sender/properties/avatar/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.id !== undefined){
+let data4 = data3.id;
+if((!((typeof data4 == "number") && (isFinite(data4)))) && (typeof data4 !== "string")){
+const err20 = {instancePath:instancePath+"/sender/id",schemaPath:"#/properties/sender/properties/id/type",keyword:"type",params:{type: schema11.properties.sender.properties.id.type},message:"must be number,string"};
 if(vErrors === null){
 vErrors = [err20];
 }
 else {
 vErrors.push(err20);
+}
+errors++;
+}
+}
+if(data3.name !== undefined){
+if(typeof data3.name !== "string"){
+const err21 = {instancePath:instancePath+"/sender/name",schemaPath:"#/properties/sender/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data3.avatar !== undefined){
+if(typeof data3.avatar !== "string"){
+const err22 = {instancePath:instancePath+"/sender/avatar",schemaPath:"#/properties/sender/properties/avatar/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
 }
 errors++;
 }
@@ -328,30 +348,7 @@ if(data.type !== undefined){
 let data7 = data.type;
 if(typeof data7 === "string"){
 if(data7.length > 64){
-const err21 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
-if(vErrors === null){
-vErrors = [err21];
-}
-else {
-vErrors.push(err21);
-}
-errors++;
-}
-}
-else {
-const err22 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err22];
-}
-else {
-vErrors.push(err22);
-}
-errors++;
-}
-}
-if(data.content !== undefined){
-if(typeof data.content !== "string"){
-const err23 = {instancePath:instancePath+"/content",schemaPath:"#/properties/content/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err23 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -361,15 +358,38 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data.feedback !== undefined){
-let data9 = data.feedback;
-if(((data9 !== null) && (typeof data9 !== "string")) && (!(data9 && typeof data9 == "object" && !Array.isArray(data9)))){
-const err24 = {instancePath:instancePath+"/feedback",schemaPath:"#/properties/feedback/type",keyword:"type",params:{type: schema11.properties.feedback.type},message:"must be null,string,object"};
+else {
+const err24 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err24];
 }
 else {
 vErrors.push(err24);
+}
+errors++;
+}
+}
+if(data.content !== undefined){
+if(typeof data.content !== "string"){
+const err25 = {instancePath:instancePath+"/content",schemaPath:"#/properties/content/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+if(data.feedback !== undefined){
+let data9 = data.feedback;
+if(((data9 !== null) && (typeof data9 !== "string")) && (!(data9 && typeof data9 == "object" && !Array.isArray(data9)))){
+const err26 = {instancePath:instancePath+"/feedback",schemaPath:"#/properties/feedback/type",keyword:"type",params:{type: schema11.properties.feedback.type},message:"must be null,string,object"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
 }
 errors++;
 }
@@ -381,32 +401,7 @@ let valid7 = false;
 const _errs35 = errors;
 if(typeof data10 === "string"){
 if(!pattern0.test(data10)){
-const err25 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^\\d{13}$"},message:"must match pattern \""+"^\\d{13}$"+"\""};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-}
-else {
-const err26 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-var _valid2 = _errs35 === errors;
-valid7 = valid7 || _valid2;
-if(!valid7){
-const _errs37 = errors;
-if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
-const err27 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err27 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^\\d{13}$"},message:"must match pattern \""+"^\\d{13}$"+"\""};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -415,9 +410,9 @@ vErrors.push(err27);
 }
 errors++;
 }
-if((typeof data10 == "number") && (isFinite(data10))){
-if(data10 > 9999999999999 || isNaN(data10)){
-const err28 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/anyOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9999999999999},message:"must be <= 9999999999999"};
+}
+else {
+const err28 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -426,8 +421,12 @@ vErrors.push(err28);
 }
 errors++;
 }
-if(data10 < 1000000000000 || isNaN(data10)){
-const err29 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1000000000000},message:"must be >= 1000000000000"};
+var _valid2 = _errs35 === errors;
+valid7 = valid7 || _valid2;
+if(!valid7){
+const _errs37 = errors;
+if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
+const err29 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -436,17 +435,38 @@ vErrors.push(err29);
 }
 errors++;
 }
-}
-var _valid2 = _errs37 === errors;
-valid7 = valid7 || _valid2;
-}
-if(!valid7){
-const err30 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if((typeof data10 == "number") && (isFinite(data10))){
+if(data10 > 9999999999999 || isNaN(data10)){
+const err30 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/anyOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9999999999999},message:"must be <= 9999999999999"};
 if(vErrors === null){
 vErrors = [err30];
 }
 else {
 vErrors.push(err30);
+}
+errors++;
+}
+if(data10 < 1000000000000 || isNaN(data10)){
+const err31 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1000000000000},message:"must be >= 1000000000000"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+var _valid2 = _errs37 === errors;
+valid7 = valid7 || _valid2;
+}
+if(!valid7){
+const err32 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
 }
 errors++;
 }
@@ -469,32 +489,7 @@ let valid8 = false;
 const _errs41 = errors;
 if(typeof data11 === "string"){
 if(!pattern0.test(data11)){
-const err31 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^\\d{13}$"},message:"must match pattern \""+"^\\d{13}$"+"\""};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-}
-}
-else {
-const err32 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-var _valid3 = _errs41 === errors;
-valid8 = valid8 || _valid3;
-if(!valid8){
-const _errs43 = errors;
-if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
-const err33 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err33 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^\\d{13}$"},message:"must match pattern \""+"^\\d{13}$"+"\""};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -503,9 +498,9 @@ vErrors.push(err33);
 }
 errors++;
 }
-if((typeof data11 == "number") && (isFinite(data11))){
-if(data11 > 9999999999999 || isNaN(data11)){
-const err34 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/anyOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9999999999999},message:"must be <= 9999999999999"};
+}
+else {
+const err34 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -514,8 +509,12 @@ vErrors.push(err34);
 }
 errors++;
 }
-if(data11 < 1000000000000 || isNaN(data11)){
-const err35 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1000000000000},message:"must be >= 1000000000000"};
+var _valid3 = _errs41 === errors;
+valid8 = valid8 || _valid3;
+if(!valid8){
+const _errs43 = errors;
+if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
+const err35 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -524,17 +523,38 @@ vErrors.push(err35);
 }
 errors++;
 }
-}
-var _valid3 = _errs43 === errors;
-valid8 = valid8 || _valid3;
-}
-if(!valid8){
-const err36 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if((typeof data11 == "number") && (isFinite(data11))){
+if(data11 > 9999999999999 || isNaN(data11)){
+const err36 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/anyOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9999999999999},message:"must be <= 9999999999999"};
 if(vErrors === null){
 vErrors = [err36];
 }
 else {
 vErrors.push(err36);
+}
+errors++;
+}
+if(data11 < 1000000000000 || isNaN(data11)){
+const err37 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1000000000000},message:"must be >= 1000000000000"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+var _valid3 = _errs43 === errors;
+valid8 = valid8 || _valid3;
+}
+if(!valid8){
+const err38 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
 }
 errors++;
 }
@@ -554,12 +574,12 @@ if(data.attachments !== undefined){
 let data12 = data.attachments;
 if(Array.isArray(data12)){
 if(data12.length > 1000){
-const err37 = {instancePath:instancePath+"/attachments",schemaPath:"#/properties/attachments/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
+const err39 = {instancePath:instancePath+"/attachments",schemaPath:"#/properties/attachments/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
 if(vErrors === null){
-vErrors = [err37];
+vErrors = [err39];
 }
 else {
-vErrors.push(err37);
+vErrors.push(err39);
 }
 errors++;
 }
@@ -569,31 +589,7 @@ let data13 = data12[i0];
 if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
 if(data13.id !== undefined){
 if(typeof data13.id !== "string"){
-const err38 = {instancePath:instancePath+"/attachments/" + i0+"/id",schemaPath:"#/properties/attachments/items/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err38];
-}
-else {
-vErrors.push(err38);
-}
-errors++;
-}
-}
-if(data13.type !== undefined){
-if(typeof data13.type !== "string"){
-const err39 = {instancePath:instancePath+"/attachments/" + i0+"/type",schemaPath:"#/properties/attachments/items/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err39];
-}
-else {
-vErrors.push(err39);
-}
-errors++;
-}
-}
-if(data13.filename !== undefined){
-if(typeof data13.filename !== "string"){
-const err40 = {instancePath:instancePath+"/attachments/" + i0+"/filename",schemaPath:"#/properties/attachments/items/properties/filename/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err40 = {instancePath:instancePath+"/attachments/" + i0+"/id",schemaPath:"#/properties/attachments/items/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -603,9 +599,9 @@ vErrors.push(err40);
 errors++;
 }
 }
-if(data13.file !== undefined){
-if(typeof data13.file !== "string"){
-const err41 = {instancePath:instancePath+"/attachments/" + i0+"/file",schemaPath:"#/properties/attachments/items/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data13.type !== undefined){
+if(typeof data13.type !== "string"){
+const err41 = {instancePath:instancePath+"/attachments/" + i0+"/type",schemaPath:"#/properties/attachments/items/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -615,9 +611,9 @@ vErrors.push(err41);
 errors++;
 }
 }
-}
-else {
-const err42 = {instancePath:instancePath+"/attachments/" + i0,schemaPath:"#/properties/attachments/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data13.filename !== undefined){
+if(typeof data13.filename !== "string"){
+const err42 = {instancePath:instancePath+"/attachments/" + i0+"/filename",schemaPath:"#/properties/attachments/items/properties/filename/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -627,9 +623,9 @@ vErrors.push(err42);
 errors++;
 }
 }
-}
-else {
-const err43 = {instancePath:instancePath+"/attachments",schemaPath:"#/properties/attachments/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data13.file !== undefined){
+if(typeof data13.file !== "string"){
+const err43 = {instancePath:instancePath+"/attachments/" + i0+"/file",schemaPath:"#/properties/attachments/items/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -639,11 +635,9 @@ vErrors.push(err43);
 errors++;
 }
 }
-if(data.citations !== undefined){
-let data18 = data.citations;
-if(Array.isArray(data18)){
-if(data18.length > 1000){
-const err44 = {instancePath:instancePath+"/citations",schemaPath:"#/properties/citations/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
+}
+else {
+const err44 = {instancePath:instancePath+"/attachments/" + i0,schemaPath:"#/properties/attachments/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -652,13 +646,10 @@ vErrors.push(err44);
 }
 errors++;
 }
-const len1 = data18.length;
-for(let i1=0; i1<len1; i1++){
-let data19 = data18[i1];
-if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
-if(data19.id !== undefined){
-if(typeof data19.id !== "string"){
-const err45 = {instancePath:instancePath+"/citations/" + i1+"/id",schemaPath:"#/properties/citations/items/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+}
+else {
+const err45 = {instancePath:instancePath+"/attachments",schemaPath:"#/properties/attachments/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -668,9 +659,11 @@ vErrors.push(err45);
 errors++;
 }
 }
-if(data19.filename !== undefined){
-if(typeof data19.filename !== "string"){
-const err46 = {instancePath:instancePath+"/citations/" + i1+"/filename",schemaPath:"#/properties/citations/items/properties/filename/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.citations !== undefined){
+let data18 = data.citations;
+if(Array.isArray(data18)){
+if(data18.length > 1000){
+const err46 = {instancePath:instancePath+"/citations",schemaPath:"#/properties/citations/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -679,10 +672,13 @@ vErrors.push(err46);
 }
 errors++;
 }
-}
-if(data19.file !== undefined){
-if(typeof data19.file !== "string"){
-const err47 = {instancePath:instancePath+"/citations/" + i1+"/file",schemaPath:"#/properties/citations/items/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const len1 = data18.length;
+for(let i1=0; i1<len1; i1++){
+let data19 = data18[i1];
+if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
+if(data19.id !== undefined){
+if(typeof data19.id !== "string"){
+const err47 = {instancePath:instancePath+"/citations/" + i1+"/id",schemaPath:"#/properties/citations/items/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -692,9 +688,9 @@ vErrors.push(err47);
 errors++;
 }
 }
-if(data19.fileType !== undefined){
-if(typeof data19.fileType !== "string"){
-const err48 = {instancePath:instancePath+"/citations/" + i1+"/fileType",schemaPath:"#/properties/citations/items/properties/fileType/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data19.filename !== undefined){
+if(typeof data19.filename !== "string"){
+const err48 = {instancePath:instancePath+"/citations/" + i1+"/filename",schemaPath:"#/properties/citations/items/properties/filename/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -704,10 +700,9 @@ vErrors.push(err48);
 errors++;
 }
 }
-if(data19.size !== undefined){
-let data24 = data19.size;
-if(!((typeof data24 == "number") && (isFinite(data24)))){
-const err49 = {instancePath:instancePath+"/citations/" + i1+"/size",schemaPath:"#/properties/citations/items/properties/size/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data19.file !== undefined){
+if(typeof data19.file !== "string"){
+const err49 = {instancePath:instancePath+"/citations/" + i1+"/file",schemaPath:"#/properties/citations/items/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -717,9 +712,9 @@ vErrors.push(err49);
 errors++;
 }
 }
-if(data19.status !== undefined){
-if(typeof data19.status !== "string"){
-const err50 = {instancePath:instancePath+"/citations/" + i1+"/status",schemaPath:"#/properties/citations/items/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data19.fileType !== undefined){
+if(typeof data19.fileType !== "string"){
+const err50 = {instancePath:instancePath+"/citations/" + i1+"/fileType",schemaPath:"#/properties/citations/items/properties/fileType/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -729,10 +724,10 @@ vErrors.push(err50);
 errors++;
 }
 }
-if(data19.document !== undefined){
-let data26 = data19.document;
-if((typeof data26 !== "string") && (data26 !== null)){
-const err51 = {instancePath:instancePath+"/citations/" + i1+"/document",schemaPath:"#/properties/citations/items/properties/document/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.document.type},message:"must be string,null"};
+if(data19.size !== undefined){
+let data24 = data19.size;
+if(!((typeof data24 == "number") && (isFinite(data24)))){
+const err51 = {instancePath:instancePath+"/citations/" + i1+"/size",schemaPath:"#/properties/citations/items/properties/size/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -742,10 +737,9 @@ vErrors.push(err51);
 errors++;
 }
 }
-if(data19.chatbotFileContent !== undefined){
-let data27 = data19.chatbotFileContent;
-if((typeof data27 !== "string") && (data27 !== null)){
-const err52 = {instancePath:instancePath+"/citations/" + i1+"/chatbotFileContent",schemaPath:"#/properties/citations/items/properties/chatbotFileContent/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.chatbotFileContent.type},message:"must be string,null"};
+if(data19.status !== undefined){
+if(typeof data19.status !== "string"){
+const err52 = {instancePath:instancePath+"/citations/" + i1+"/status",schemaPath:"#/properties/citations/items/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -755,10 +749,10 @@ vErrors.push(err52);
 errors++;
 }
 }
-if(data19.parser !== undefined){
-let data28 = data19.parser;
-if((!(data28 && typeof data28 == "object" && !Array.isArray(data28))) && (data28 !== null)){
-const err53 = {instancePath:instancePath+"/citations/" + i1+"/parser",schemaPath:"#/properties/citations/items/properties/parser/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.parser.type},message:"must be object,null"};
+if(data19.document !== undefined){
+let data26 = data19.document;
+if((typeof data26 !== "string") && (data26 !== null)){
+const err53 = {instancePath:instancePath+"/citations/" + i1+"/document",schemaPath:"#/properties/citations/items/properties/document/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.document.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -768,10 +762,10 @@ vErrors.push(err53);
 errors++;
 }
 }
-if(data19.createdAt !== undefined){
-let data29 = data19.createdAt;
-if((typeof data29 !== "string") && (!((typeof data29 == "number") && (isFinite(data29))))){
-const err54 = {instancePath:instancePath+"/citations/" + i1+"/createdAt",schemaPath:"#/properties/citations/items/properties/createdAt/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.createdAt.type},message:"must be string,number"};
+if(data19.chatbotFileContent !== undefined){
+let data27 = data19.chatbotFileContent;
+if((typeof data27 !== "string") && (data27 !== null)){
+const err54 = {instancePath:instancePath+"/citations/" + i1+"/chatbotFileContent",schemaPath:"#/properties/citations/items/properties/chatbotFileContent/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.chatbotFileContent.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -781,9 +775,10 @@ vErrors.push(err54);
 errors++;
 }
 }
-}
-else {
-const err55 = {instancePath:instancePath+"/citations/" + i1,schemaPath:"#/properties/citations/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data19.parser !== undefined){
+let data28 = data19.parser;
+if((!(data28 && typeof data28 == "object" && !Array.isArray(data28))) && (data28 !== null)){
+const err55 = {instancePath:instancePath+"/citations/" + i1+"/parser",schemaPath:"#/properties/citations/items/properties/parser/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.parser.type},message:"must be object,null"};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -793,9 +788,10 @@ vErrors.push(err55);
 errors++;
 }
 }
-}
-else {
-const err56 = {instancePath:instancePath+"/citations",schemaPath:"#/properties/citations/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data19.createdAt !== undefined){
+let data29 = data19.createdAt;
+if((typeof data29 !== "string") && (!((typeof data29 == "number") && (isFinite(data29))))){
+const err56 = {instancePath:instancePath+"/citations/" + i1+"/createdAt",schemaPath:"#/properties/citations/items/properties/createdAt/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.createdAt.type},message:"must be string,number"};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -807,12 +803,36 @@ errors++;
 }
 }
 else {
-const err57 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err57 = {instancePath:instancePath+"/citations/" + i1,schemaPath:"#/properties/citations/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err57];
 }
 else {
 vErrors.push(err57);
+}
+errors++;
+}
+}
+}
+else {
+const err58 = {instancePath:instancePath+"/citations",schemaPath:"#/properties/citations/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+}
+else {
+const err59 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
 }
 errors++;
 }

@@ -1,0 +1,9 @@
+// app/maiagent/webhook/route.ts in a Next.js app (App Router)
+import { maiagentWebhook } from 'maiagent-webhook/fetch';
+
+export const POST = maiagentWebhook({
+  authToken: process.env.MAIAGENT_WEBHOOK_TOKEN,
+  onMessage: async (message) => {
+    console.log(`[${message.conversation}] ${message.content}`);
+  },
+});
