@@ -2,5 +2,6 @@
 import { expressMiddleware } from './adapters/express';
 import { presetFactories } from './presets/factories';
 
+export type { ExpressWebhookMiddleware } from './adapters/express';
 export const { maiagentWebhook, gptbotsWebhook } = presetFactories(expressMiddleware);
 export * from './public-types';

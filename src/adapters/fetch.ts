@@ -1,16 +1,16 @@
-import { createWebhookHandler } from '../core/handle';
+import { createWebhookHandler, type Closable } from '../core/handle';
 import type { WebhookOptions } from '../core/options';
 import type { Preset } from '../presets/preset';
 import type { BodySource, HeaderName } from '../core/types';
 
-export type FetchWebhookHandler = (request: Request) => Promise<Response>;
+export type FetchWebhookHandler = ((request: Request) => Promise<Response>) & Closable;
 
 const NO_BODY: BodySource = Object.freeze({ kind: 'bytes', bytes: new Uint8Array(0) });
 
 /** A `(Request) => Promise<Response>` handler for Fetch-API runtimes: translate, answer, nothing else. */
 export function fetchHandler<Message>(preset: Preset<Message>, options: WebhookOptions<Message>): FetchWebhookHandler {
   const handle = createWebhookHandler(preset, options);
-  return async function webhookFetchHandler(request) {
+  async function webhookFetchHandler(request: Request): Promise<Response> {
     const outcome = await handle({
       method: request.method,
       url: request.url,
@@ -18,5 +18,6 @@ export function fetchHandler<Message>(preset: Preset<Message>, options: WebhookO
       body: request.body ? { kind: 'stream', chunks: request.body } : NO_BODY,
     });
     return new Response(outcome.body, { status: outcome.status, headers: outcome.headers });
-  };
+  }
+  return Object.assign(webhookFetchHandler, { close: handle.close });
 }

@@ -1,18 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createWebhookHandler } from '../core/handle';
+import { createWebhookHandler, type Closable } from '../core/handle';
 import type { WebhookOptions } from '../core/options';
 import type { Preset } from '../presets/preset';
 import { fromNodeRequest, writeNodeResponse } from './node-io';
 
-export type NodeWebhookHandler = (req: IncomingMessage, res: ServerResponse) => void;
+export type NodeWebhookHandler = ((req: IncomingMessage, res: ServerResponse) => void) & Closable;
 
 /** A `(req, res)` listener for a bare node:http server: translate the request, write the outcome, nothing else. */
 export function nodeHandler<Message>(preset: Preset<Message>, options: WebhookOptions<Message>): NodeWebhookHandler {
   const handle = createWebhookHandler(preset, options);
-  return function webhookListener(req, res) {
+  function webhookListener(req: IncomingMessage, res: ServerResponse): void {
     handle(fromNodeRequest(req))
       .then((outcome) => writeNodeResponse(res, outcome))
       // Only writing can fail here (the socket is gone): there is no one left to answer.
       .catch(() => res.destroy());
-  };
+  }
+  return Object.assign(webhookListener, { close: handle.close });
 }

@@ -1,49 +1,117 @@
 import { isJsonContentType, readJsonBody } from './body';
-import { dispatch } from './dispatch';
+import { dispatch, type DispatchResult } from './dispatch';
 import { errorOutcome, OUTCOMES, successOutcome, type ErrorCode } from './outcomes';
 import { resolveOptions, type ResolvedConfig, type WebhookOptions } from './options';
 import { validatePayload } from './validate';
 import type { Preset } from '../presets/preset';
 import type { Outcome, Problem, WebhookRequest } from './types';
 
-export type WebhookHandler = (request: WebhookRequest) => Promise<Outcome>;
+export interface Closable {
+  /**
+   * Stops taking deliveries (each is answered 503, so the platform retries later) and resolves once every
+   * callback already running has settled and its outcome is recorded in the store.
+   */
+  close(): Promise<void>;
+}
 
-/** The framework-free webhook: resolves the options once, then turns each request into an outcome. */
+/** The framework-free webhook: a request in, an outcome out. */
+export interface WebhookHandler extends Closable {
+  (request: WebhookRequest): Promise<Outcome>;
+}
+
+/** Resolves the options once, then turns each request into an outcome. */
 export function createWebhookHandler<Message>(preset: Preset<Message>, options: WebhookOptions<Message>): WebhookHandler {
   const config = resolveOptions(preset, options);
-  return (request) => handleDelivery(config, request).catch((error: unknown) => reject(config, errorOutcome('internal_error'), { error }));
+  const running = new Set<Promise<unknown>>();
+  let closing = false;
+  const state: DeliveryState = {
+    isClosing: () => closing,
+    track(settling) {
+      running.add(settling);
+      void settling.finally(() => running.delete(settling));
+    },
+  };
+  const handle = (request: WebhookRequest): Promise<Outcome> =>
+    handleDelivery(config, state, request).catch((error: unknown) => reject(config, errorOutcome('internal_error'), { error }));
+  const close = async (): Promise<void> => {
+    closing = true;
+    while (running.size > 0) await Promise.all(running);
+  };
+  return Object.assign(handle, { close });
+}
+
+interface DeliveryState {
+  isClosing(): boolean;
+  /** Registers a callback's settling, so `close` can wait for it. */
+  track(settling: Promise<unknown>): void;
 }
 
 const ALLOW_POST = Object.freeze({ allow: 'POST' });
 
 /** Each step returns early with its outcome; the cheap checks run before a byte of the body is read. */
-async function handleDelivery<Message>(config: ResolvedConfig<Message>, request: WebhookRequest): Promise<Outcome> {
+async function handleDelivery<Message>(config: ResolvedConfig<Message>, state: DeliveryState, request: WebhookRequest): Promise<Outcome> {
+  if (state.isClosing()) return reject(config, errorOutcome('shutting_down', { headers: retryAfter(config.timeoutMs) }));
   if (request.method !== 'POST') return reject(config, errorOutcome('method_not_allowed', { headers: ALLOW_POST }));
   if (!config.checkToken(request)) return reject(config, errorOutcome('unauthorized', { headers: challenge(config) }));
   if (!isJsonContentType(request.header('content-type'))) return reject(config, errorOutcome('unsupported_media_type'));
 
   const body = await readJsonBody(request, config.limit);
   if (!body.ok) return reject(config, errorOutcome(body.code, { headers: headersFor(body.code) }), { rawBody: body.rawBody });
+  const rawBody = body.rawBody;
 
   if (config.preset.isProbe(body.value)) return successOutcome('probe_acknowledged', config.preset.ackBody);
 
   const validation = validatePayload(config.preset.validator, body.value);
   if (!validation.ok) {
     const { problems } = validation;
-    return reject(config, errorOutcome('invalid_payload', { problems }), { rawBody: body.rawBody, problems });
+    return reject(config, errorOutcome('invalid_payload', { problems }), { rawBody, problems });
   }
 
   const message = config.preset.toMessage(body.value);
-  const context = { rawBody: body.rawBody, reply: config.preset.toReply(message) };
-  const { result } = dispatch(config.onMessage, message, context, config.timeoutMs);
-  const settled = await result;
-  switch (settled.kind) {
+  const reply = config.preset.toReply(message);
+  // Checked again after the body: close() may have been called while it was being read.
+  if (state.isClosing()) return reject(config, errorOutcome('shutting_down', { headers: retryAfter(config.timeoutMs) }), { rawBody });
+
+  const key = `${reply.platform}:${reply.id}`;
+  const store = config.store;
+  if (store) {
+    let claim;
+    try {
+      claim = await store.claim(key);
+    } catch (error) {
+      return reject(config, errorOutcome('store_unavailable', { headers: retryAfter(config.timeoutMs) }), { rawBody, error });
+    }
+    if (claim === 'done') return successOutcome('duplicate', config.preset.ackBody);
+    if (claim === 'in_flight') return reject(config, errorOutcome('in_progress', { headers: retryAfter(config.timeoutMs) }), { rawBody });
+  }
+
+  const { result, settled } = dispatch(config.onMessage, message, { rawBody, reply }, config.timeoutMs);
+  // The claim follows the callback itself, not the answer: one that outlives timeoutMs keeps it until it settles.
+  const recorded = store ? settled.then((outcome) => recordInStore(store, key, outcome)) : settled;
+  state.track(recorded);
+  const first = await result;
+  switch (first.kind) {
     case 'ok':
+      await recorded;
       return successOutcome('delivered', config.preset.ackBody);
     case 'failed':
-      return reject(config, errorOutcome('handler_failed'), { rawBody: body.rawBody, error: settled.error });
+      await recorded;
+      return reject(config, errorOutcome('handler_failed'), { rawBody, error: first.error });
     case 'timeout':
-      return reject(config, errorOutcome('handler_timeout', { headers: retryAfter(config.timeoutMs) }), { rawBody: body.rawBody });
+      return reject(config, errorOutcome('handler_timeout', { headers: retryAfter(config.timeoutMs) }), { rawBody });
+  }
+}
+
+/**
+ * Marks the id done after a success, or frees it after a failure. A store error here cannot change an answer
+ * already decided by the callback: a success stays a success (the retry of a claim left behind meets 409 until
+ * the store's claim expires), and it never becomes an unhandled rejection.
+ */
+async function recordInStore(store: NonNullable<ResolvedConfig<unknown>['store']>, key: string, outcome: DispatchResult): Promise<void> {
+  try {
+    await (outcome.kind === 'ok' ? store.complete(key) : store.release(key));
+  } catch {
+    // See above: nothing better to do than leave the claim to expire.
   }
 }
 
@@ -60,7 +128,7 @@ function challenge<Message>(config: ResolvedConfig<Message>): Record<string, str
 }
 
 function retryAfter(timeoutMs: number): Record<string, string> {
-  // Come back after about as long as the callback was given: by then it has likely finished.
+  // Come back after about as long as a callback is given: by then the one running has likely finished.
   return { 'retry-after': String(Math.ceil(timeoutMs / 1000)) };
 }
 

@@ -1,5 +1,7 @@
 import { createTokenCheck, type TokenCheck } from './auth';
 import { parseByteSize } from './bytes';
+import { isDedupeStore, type DedupeStore } from './store';
+import { MemoryStore } from '../stores/memory';
 import type { Preset, Reply } from '../presets/preset';
 import type { ErrorCode } from './outcomes';
 import type { Problem } from './types';
@@ -19,6 +21,11 @@ export interface WebhookOptions<Message> {
   limit?: number | string | undefined;
   /** How long `onMessage` may run before the platform is answered 503 and `signal` aborts. Default 10000. */
   timeoutMs?: number | undefined;
+  /**
+   * Where delivered message ids are remembered, so a retry of a delivered reply is answered 200 without calling
+   * `onMessage` again. Default: a `MemoryStore` of this process. `false` turns deduplication off.
+   */
+  store?: DedupeStore | false | undefined;
 }
 
 export interface DeliveryContext {
@@ -39,7 +46,7 @@ export interface Rejection {
   rawBody?: string;
   /** For `invalid_payload`: where the body failed validation. */
   problems?: readonly Problem[];
-  /** For `handler_failed`: what `onMessage` threw. */
+  /** For `handler_failed`: what `onMessage` threw; for `store_unavailable`: what the store threw. */
   error?: unknown;
 }
 
@@ -57,9 +64,10 @@ export interface ResolvedConfig<Message> {
   readonly timeoutMs: number;
   readonly onMessage: WebhookOptions<Message>['onMessage'];
   readonly onRejected: ((rejection: Rejection) => unknown) | undefined;
+  readonly store: DedupeStore | undefined;
 }
 
-const KNOWN_OPTIONS = new Set(['authToken', 'onMessage', 'onRejected', 'limit', 'timeoutMs']);
+const KNOWN_OPTIONS = new Set(['authToken', 'onMessage', 'onRejected', 'limit', 'timeoutMs', 'store']);
 
 /** Checks the caller's options once, at start-up, into a frozen config; the caller's object is never written to. */
 export function resolveOptions<Message>(preset: Preset<Message>, options: WebhookOptions<Message>): ResolvedConfig<Message> {
@@ -77,6 +85,7 @@ export function resolveOptions<Message>(preset: Preset<Message>, options: Webhoo
     timeoutMs: resolveTimeout(preset, options.timeoutMs),
     onMessage: options.onMessage,
     onRejected: options.onRejected,
+    store: resolveStore(preset, options.store),
   });
 }
 
@@ -91,6 +100,13 @@ function resolveTokens(preset: Preset<unknown>, authToken: WebhookOptions<unknow
   }
   // Surrounding whitespace (a trailing newline from a secrets file) is never part of a token.
   return Object.freeze(tokens.map((token) => token.trim()));
+}
+
+function resolveStore(preset: Preset<unknown>, store: WebhookOptions<unknown>['store']): DedupeStore | undefined {
+  if (store === false) return undefined;
+  if (store === undefined) return new MemoryStore();
+  if (!isDedupeStore(store)) throw new TypeError(`${preset.factoryName}: store must have claim, complete and release methods, or be false`);
+  return store;
 }
 
 function resolveTimeout(preset: Preset<unknown>, timeoutMs: number | undefined): number {

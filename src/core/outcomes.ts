@@ -13,6 +13,7 @@ interface OutcomeSpec {
  */
 export const OUTCOMES: Readonly<Record<OutcomeCode, OutcomeSpec>> = Object.freeze({
   delivered: { status: 200, retry: false, message: 'Delivery accepted' },
+  duplicate: { status: 200, retry: false, message: 'Delivery already processed' },
   probe_acknowledged: { status: 200, retry: false, message: 'Availability check acknowledged' },
   method_not_allowed: { status: 405, retry: false, message: 'Only POST is accepted' },
   unauthorized: { status: 401, retry: false, message: 'Missing or invalid token' },
@@ -25,6 +26,9 @@ export const OUTCOMES: Readonly<Record<OutcomeCode, OutcomeSpec>> = Object.freez
   body_unavailable: { status: 500, retry: true, message: 'Body was consumed before the webhook could read it' },
   handler_failed: { status: 500, retry: true, message: 'Delivery could not be processed' },
   handler_timeout: { status: 503, retry: true, message: 'Delivery is still being processed' },
+  in_progress: { status: 409, retry: true, message: 'The same delivery is being processed' },
+  store_unavailable: { status: 503, retry: true, message: 'Deduplication store unavailable' },
+  shutting_down: { status: 503, retry: true, message: 'Receiver is shutting down' },
   internal_error: { status: 500, retry: true, message: 'Internal error' },
 });
 
@@ -36,7 +40,7 @@ export function successOutcome(code: SuccessCode, body: string): Outcome {
   return { status: 200, code, headers: JSON_HEADERS, body };
 }
 
-export type SuccessCode = 'delivered' | 'probe_acknowledged';
+export type SuccessCode = 'delivered' | 'duplicate' | 'probe_acknowledged';
 export type ErrorCode = Exclude<OutcomeCode, SuccessCode>;
 
 export function errorOutcome(

@@ -33,6 +33,7 @@ export interface Outcome {
 
 export type OutcomeCode =
   | 'delivered'
+  | 'duplicate'
   | 'probe_acknowledged'
   | 'method_not_allowed'
   | 'unauthorized'
@@ -45,6 +46,9 @@ export type OutcomeCode =
   | 'body_unavailable'
   | 'handler_failed'
   | 'handler_timeout'
+  | 'in_progress'
+  | 'store_unavailable'
+  | 'shutting_down'
   | 'internal_error';
 
 /** One reason a payload failed validation: where (a JSON pointer into the body) and what, never the value. */

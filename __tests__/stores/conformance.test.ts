@@ -1,0 +1,203 @@
+// One conformance suite over every store: the same contract, whichever is plugged in.
+import { createClient } from 'redis';
+import Redis from 'ioredis';
+import type { DedupeStore } from 'maiagent-webhook';
+import { MemoryStore } from 'maiagent-webhook';
+import { RedisStore } from 'maiagent-webhook/redis';
+import { connectTestRedis, type TestRedis } from '../support/redis';
+
+let redis: TestRedis;
+const cleanups: (() => Promise<void> | void)[] = [];
+beforeAll(async () => {
+  redis = await connectTestRedis();
+});
+afterAll(async () => {
+  for (const cleanup of cleanups) await cleanup();
+  await redis.close();
+});
+
+let sequence = 0;
+const uniqueKey = () => `maiagent:msg-${++sequence}`;
+
+interface StoreCase {
+  name: string;
+  create(): Promise<DedupeStore>;
+}
+
+const stores: StoreCase[] = [
+  {
+    name: 'MemoryStore',
+    create: async () => {
+      const store = new MemoryStore();
+      cleanups.push(() => store.close());
+      return store;
+    },
+  },
+  {
+    name: 'RedisStore over node-redis',
+    create: async () => {
+      const client = createClient({ url: redis.url });
+      await client.connect();
+      cleanups.push(() => client.destroy());
+      return new RedisStore({ sendCommand: (args) => client.sendCommand(args), prefix: redis.prefix });
+    },
+  },
+  {
+    name: 'RedisStore over ioredis',
+    create: async () => {
+      const client = new Redis(redis.url);
+      cleanups.push(() => client.disconnect());
+      return new RedisStore({ sendCommand: (args) => client.call(args[0] as string, ...args.slice(1)), prefix: redis.prefix });
+    },
+  },
+];
+
+describe.each(stores)('$name', ({ create }) => {
+  let store: DedupeStore;
+  beforeAll(async () => {
+    store = await create();
+  });
+
+  it('claims an unknown id, and answers in_flight while the claim is held', async () => {
+    const key = uniqueKey();
+    expect(await store.claim(key)).toBe('claimed');
+    expect(await store.claim(key)).toBe('in_flight');
+  });
+
+  it('answers done for an id whose callback completed', async () => {
+    const key = uniqueKey();
+    await store.claim(key);
+    await store.complete(key);
+    expect(await store.claim(key)).toBe('done');
+    expect(await store.claim(key)).toBe('done');
+  });
+
+  it('lets an id be claimed again after a release', async () => {
+    const key = uniqueKey();
+    await store.claim(key);
+    await store.release(key);
+    expect(await store.claim(key)).toBe('claimed');
+  });
+
+  it('keeps ids apart', async () => {
+    const [a, b] = [uniqueKey(), uniqueKey()];
+    await store.claim(a);
+    await store.complete(a);
+    expect(await store.claim(b)).toBe('claimed');
+  });
+
+  it('grants exactly one of many simultaneous claims of one id', async () => {
+    const key = uniqueKey();
+    const answers = await Promise.all(Array.from({ length: 50 }, () => store.claim(key)));
+    expect(answers.filter((a) => a === 'claimed')).toHaveLength(1);
+    expect(answers.filter((a) => a === 'in_flight')).toHaveLength(49);
+  });
+});
+
+describe('MemoryStore bounds', () => {
+  it('holds at most maxEntries succeeded ids however many arrive, dropping the oldest generation', () => {
+    const store = new MemoryStore({ maxEntries: 1000 });
+    for (let i = 0; i < 100_000; i += 1) {
+      store.claim(`k${i}`);
+      store.complete(`k${i}`);
+    }
+    expect(store.size).toBeLessThanOrEqual(1000);
+    expect(store.claim('k99999')).toBe('done');
+    expect(store.claim('k0')).toBe('claimed');
+    store.close();
+  });
+
+  it('forgets a succeeded id between one and two ttlMs later, by swapping generations on a timer', () => {
+    jest.useFakeTimers();
+    try {
+      const store = new MemoryStore({ ttlMs: 1000 });
+      store.claim('a');
+      store.complete('a');
+      jest.advanceTimersByTime(1000);
+      expect(store.claim('a')).toBe('done');
+      jest.advanceTimersByTime(1000);
+      expect(store.claim('a')).toBe('claimed');
+      store.close();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('never lets a claim in flight expire, however many rotations pass', () => {
+    jest.useFakeTimers();
+    try {
+      const store = new MemoryStore({ ttlMs: 10, maxEntries: 2 });
+      store.claim('running');
+      for (let i = 0; i < 10; i += 1) {
+        store.claim(`x${i}`);
+        store.complete(`x${i}`);
+      }
+      jest.advanceTimersByTime(1000);
+      expect(store.claim('running')).toBe('in_flight');
+      store.close();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('does not keep the process alive: its timer is unref’d', () => {
+    const store = new MemoryStore();
+    store.claim('a');
+    const timer = (store as unknown as { rotationTimer: NodeJS.Timeout }).rotationTimer;
+    expect(timer.hasRef()).toBe(false);
+    store.close();
+  });
+
+  it.each([[{ ttlMs: 0 }], [{ ttlMs: 2 ** 31 }], [{ maxEntries: -1 }], [{ maxEntries: 1.5 }]])('rejects %p', (options) => {
+    expect(() => new MemoryStore(options)).toThrow(TypeError);
+  });
+});
+
+describe('RedisStore specifics', () => {
+  const storeWith = (options: { claimTtlMs?: number; ttlMs?: number } = {}) =>
+    new RedisStore({ sendCommand: redis.sendCommand, prefix: redis.prefix, ...options });
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('frees the claim of a process that never settles it after claimTtlMs', async () => {
+    const store = storeWith({ claimTtlMs: 50 });
+    const key = uniqueKey();
+    await store.claim(key);
+    await sleep(120);
+    expect(await store.claim(key)).toBe('claimed');
+  });
+
+  it('forgets a succeeded id after ttlMs', async () => {
+    const store = storeWith({ ttlMs: 50 });
+    const key = uniqueKey();
+    await store.claim(key);
+    await store.complete(key);
+    expect(await store.claim(key)).toBe('done');
+    await sleep(120);
+    expect(await store.claim(key)).toBe('claimed');
+  });
+
+  it('never releases a claim another process took after its own expired', async () => {
+    const slow = storeWith({ claimTtlMs: 50 });
+    const other = storeWith();
+    const key = uniqueKey();
+    await slow.claim(key);
+    await sleep(120);
+    expect(await other.claim(key)).toBe('claimed');
+    await slow.release(key);
+    expect(await other.claim(key)).toBe('in_flight');
+  });
+
+  it('writes only under its prefix, with an expiry on every key', async () => {
+    const store = storeWith();
+    const key = uniqueKey();
+    await store.claim(key);
+    expect(Number(await redis.sendCommand(['PTTL', `${redis.prefix}${key}`]))).toBeGreaterThan(0);
+    await store.complete(key);
+    expect(Number(await redis.sendCommand(['PTTL', `${redis.prefix}${key}`]))).toBeGreaterThan(0);
+  });
+
+  it('rejects a missing sendCommand and bad durations at construction', () => {
+    expect(() => new RedisStore({} as never)).toThrow(TypeError);
+    expect(() => storeWith({ claimTtlMs: 0 })).toThrow(TypeError);
+  });
+});

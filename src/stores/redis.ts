@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import type { ClaimState, DedupeStore } from '../core/store';
+
+/**
+ * Sends one Redis command and resolves with its reply. Wire any client:
+ * node-redis `(args) => client.sendCommand(args)`, ioredis `(args) => client.call(args[0], ...args.slice(1))`.
+ */
+export type SendCommand = (args: string[]) => Promise<unknown>;
+
+export interface RedisStoreOptions {
+  sendCommand: SendCommand;
+  /** Prefix of every key this store writes. Default `'maiagent-webhook:'`. */
+  prefix?: string;
+  /** How long a succeeded id is remembered. Default 24 hours. */
+  ttlMs?: number;
+  /**
+   * How long a claim lasts if its process never settles it (it crashed). A callback still running after this may
+   * run a second time elsewhere. Default 5 minutes.
+   */
+  claimTtlMs?: number;
+}
+
+const DONE = 'done';
+const IN_FLIGHT = 'in_flight';
+
+// Deletes the claim only while it is still this store's own: one that expired and was taken by another process stays.
+const RELEASE_IF_OWNED = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+
+/**
+ * Dedupe shared by several processes behind a load balancer. A claim is one atomic `SET key in_flight:<owner> NX PX`,
+ * so two processes receiving the same retry at once cannot both run the callback.
+ */
+export class RedisStore implements DedupeStore {
+  private readonly send: SendCommand;
+  private readonly prefix: string;
+  private readonly ttl: string;
+  private readonly claimTtl: string;
+  /** Identifies this store's claims, so it never releases another process's. */
+  private readonly owner = `${IN_FLIGHT}:${randomUUID()}`;
+
+  constructor(options: RedisStoreOptions) {
+    if (typeof options?.sendCommand !== 'function') throw new TypeError('RedisStore: sendCommand must be a function');
+    this.send = options.sendCommand;
+    this.prefix = options.prefix ?? 'maiagent-webhook:';
+    this.ttl = String(milliseconds(options.ttlMs ?? 24 * 60 * 60 * 1000, 'ttlMs'));
+    this.claimTtl = String(milliseconds(options.claimTtlMs ?? 5 * 60 * 1000, 'claimTtlMs'));
+  }
+
+  async claim(key: string): Promise<ClaimState> {
+    const redisKey = this.prefix + key;
+    const set = await this.send(['SET', redisKey, this.owner, 'NX', 'PX', this.claimTtl]);
+    if (set === 'OK') return 'claimed';
+    const state = await this.send(['GET', redisKey]);
+    // Gone between the two commands (a release or an expiry): say "in flight", and the platform's retry claims it.
+    return state === DONE ? 'done' : 'in_flight';
+  }
+
+  async complete(key: string): Promise<void> {
+    await this.send(['SET', this.prefix + key, DONE, 'PX', this.ttl]);
+  }
+
+  async release(key: string): Promise<void> {
+    await this.send(['EVAL', RELEASE_IF_OWNED, '1', this.prefix + key, this.owner]);
+  }
+}
+
+function milliseconds(value: number, name: string): number {
+  if (!Number.isSafeInteger(value) || value <= 0) throw new TypeError(`RedisStore: ${name} must be a positive whole number of milliseconds`);
+  return value;
+}
