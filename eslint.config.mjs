@@ -16,6 +16,15 @@ export default tseslint.config(
     },
   },
   {
+    // Plain CommonJS helpers run by node directly (a child process of the reliability suite).
+    files: ['**/*.js'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { setTimeout: 'readonly', setImmediate: 'readonly', console: 'readonly', process: 'readonly', require: 'readonly', module: 'writable', __dirname: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off', 'no-console': 'off' },
+  },
+  {
     // The command-line tool, scripts and examples talk to a terminal on purpose.
     files: ['src/cli.ts', 'scripts/**', 'examples/**', 'bench/**'],
     rules: { 'no-console': 'off' },

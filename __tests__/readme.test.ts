@@ -6,6 +6,8 @@ import request from 'supertest';
 import { OUTCOMES } from 'maiagent-webhook';
 import { buildGptBotsDelivery, buildMaiAgentDelivery } from 'maiagent-webhook/testing';
 import { listenOnLoopback } from './support/server';
+import { OPTION_NAMES } from '../src/core/options';
+import { connectTestRedis, type TestRedis } from './support/redis';
 
 const root = join(__dirname, '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -37,7 +39,7 @@ describe('README', () => {
   it('documents every option the factory accepts, with its default', () => {
     const rows = tableRows(section('Options'));
     const documented = rows.map(([option]) => option?.replace(/`/g, '')).sort();
-    expect(documented).toEqual(['authToken', 'limit', 'onMessage', 'onRejected', 'timeoutMs']);
+    expect(documented).toEqual([...OPTION_NAMES].sort());
     expect(rows.find(([o]) => o === '`limit`')?.[1]).toBe("`'1mb'`");
     expect(rows.find(([o]) => o === '`timeoutMs`')?.[1]).toBe('`10000`');
   });
@@ -165,5 +167,54 @@ describe('README examples run', () => {
     } finally {
       await running.close();
     }
+  });
+
+  it('graceful shutdown: after SIGTERM, deliveries get 503 and the server closes', async () => {
+    const listening = captureListen();
+    const before = new Set(process.listeners('SIGTERM'));
+    try {
+      await import('../examples/graceful-shutdown');
+      const url = await urlOf(listening.servers[0]);
+      const onSigterm = process.listeners('SIGTERM').find((listener) => !before.has(listener));
+      if (!onSigterm) throw new Error('the example registered no SIGTERM handler');
+      const send = () => request(url).post(`/maiagent/webhook?token=${TOKEN}`).set('content-type', 'application/json').send(JSON.stringify(delivery()));
+      await send().expect(200);
+      process.off('SIGTERM', onSigterm);
+      await (onSigterm as () => Promise<void>)();
+      expect(listening.servers[0]?.listening).toBe(false);
+    } finally {
+      await listening.closeAll();
+    }
+  });
+
+  describe.each(['examples/redis-node-redis', 'examples/redis-ioredis'])('%s', (file) => {
+    let testRedis: TestRedis;
+    const ciRedis = process.env.REDIS_URL;
+    beforeAll(async () => {
+      testRedis = await connectTestRedis();
+      process.env.REDIS_URL = testRedis.url;
+    });
+    afterAll(async () => {
+      await testRedis.close();
+      if (ciRedis === undefined) delete process.env.REDIS_URL;
+      else process.env.REDIS_URL = ciRedis;
+    });
+
+    it('remembers a delivered id in Redis, so the retry is answered without a second callback', async () => {
+      const example = (await import(`../${file}`)) as { app: import('express').Express; redis: { quit(): Promise<unknown> } };
+      const running = await listenOnLoopback(example.app);
+      try {
+        const body = JSON.stringify(delivery());
+        const send = () => request(running.url).post(`/maiagent/webhook?token=${TOKEN}`).set('content-type', 'application/json').send(body);
+        await send().expect(200);
+        await send().expect(200);
+        expect(log).toHaveBeenCalledTimes(1);
+        const id = (JSON.parse(body) as { id: string }).id;
+        expect(await testRedis.sendCommand(['GET', `maiagent-webhook:maiagent:${id}`])).toBe('done');
+      } finally {
+        await running.close();
+        await example.redis.quit();
+      }
+    });
   });
 });

@@ -1,19 +1,9 @@
 // Cloudflare Workers forbid eval and new Function: the Fetch adapter, as built, must run where they throw.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { testBuildDir } from '../support/build';
 
 const run = promisify(execFile);
-const root = join(__dirname, '..', '..');
-let outDir: string;
-
-beforeAll(async () => {
-  outDir = mkdtempSync(join(tmpdir(), 'maiagent-webhook-build-'));
-  await run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', outDir], { cwd: root });
-}, 60_000);
-afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
 const script = `
 const { maiagentWebhook, gptbotsWebhook } = require(process.argv[1] + '/fetch.js');
@@ -32,6 +22,6 @@ const post = (handler, body) => handler(new Request('https://x.test/hook?token=t
 `;
 
 it('answers valid and invalid deliveries in a process started with --disallow-code-generation-from-strings', async () => {
-  const { stdout } = await run(process.execPath, ['--disallow-code-generation-from-strings', '-e', script, outDir]);
+  const { stdout } = await run(process.execPath, ['--disallow-code-generation-from-strings', '-e', script, testBuildDir()]);
   expect(JSON.parse(stdout)).toEqual({ evalBlocked: true, statuses: [200, 200, 422] });
 }, 30_000);

@@ -67,7 +67,8 @@ export interface ResolvedConfig<Message> {
   readonly store: DedupeStore | undefined;
 }
 
-const KNOWN_OPTIONS = new Set(['authToken', 'onMessage', 'onRejected', 'limit', 'timeoutMs', 'store']);
+export const OPTION_NAMES: readonly string[] = Object.freeze(['authToken', 'onMessage', 'onRejected', 'limit', 'store', 'timeoutMs']);
+const KNOWN_OPTIONS = new Set(OPTION_NAMES);
 
 /** Checks the caller's options once, at start-up, into a frozen config; the caller's object is never written to. */
 export function resolveOptions<Message>(preset: Preset<Message>, options: WebhookOptions<Message>): ResolvedConfig<Message> {

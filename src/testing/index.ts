@@ -35,3 +35,34 @@ export function buildGptBotsDelivery(overrides: Partial<Record<keyof GptBotsPayl
 function withoutUndefined(fields: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
 }
+
+export interface RetryPolicy {
+  /** Attempts before giving up, the first included. Default 8. */
+  maxAttempts?: number;
+  /** Wait before attempt `n + 1` (n counts from 1). Default: 2^n × 10 ms, at most 1 s, with jitter. */
+  backoffMs?: (attempt: number) => number;
+}
+
+export interface RetryReport {
+  /** Whether an attempt got 200, the only answer the platforms count as delivered. */
+  delivered: boolean;
+  /** The status of each attempt; 0 where no answer came (the connection failed). */
+  statuses: number[];
+}
+
+/**
+ * Delivers like the platforms do: any answer but 200 (or none) is retried after a backoff, up to a bound.
+ * `attempt` sends one try and resolves with its status.
+ */
+export async function deliverWithRetries(attempt: () => Promise<number>, policy: RetryPolicy = {}): Promise<RetryReport> {
+  const maxAttempts = policy.maxAttempts ?? 8;
+  const backoffMs = policy.backoffMs ?? ((n: number) => Math.min(2 ** n * 10, 1000) * (0.5 + Math.random() / 2));
+  const statuses: number[] = [];
+  for (let n = 1; n <= maxAttempts; n += 1) {
+    const status = await attempt().catch(() => 0);
+    statuses.push(status);
+    if (status === 200) return { delivered: true, statuses };
+    if (n < maxAttempts) await new Promise((resolve) => setTimeout(resolve, backoffMs(n)));
+  }
+  return { delivered: false, statuses };
+}

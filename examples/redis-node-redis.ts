@@ -1,0 +1,17 @@
+import express from 'express';
+import { createClient } from 'redis';
+import { maiagentWebhook } from 'maiagent-webhook';
+import { RedisStore } from 'maiagent-webhook/redis';
+
+export const redis = createClient({ url: process.env.REDIS_URL });
+redis.connect().catch((error) => console.error('redis:', error));
+
+export const app = express();
+
+app.post('/maiagent/webhook', maiagentWebhook({
+  authToken: process.env.MAIAGENT_WEBHOOK_TOKEN,
+  store: new RedisStore({ sendCommand: (args) => redis.sendCommand(args) }),
+  onMessage: async (message) => {
+    console.log(`[${message.conversation}] ${message.content}`);
+  },
+}));
