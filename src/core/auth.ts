@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { WebhookRequest } from './types';
 
@@ -24,8 +25,11 @@ export function createTokenCheck(tokens: readonly string[] | false, schemes: rea
   };
 }
 
+// crypto.hash (Node 20.12+) hashes without building a Hash object; createHash is the fallback.
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'buffer') => Buffer }).hash;
+
 function digest(token: string): Buffer {
-  return createHash('sha256').update(token, 'utf8').digest();
+  return oneShotHash ? oneShotHash('sha256', token, 'buffer') : createHash('sha256').update(token, 'utf8').digest();
 }
 
 /**

@@ -16,18 +16,54 @@ export function dispatch<Message>(
   context: Omit<DeliveryContext, 'signal'>,
   timeoutMs: number,
 ): { result: Promise<DispatchResult>; settled: Promise<DispatchResult> } {
-  const controller = new AbortController();
-  const settled = new Promise<unknown>((resolve) => resolve(callback(message, { ...context, signal: controller.signal }))).then(
+  const deadline = lazyDeadlineSignal(timeoutMs);
+  const settled = new Promise<unknown>((resolve) => resolve(callback(message, withSignal(context, deadline)))).then(
     () => SUCCEEDED,
     (error: unknown): DispatchResult => ({ kind: 'failed', error }),
   );
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<DispatchResult>((resolve) => {
-    timer = setTimeout(() => {
-      controller.abort(new DOMException(`onMessage did not settle within ${timeoutMs} ms`, 'TimeoutError'));
+  const result = new Promise<DispatchResult>((resolve) => {
+    const timer = setTimeout(() => {
+      deadline.expire();
       resolve(TIMED_OUT);
     }, timeoutMs);
+    void settled.then((outcome) => {
+      clearTimeout(timer);
+      resolve(outcome);
+    });
   });
-  const result = Promise.race([settled, deadline]).finally(() => clearTimeout(timer));
   return { result, settled };
+}
+
+interface LazyDeadline {
+  signal(): AbortSignal;
+  expire(): void;
+}
+
+/** Most callbacks never look at their signal: the AbortController is made only for those that do. */
+function lazyDeadlineSignal(timeoutMs: number): LazyDeadline {
+  let controller: AbortController | undefined;
+  let expired = false;
+  const abort = (target: AbortController) => target.abort(new DOMException(`onMessage did not settle within ${timeoutMs} ms`, 'TimeoutError'));
+  return {
+    signal() {
+      if (!controller) {
+        controller = new AbortController();
+        if (expired) abort(controller);
+      }
+      return controller.signal;
+    },
+    expire() {
+      expired = true;
+      if (controller) abort(controller);
+    },
+  };
+}
+
+function withSignal(context: Omit<DeliveryContext, 'signal'>, deadline: LazyDeadline): DeliveryContext {
+  return {
+    ...context,
+    get signal() {
+      return deadline.signal();
+    },
+  };
 }

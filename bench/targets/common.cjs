@@ -1,0 +1,18 @@
+// What every benchmark target shares: the port to listen on, the token, and telling the harness it is ready.
+'use strict';
+const { join } = require('node:path');
+
+const TOKEN = 'bench-token-0123456789abcdef';
+const dist = (file) => join(__dirname, '..', '..', 'dist', file);
+
+// Exiting (rather than dying of the signal) lets `node --cpu-prof` write its profile.
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(0));
+
+function ready(server) {
+  server.keepAliveTimeout = 60_000;
+  server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
+    process.stdout.write(`listening ${server.address().port}\n`);
+  });
+}
+
+module.exports = { TOKEN, dist, ready };
