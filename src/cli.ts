@@ -1,17 +1,33 @@
 #!/usr/bin/env node
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import express from 'express';
-import { maiagentWebhook, type MaiAgentMessage, type Rejection } from './index';
-import { buildMaiAgentDelivery } from './testing';
+import { gptbotsWebhook, maiagentWebhook, type DeliveryContext, type Rejection } from './index';
+import { buildGptBotsDelivery, buildMaiAgentDelivery } from './testing';
+
+type Provider = 'maiagent' | 'gptbots';
+
+const PROVIDERS: Readonly<Record<Provider, { path: string; tokenEnv: string; sample: () => unknown }>> = {
+  maiagent: { path: '/maiagent/webhook', tokenEnv: 'MAIAGENT_WEBHOOK_TOKEN', sample: () => buildMaiAgentDelivery({ content: 'Hello from maiagent-webhook' }) },
+  gptbots: { path: '/gptbots/webhook', tokenEnv: 'GPTBOTS_WEBHOOK_TOKEN', sample: () => buildGptBotsDelivery() },
+};
+
+/** Where the CLI writes; tests pass their own. */
+export interface Io {
+  log(line: string): void;
+  error(line: string): void;
+  env: NodeJS.ProcessEnv;
+}
 
 export interface ReceiverOptions {
   port: number;
   /** Interface to bind; all of them when omitted, as `app.listen` does. */
   host?: string | undefined;
-  path: string;
+  path?: string | undefined;
+  provider?: Provider | undefined;
   /** The token to require; one is generated (and printed) when omitted. */
   token?: string | undefined;
   /** Where the receiver reports; `console.log` by default. */
@@ -27,22 +43,26 @@ export interface RunningReceiver {
 /** A development receiver: an Express app with the middleware that prints each delivery and each refusal. */
 export async function startReceiver(options: ReceiverOptions): Promise<RunningReceiver> {
   const log = options.log ?? console.log;
+  const provider = options.provider ?? 'maiagent';
+  const path = options.path ?? PROVIDERS[provider].path;
   const token = options.token ?? randomBytes(24).toString('base64url');
+  const factory = provider === 'gptbots' ? gptbotsWebhook : maiagentWebhook;
   const app = express();
   app.post(
-    options.path,
-    maiagentWebhook({
+    path,
+    factory({
       authToken: token,
-      onMessage: (message) => log(describeDelivery(message)),
+      onMessage: (message: unknown, context: DeliveryContext) => log(describeDelivery(message, context)),
       onRejected: (rejection) => log(describeRejection(rejection)),
     }),
   );
   const server = await listen(app, options.port, options.host);
   const { port } = server.address() as AddressInfo;
-  const url = `http://${options.host ?? 'localhost'}:${port}${options.path}`;
-  log(`maiagent-webhook receiver listening on ${url}`);
+  const url = `http://${options.host ?? 'localhost'}:${port}${path}`;
+  log(`maiagent-webhook receiver (${provider}) listening on ${url}`);
   log(options.token === undefined ? `token (generated for this run): ${token}` : 'token: as given (not printed)');
-  log(`try it:\n  ${curlLine(url, options.token === undefined ? token : undefined)}`);
+  log(`try it:\n  ${curlLine(url, options.token === undefined ? token : undefined, provider)}`);
+  log(`or:\n  npx maiagent-webhook send ${url} --provider ${provider}${options.token === undefined ? ` --token ${token}` : ''}`);
   return { url, server, close: () => close(server) };
 }
 
@@ -61,21 +81,26 @@ function close(server: Server): Promise<void> {
 }
 
 /** A token passed in by the user is never printed: the line refers to the environment variable instead. */
-export function curlLine(url: string, printableToken: string | undefined): string {
-  const token = printableToken ?? '$MAIAGENT_WEBHOOK_TOKEN';
-  const body = JSON.stringify(buildMaiAgentDelivery({ content: 'Hello from curl' }));
+export function curlLine(url: string, printableToken: string | undefined, provider: Provider = 'maiagent'): string {
+  const token = printableToken ?? `$${PROVIDERS[provider].tokenEnv}`;
+  const body = JSON.stringify(PROVIDERS[provider].sample());
   return `curl -i -X POST "${url}?token=${token}" -H 'Content-Type: application/json' -d '${body}'`;
 }
 
-function describeDelivery(message: MaiAgentMessage): string {
-  const sender = message.sender ? `${message.sender.name ?? '?'} (${String(message.sender.id ?? '?')})` : 'unknown sender';
-  const lines = [
-    `200 delivered ${message.id}`,
-    `  conversation ${message.conversation}, from ${sender}, at ${new Date(Number(message.created_at)).toISOString()}`,
-    `  ${message.content}`,
-    ...message.citations.map((c) => `  [cited] ${c.filename ?? c.id ?? '?'}`),
-  ];
+function describeDelivery(message: unknown, { reply }: DeliveryContext): string {
+  const lines = [`200 delivered ${reply.id}`, `  conversation ${reply.conversationId}, at ${reply.createdAt.toISOString()}${senderOf(message)}`, `  ${reply.text}`];
+  for (const cited of citationsOf(message)) lines.push(`  [cited] ${cited}`);
   return lines.join('\n');
+}
+
+function senderOf(message: unknown): string {
+  const sender = (message as { sender?: { name?: unknown; id?: unknown } | null }).sender;
+  return sender ? `, from ${String(sender.name ?? '?')} (${String(sender.id ?? '?')})` : '';
+}
+
+function citationsOf(message: unknown): string[] {
+  const citations = (message as { citations?: { filename?: unknown; id?: unknown }[] }).citations;
+  return Array.isArray(citations) ? citations.map((c) => String(c.filename ?? c.id ?? '?')) : [];
 }
 
 function describeRejection(rejection: Rejection): string {
@@ -83,34 +108,170 @@ function describeRejection(rejection: Rejection): string {
   return `${rejection.status} ${rejection.code}: ${rejection.message}${where ? ` (${where})` : ''}`;
 }
 
-const USAGE = `Usage: maiagent-webhook listen [--port 3000] [--path /maiagent/webhook] [--token T]
+export interface SendOptions {
+  url: string;
+  provider: Provider;
+  token?: string | undefined;
+  /** A body to send as it is (each copy identical); a fresh sample delivery per request when omitted. */
+  body?: string | undefined;
+  count: number;
+  concurrency: number;
+}
 
-Runs a local receiver that prints each MaiAgent delivery and the status it answered.
-The token comes from --token, else MAIAGENT_WEBHOOK_TOKEN, else is generated and printed.`;
+export interface SendSummary {
+  /** How many answers had each status; 0 stands for no answer (connection failed). */
+  statuses: Map<number, number>;
+  allOk: boolean;
+}
 
-export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<RunningReceiver | undefined> {
+/** Posts deliveries like the platform would, once each (no retries), and counts the answers. */
+export async function sendDeliveries(options: SendOptions, log: (line: string) => void): Promise<SendSummary> {
+  const statuses = new Map<number, number>();
+  let next = 0;
+  const sendOne = async (): Promise<void> => {
+    const body = options.body ?? JSON.stringify(PROVIDERS[options.provider].sample());
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    let status = 0;
+    let text = '';
+    try {
+      const response = await fetch(options.url, { method: 'POST', headers, body });
+      status = response.status;
+      text = await response.text();
+    } catch (error) {
+      text = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+    }
+    statuses.set(status, (statuses.get(status) ?? 0) + 1);
+    if (options.count === 1) log(`${status || 'no answer'} ${text}`);
+  };
+  const worker = async (): Promise<void> => {
+    while (next < options.count) {
+      next += 1;
+      await sendOne();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.concurrency, options.count) }, worker));
+  if (options.count > 1) {
+    const parts = [...statuses].sort(([a], [b]) => a - b).map(([status, n]) => `${status || 'no answer'} ×${n}`);
+    log(`sent ${options.count}: ${parts.join(', ')}`);
+  }
+  return { statuses, allOk: statuses.size === 1 && statuses.has(200) };
+}
+
+const USAGE = {
+  main: `Usage: maiagent-webhook <command> [options]
+
+Commands:
+  listen   run a local receiver that prints each delivery and the status it answered
+  send     post sample (or given) deliveries to a webhook URL and print the answers
+
+Run 'maiagent-webhook <command> --help' for a command's options.`,
+  listen: `Usage: maiagent-webhook listen [--port 3000] [--path /maiagent/webhook] [--token T] [--provider maiagent|gptbots]
+
+Runs a local receiver that prints each delivery (sender, conversation, content, citations) and each refusal.
+The token comes from --token, else MAIAGENT_WEBHOOK_TOKEN (GPTBOTS_WEBHOOK_TOKEN for gptbots), else is generated
+and printed. The port comes from --port, else PORT, else 3000.`,
+  send: `Usage: maiagent-webhook send <url> [--token T] [--provider maiagent|gptbots] [--file body.json] [--count N] [--concurrency C]
+
+Posts a valid sample delivery (or the JSON in --file) to <url>, with the token as 'Authorization: Bearer'
+(from --token, else MAIAGENT_WEBHOOK_TOKEN / GPTBOTS_WEBHOOK_TOKEN; none if unset). Prints the status and body,
+or a summary of statuses for --count above 1. Exits 1 when any answer was not 200.`,
+};
+
+class UsageError extends Error {}
+
+function parseProvider(value: string | undefined): Provider {
+  if (value === undefined || value === 'maiagent' || value === 'gptbots') return value ?? 'maiagent';
+  throw new UsageError(`--provider must be maiagent or gptbots, not '${value}'`);
+}
+
+function parseCount(value: string | undefined, name: string, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${name} must be a whole number of at least ${min}, not '${value}'`);
+  return n;
+}
+
+async function listenCommand(args: string[], io: Io): Promise<RunningReceiver | number> {
+  const { values } = parseArgs({
+    args,
+    options: { port: { type: 'string' }, path: { type: 'string' }, token: { type: 'string' }, provider: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) return help(io, 'listen');
+  const provider = parseProvider(values.provider);
+  const port = parseCount(values.port ?? io.env.PORT, '--port', 3000, 0);
+  if (port > 65535) throw new UsageError(`--port must be at most 65535, not '${port}'`);
+  return startReceiver({ port, provider, path: values.path, token: values.token ?? io.env[PROVIDERS[provider].tokenEnv], log: io.log });
+}
+
+async function sendCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
-    args: [...argv],
+    args,
     allowPositionals: true,
     options: {
-      port: { type: 'string', default: env.PORT ?? '3000' },
-      path: { type: 'string', default: '/maiagent/webhook' },
       token: { type: 'string' },
+      provider: { type: 'string' },
+      file: { type: 'string' },
+      count: { type: 'string' },
+      concurrency: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
-  if (values.help || positionals[0] !== 'listen') {
-    console.log(USAGE);
-    return undefined;
+  if (values.help) return help(io, 'send');
+  const [url, ...extra] = positionals;
+  if (!url || extra.length > 0) throw new UsageError('send takes exactly one <url>');
+  if (!URL.canParse(url)) throw new UsageError(`'${url}' is not a URL`);
+  const provider = parseProvider(values.provider);
+  const body = values.file === undefined ? undefined : await readBody(values.file);
+  const summary = await sendDeliveries(
+    {
+      url,
+      provider,
+      token: values.token ?? io.env[PROVIDERS[provider].tokenEnv],
+      body,
+      count: parseCount(values.count, '--count', 1, 1),
+      concurrency: parseCount(values.concurrency, '--concurrency', 1, 1),
+    },
+    io.log,
+  );
+  return summary.allOk ? 0 : 1;
+}
+
+async function readBody(file: string): Promise<string> {
+  const text = await readFile(file, 'utf8').catch(() => {
+    throw new UsageError(`cannot read --file '${file}'`);
+  });
+  try {
+    JSON.parse(text);
+  } catch {
+    throw new UsageError(`--file '${file}' is not valid JSON`);
   }
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, not '${values.port}'`);
-  return startReceiver({ port, path: values.path, token: values.token ?? env.MAIAGENT_WEBHOOK_TOKEN });
+  return text;
+}
+
+function help(io: Io, topic: keyof typeof USAGE): number {
+  io.log(USAGE[topic]);
+  return 0;
+}
+
+/** Runs one command. Resolves with the exit code, or with the running receiver for `listen`. */
+export async function run(argv: readonly string[], io: Io): Promise<number | RunningReceiver> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === 'listen') return await listenCommand(rest, io);
+    if (command === 'send') return await sendCommand(rest, io);
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') return help(io, 'main');
+    throw new UsageError(`unknown command '${command}' (try --help)`);
+  } catch (error) {
+    // One clear line, never a stack: usage mistakes, parseArgs' own messages, a port in use.
+    io.error(`maiagent-webhook: ${error instanceof Error ? error.message : String(error)}`);
+    return error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1;
+  }
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).catch((error: unknown) => {
-    console.error(`maiagent-webhook: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
+  const io: Io = { log: (line) => console.log(line), error: (line) => console.error(line), env: process.env };
+  void run(process.argv.slice(2), io).then((result) => {
+    if (typeof result === 'number') process.exitCode = result;
   });
 }

@@ -1,4 +1,8 @@
-import { startReceiver, curlLine, type RunningReceiver } from '../../src/cli';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startReceiver, curlLine, run, type Io, type RunningReceiver } from '../../src/cli';
+import { buildMaiAgentDelivery } from '../../src/testing';
 
 /** Pulls the URL and the body out of the printed curl line and sends exactly that. */
 function sendLikeCurl(line: string): Promise<Response> {
@@ -8,22 +12,27 @@ function sendLikeCurl(line: string): Promise<Response> {
   return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
 }
 
-describe('npm start receiver', () => {
-  let receiver: RunningReceiver | undefined;
-  const lines: string[] = [];
-  afterEach(async () => {
-    await receiver?.close();
-    receiver = undefined;
-    lines.length = 0;
-  });
+function captureIo(env: NodeJS.ProcessEnv = {}): Io & { out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, env, log: (l) => out.push(l), error: (l) => err.push(l) };
+}
 
+let receiver: RunningReceiver | undefined;
+const lines: string[] = [];
+afterEach(async () => {
+  await receiver?.close();
+  receiver = undefined;
+  lines.length = 0;
+});
+
+describe('listen', () => {
   it('prints a ready curl line with the generated token, and prints the delivery it answers 200', async () => {
-    receiver = await startReceiver({ port: 0, host: '127.0.0.1', path: '/maiagent/webhook', log: (l) => lines.push(l) });
-    const curl = lines.find((l) => l.includes('curl ')) ?? '';
-    const response = await sendLikeCurl(curl);
+    receiver = await startReceiver({ port: 0, host: '127.0.0.1', log: (l) => lines.push(l) });
+    const response = await sendLikeCurl(lines.find((l) => l.includes('curl ')) ?? '');
     expect(response.status).toBe(200);
-    expect(lines.join('\n')).toMatch(/200 delivered [0-9a-f-]{36}\n {2}conversation conv-0001, from Assistant \(789\)/);
-    expect(lines.join('\n')).toContain('Hello from curl');
+    expect(lines.join('\n')).toMatch(/200 delivered [0-9a-f-]{36}\n {2}conversation conv-0001, at 2024-10-06T12:57:22.000Z, from Assistant \(789\)/);
+    expect(lines.join('\n')).toContain('Hello from maiagent-webhook');
   });
 
   it('never prints a token it was given, and prints each refusal with its status', async () => {
@@ -34,5 +43,93 @@ describe('npm start receiver', () => {
     expect(lines.join('\n')).not.toContain(token);
     expect(lines.join('\n')).toContain('401 unauthorized');
     expect(curlLine(receiver.url, undefined)).toContain('?token=$MAIAGENT_WEBHOOK_TOKEN"');
+  });
+
+  it('receives GPTBots deliveries with --provider gptbots', async () => {
+    const io = captureIo();
+    const result = await run(['listen', '--port', '0', '--provider', 'gptbots', '--token', 'gt'], io);
+    if (typeof result === 'number') throw new Error(io.err.join('\n'));
+    receiver = result;
+    expect(receiver.url).toMatch(/\/gptbots\/webhook$/);
+    expect(await run(['send', receiver.url.replace('localhost', '127.0.0.1'), '--provider', 'gptbots', '--token', 'gt'], captureIo())).toBe(0);
+    expect(io.out.join('\n')).toContain('您好！這是 AI 助理的回覆。');
+  });
+});
+
+describe('send', () => {
+  const token = 'send-test-token';
+  let url: string;
+  beforeEach(async () => {
+    receiver = await startReceiver({ port: 0, host: '127.0.0.1', token, log: (l) => lines.push(l) });
+    url = receiver.url;
+  });
+
+  it('posts one sample delivery, prints the status and body, and exits 0 on 200', async () => {
+    const io = captureIo({ MAIAGENT_WEBHOOK_TOKEN: token });
+    expect(await run(['send', url], io)).toBe(0);
+    expect(io.out).toEqual(['200 {"message":"Webhook received successfully"}']);
+  });
+
+  it('summarizes many deliveries sent concurrently', async () => {
+    const io = captureIo();
+    expect(await run(['send', url, '--token', token, '--count', '20', '--concurrency', '4'], io)).toBe(0);
+    expect(io.out).toEqual(['sent 20: 200 ×20']);
+    expect(lines.filter((l) => l.startsWith('200 delivered'))).toHaveLength(20);
+  });
+
+  it('exits 1 when an answer is not 200', async () => {
+    const io = captureIo();
+    expect(await run(['send', url, '--token', 'wrong'], io)).toBe(1);
+    expect(io.out[0]).toMatch(/^401 /);
+  });
+
+  it('sends the JSON of --file as it is', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-send-'));
+    try {
+      const file = join(dir, 'body.json');
+      writeFileSync(file, JSON.stringify(buildMaiAgentDelivery({ content: 'from a file' })));
+      expect(await run(['send', url, '--token', token, '--file', file, '--count', '2'], captureIo())).toBe(0);
+      expect(lines.join('\n')).toContain('from a file');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('says "no answer" and exits 1 when nothing listens', async () => {
+    const closedUrl = url;
+    await receiver?.close();
+    receiver = undefined;
+    const io = captureIo();
+    expect(await run(['send', closedUrl, '--token', token], io)).toBe(1);
+    expect(io.out[0]).toMatch(/^no answer /);
+  });
+});
+
+describe('usage', () => {
+  it.each([
+    [['frobnicate'], "maiagent-webhook: unknown command 'frobnicate' (try --help)"],
+    [['send'], 'maiagent-webhook: send takes exactly one <url>'],
+    [['send', 'not a url'], "maiagent-webhook: 'not a url' is not a URL"],
+    [['send', 'http://127.0.0.1:1/', '--provider', 'slack'], "maiagent-webhook: --provider must be maiagent or gptbots, not 'slack'"],
+    [['send', 'http://127.0.0.1:1/', '--count', '0'], "maiagent-webhook: --count must be a whole number of at least 1, not '0'"],
+    [['send', 'http://127.0.0.1:1/', '--file', '/nonexistent.json'], "maiagent-webhook: cannot read --file '/nonexistent.json'"],
+    [['listen', '--port', 'x'], "maiagent-webhook: --port must be a whole number of at least 0, not 'x'"],
+  ])('%p fails with one clear line and exit code 2', async (argv, message) => {
+    const io = captureIo();
+    expect(await run(argv, io)).toBe(2);
+    expect(io.err).toEqual([message]);
+  });
+
+  it('reports an unknown flag in one line', async () => {
+    const io = captureIo();
+    expect(await run(['send', 'http://x', '--bogus'], io)).toBe(2);
+    expect(io.err).toHaveLength(1);
+    expect(io.err[0]).toMatch(/^maiagent-webhook: Unknown option '--bogus'/);
+  });
+
+  it.each([[['--help']], [['listen', '--help']], [['send', '--help']]])('%p prints usage and exits 0', async (argv) => {
+    const io = captureIo();
+    expect(await run(argv, io)).toBe(0);
+    expect(io.out[0]).toMatch(/^Usage: maiagent-webhook/);
   });
 });

@@ -66,3 +66,55 @@ export async function deliverWithRetries(attempt: () => Promise<number>, policy:
   }
   return { delivered: false, statuses };
 }
+
+export interface SendDeliveryOptions {
+  /** The token, sent as `Authorization: Bearer` (or as `?token=` with `auth: 'query'`). */
+  token?: string;
+  auth?: 'bearer' | 'query';
+  /** The body: an object (sent as JSON) or text. Default: a fresh sample delivery for `provider`. */
+  body?: unknown;
+  provider?: 'maiagent' | 'gptbots';
+  /** Path on an app or listener. Default `/maiagent/webhook` (`/gptbots/webhook` for gptbots). */
+  path?: string;
+}
+
+export interface SentDelivery {
+  status: number;
+  headers: Headers;
+  /** The answer's JSON. */
+  body: unknown;
+}
+
+/** A `(req, res)` listener: an Express app, or a `maiagent-webhook/node` handler. */
+export type RequestListenerLike = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void;
+
+/**
+ * Sends one delivery the way the platform does: to a URL, or to an app or listener, which is served on
+ * 127.0.0.1 on a free port for the duration of the call.
+ */
+export async function sendDelivery(target: string | RequestListenerLike, options: SendDeliveryOptions = {}): Promise<SentDelivery> {
+  const provider = options.provider ?? 'maiagent';
+  const sample = provider === 'gptbots' ? buildGptBotsDelivery() : buildMaiAgentDelivery();
+  const body = options.body ?? sample;
+  if (typeof target === 'string') return post(target, body, options);
+  const { createServer } = await import('node:http');
+  const server = createServer(target);
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = server.address() as import('node:net').AddressInfo;
+    return await post(`http://127.0.0.1:${port}${options.path ?? `/${provider}/webhook`}`, body, options);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+async function post(url: string, body: unknown, options: SendDeliveryOptions): Promise<SentDelivery> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  let target = url;
+  if (options.token !== undefined && options.auth === 'query') target += `${url.includes('?') ? '&' : '?'}token=${encodeURIComponent(options.token)}`;
+  else if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+  const response = await fetch(target, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
+}
