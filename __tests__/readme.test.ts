@@ -217,4 +217,9 @@ describe('README examples run', () => {
       }
     });
   });
+
+  it('testing kit: the example test passes against the real middleware', async () => {
+    const { repliesReachTheInbox } = await import('../examples/testing-kit');
+    expect(await repliesReachTheInbox()).toBe(true);
+  });
 });

@@ -133,7 +133,7 @@ export async function sendDeliveries(options: SendOptions, log: (line: string) =
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     let status = 0;
-    let text = '';
+    let text: string;
     try {
       const response = await fetch(options.url, { method: 'POST', headers, body });
       status = response.status;
@@ -254,6 +254,11 @@ function help(io: Io, topic: keyof typeof USAGE): number {
   return 0;
 }
 
+function messageOf(error: unknown): string {
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : String(error);
+}
+
 /** Runs one command. Resolves with the exit code, or with the running receiver for `listen`. */
 export async function run(argv: readonly string[], io: Io): Promise<number | RunningReceiver> {
   const [command, ...rest] = argv;
@@ -264,7 +269,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number | Run
     throw new UsageError(`unknown command '${command}' (try --help)`);
   } catch (error) {
     // One clear line, never a stack: usage mistakes, parseArgs' own messages, a port in use.
-    io.error(`maiagent-webhook: ${error instanceof Error ? error.message : String(error)}`);
+    io.error(`maiagent-webhook: ${messageOf(error)}`);
     return error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1;
   }
 }

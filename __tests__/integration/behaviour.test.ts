@@ -1,6 +1,8 @@
 // One behaviour suite, every status of the documented table, for both presets on all three runtimes.
 import type { RequestListener } from 'node:http';
 import express from 'express';
+// Express 4, installed under the alias "express4" (package.json), next to Express 5.
+import express4 from 'express4';
 import * as expressEntry from 'maiagent-webhook';
 import * as nodeEntry from 'maiagent-webhook/node';
 import * as fetchEntry from 'maiagent-webhook/fetch';
@@ -40,16 +42,20 @@ async function overHttp(listener: RequestListener): Promise<Endpoint> {
   };
 }
 
-const adapters: AdapterCase[] = [
-  {
-    name: 'express',
-    start: async (factory, options) => {
-      const app = express();
-      // Mounted with app.use, so other methods reach it too and must get 405.
-      app.use('/hook', expressEntry[factory](options));
-      return overHttp(app);
-    },
+
+const expressAdapter = (name: string, createApp: () => express.Express): AdapterCase => ({
+  name,
+  start: async (factory, options) => {
+    const app = createApp();
+    // Mounted with app.use, so other methods reach it too and must get 405.
+    app.use('/hook', expressEntry[factory](options));
+    return overHttp(app);
   },
+});
+
+const adapters: AdapterCase[] = [
+  expressAdapter('express 5', express),
+  expressAdapter('express 4', express4),
   { name: 'node:http', start: async (factory, options) => overHttp(nodeEntry[factory](options)) },
   {
     name: 'fetch',

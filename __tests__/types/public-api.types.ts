@@ -1,0 +1,34 @@
+// Type-level tests of the public API, checked by `npm run typecheck` (expect-type).
+import { expectTypeOf } from 'expect-type';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestHandler } from 'express';
+import * as expressEntry from 'maiagent-webhook';
+import * as nodeEntry from 'maiagent-webhook/node';
+import * as fetchEntry from 'maiagent-webhook/fetch';
+import type { DeliveryContext, GptBotsMessage, MaiAgentMessage, Rejection, Reply, WebhookOptions } from 'maiagent-webhook';
+
+// The message each factory hands to its callback.
+expectTypeOf(expressEntry.maiagentWebhook).parameter(0).toEqualTypeOf<WebhookOptions<MaiAgentMessage>>();
+expectTypeOf(expressEntry.gptbotsWebhook).parameter(0).toEqualTypeOf<WebhookOptions<GptBotsMessage>>();
+expectTypeOf<Parameters<WebhookOptions<MaiAgentMessage>['onMessage']>>().toEqualTypeOf<[MaiAgentMessage, DeliveryContext]>();
+expectTypeOf<MaiAgentMessage['sender']>().toEqualTypeOf<MaiAgentMessage['sender'] & {} | null>();
+expectTypeOf<Extract<GptBotsMessage, { version: 2 }>['output']>().toBeArray();
+expectTypeOf<Extract<GptBotsMessage, { version: 1 }>['message_type']>().toBeString();
+expectTypeOf<GptBotsMessage['create_time']>().toBeNumber();
+expectTypeOf<DeliveryContext['reply']>().toEqualTypeOf<Reply>();
+expectTypeOf<Reply['createdAt']>().toEqualTypeOf<Date>();
+expectTypeOf<DeliveryContext['signal']>().toEqualTypeOf<AbortSignal>();
+
+// The options: what each accepts.
+expectTypeOf<{ authToken: string; onMessage: () => void }>().toMatchTypeOf<WebhookOptions<MaiAgentMessage>>();
+expectTypeOf<{ authToken: string[]; onMessage: () => void; limit: '2mb'; timeoutMs: 5000; store: false }>().toMatchTypeOf<WebhookOptions<MaiAgentMessage>>();
+expectTypeOf<{ authToken: false; onMessage: () => void }>().toMatchTypeOf<WebhookOptions<MaiAgentMessage>>();
+expectTypeOf<{ authToken: 'x' }>().not.toMatchTypeOf<WebhookOptions<MaiAgentMessage>>();
+expectTypeOf<{ authToken: 'x'; onMessage: () => void; limit: true }>().not.toMatchTypeOf<WebhookOptions<MaiAgentMessage>>();
+expectTypeOf<Rejection['code']>().toEqualTypeOf<Exclude<import('maiagent-webhook').OutcomeCode, 'delivered' | 'duplicate' | 'probe_acknowledged'>>();
+
+// What each runtime returns, all closable.
+expectTypeOf(expressEntry.maiagentWebhook).returns.toMatchTypeOf<RequestHandler>();
+expectTypeOf(nodeEntry.maiagentWebhook).returns.toMatchTypeOf<(req: IncomingMessage, res: ServerResponse) => void>();
+expectTypeOf(fetchEntry.gptbotsWebhook).returns.toMatchTypeOf<(request: Request) => Promise<Response>>();
+expectTypeOf(fetchEntry.gptbotsWebhook).returns.toHaveProperty('close').toEqualTypeOf<() => Promise<void>>();
