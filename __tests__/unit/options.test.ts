@@ -39,7 +39,7 @@ describe('options are checked once, in the factory', () => {
 
   it('applies the documented defaults: 1 MB and 10 s', () => {
     const config = resolveOptions(maiagentPreset, { authToken: TOKEN, onMessage });
-    expect(config.limit).toBe(1024 * 1024);
+    expect(config.body).toEqual({ limit: 1024 * 1024, timeoutMs: 10_000 });
     expect(config.timeoutMs).toBe(DEFAULT_TIMEOUT_MS);
     expect(DEFAULT_TIMEOUT_MS).toBe(10_000);
   });
@@ -48,7 +48,7 @@ describe('options are checked once, in the factory', () => {
     const options = Object.freeze({ authToken: Object.freeze([` ${TOKEN}\n`]), onMessage, limit: '2mb' });
     const config = resolveOptions(maiagentPreset, options);
     expect(Object.isFrozen(config)).toBe(true);
-    expect(config.limit).toBe(2 * 1024 * 1024);
+    expect(config.body.limit).toBe(2 * 1024 * 1024);
     expect(options.authToken).toEqual([` ${TOKEN}\n`]);
   });
 });

@@ -1,6 +1,16 @@
 import type { BodySource, OutcomeCode, WebhookRequest } from './types';
 
-type BodyFailure = Extract<OutcomeCode, 'payload_too_large' | 'empty_body' | 'invalid_json' | 'body_incomplete' | 'body_unavailable'>;
+type BodyFailure = Extract<
+  OutcomeCode,
+  'payload_too_large' | 'empty_body' | 'invalid_json' | 'body_incomplete' | 'body_timeout' | 'body_unavailable' | 'unsupported_encoding'
+>;
+
+export interface BodyLimits {
+  /** Largest body, in bytes. */
+  limit: number;
+  /** Longest wait for the whole body to arrive, in milliseconds. */
+  timeoutMs: number;
+}
 
 /** The parsed JSON and the text it came from (handed to the callback and to `onRejected`). */
 export type BodyResult =
@@ -25,7 +35,7 @@ function isUtf8CharsetOrOther(parameter: string): boolean {
 }
 
 /** Reads, bounds, decodes and parses the body, whichever form the framework left it in. */
-export async function readJsonBody(request: WebhookRequest, limit: number): Promise<BodyResult> {
+export async function readJsonBody(request: WebhookRequest, { limit, timeoutMs }: BodyLimits): Promise<BodyResult> {
   const source = request.body;
   switch (source.kind) {
     case 'parsed':
@@ -37,36 +47,68 @@ export async function readJsonBody(request: WebhookRequest, limit: number): Prom
     case 'bytes':
       return source.bytes.byteLength > limit ? { ok: false, code: 'payload_too_large' } : decodeAndParse(source.bytes);
     case 'stream':
-      return readStream(source, declaredLength(request.header('content-length')), limit);
+      // A framework that read the body earlier has already inflated it; only a body read here can still be compressed.
+      if (!isIdentityEncoding(request.header('content-encoding'))) return { ok: false, code: 'unsupported_encoding' };
+      return readStream(source, declaredLength(request.header('content-length')), limit, timeoutMs);
   }
 }
 
 function parsedBody(value: unknown): BodyResult {
   if (value === undefined) return { ok: false, code: 'empty_body' };
   // The exact bytes are gone once express.json() has parsed them; this is the closest faithful text.
-  return { ok: true, value, rawBody: JSON.stringify(value) };
+  return { ok: true, value, rawBody: serialize(value) };
 }
 
+function serialize(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    // Nested too deep to serialize: validation refuses such a body next, so no callback ever sees this.
+    return '';
+  }
+}
+
+function isIdentityEncoding(header: string | undefined): boolean {
+  return header === undefined || header.trim() === '' || header.trim().toLowerCase() === 'identity';
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+/** Reads a body no larger than `limit` that arrives within `timeoutMs`, so neither a huge nor a trickling body holds memory or a socket. */
 async function readStream(
   source: Extract<BodySource, { kind: 'stream' }>,
   declared: number | undefined,
   limit: number,
+  timeoutMs: number,
 ): Promise<BodyResult> {
   // Refuse before reading a byte when the sender already says the body is too large.
   if (declared !== undefined && declared > limit) return { ok: false, code: 'payload_too_large' };
+  const iterator = source.chunks[Symbol.asyncIterator]();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<typeof TIMED_OUT>((resolve) => (timer = setTimeout(resolve, timeoutMs, TIMED_OUT)));
   const chunks: Uint8Array[] = [];
   let received = 0;
   try {
-    for await (const chunk of source.chunks) {
-      received += chunk.byteLength;
-      if (received > limit) return { ok: false, code: 'payload_too_large' };
-      chunks.push(chunk);
+    for (;;) {
+      const step = await Promise.race([iterator.next(), deadline]);
+      if (step === TIMED_OUT) return stopReading(iterator, 'body_timeout');
+      if (step.done) break;
+      received += step.value.byteLength;
+      if (received > limit) return stopReading(iterator, 'payload_too_large');
+      chunks.push(step.value);
     }
   } catch {
     // The sender went away mid-body (or the stream broke): nothing complete to parse.
     return { ok: false, code: 'body_incomplete' };
+  } finally {
+    clearTimeout(timer);
   }
   return decodeAndParse(concat(chunks, received));
+}
+
+function stopReading(iterator: AsyncIterator<Uint8Array>, code: 'body_timeout' | 'payload_too_large'): BodyResult {
+  iterator.return?.().catch(() => {});
+  return { ok: false, code };
 }
 
 function concat(chunks: readonly Uint8Array[], length: number): Uint8Array {

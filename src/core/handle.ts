@@ -55,7 +55,7 @@ async function handleDelivery<Message>(config: ResolvedConfig<Message>, state: D
   if (!config.checkToken(request)) return reject(config, errorOutcome('unauthorized', { headers: challenge(config) }));
   if (!isJsonContentType(request.header('content-type'))) return reject(config, errorOutcome('unsupported_media_type'));
 
-  const body = await readJsonBody(request, config.limit);
+  const body = await readJsonBody(request, config.body);
   if (!body.ok) return reject(config, errorOutcome(body.code, { headers: headersFor(body.code) }), { rawBody: body.rawBody });
   const rawBody = body.rawBody;
 
@@ -119,7 +119,7 @@ async function recordInStore(store: NonNullable<ResolvedConfig<unknown>['store']
 const CLOSE = Object.freeze({ connection: 'close' });
 
 function headersFor(code: ErrorCode): Record<string, string> | undefined {
-  return code === 'payload_too_large' ? CLOSE : undefined;
+  return code === 'payload_too_large' || code === 'body_timeout' ? CLOSE : undefined;
 }
 
 function challenge<Message>(config: ResolvedConfig<Message>): Record<string, string> {

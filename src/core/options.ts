@@ -1,5 +1,6 @@
 import { createTokenCheck, type TokenCheck } from './auth';
 import { parseByteSize } from './bytes';
+import type { BodyLimits } from './body';
 import { isDedupeStore, type DedupeStore } from './store';
 import { MemoryStore } from '../stores/memory';
 import type { Preset, Reply } from '../presets/preset';
@@ -21,6 +22,8 @@ export interface WebhookOptions<Message> {
   limit?: number | string | undefined;
   /** How long `onMessage` may run before the platform is answered 503 and `signal` aborts. Default 10000. */
   timeoutMs?: number | undefined;
+  /** How long the whole body may take to arrive before the answer is 408 and the connection closes. Default 10000. */
+  bodyTimeoutMs?: number | undefined;
   /**
    * Where delivered message ids are remembered, so a retry of a delivered reply is answered 200 without calling
    * `onMessage` again. Default: a `MemoryStore` of this process. `false` turns deduplication off.
@@ -60,14 +63,14 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 export interface ResolvedConfig<Message> {
   readonly preset: Preset<Message>;
   readonly checkToken: TokenCheck;
-  readonly limit: number;
+  readonly body: BodyLimits;
   readonly timeoutMs: number;
   readonly onMessage: WebhookOptions<Message>['onMessage'];
   readonly onRejected: ((rejection: Rejection) => unknown) | undefined;
   readonly store: DedupeStore | undefined;
 }
 
-export const OPTION_NAMES: readonly string[] = Object.freeze(['authToken', 'onMessage', 'onRejected', 'limit', 'store', 'timeoutMs']);
+export const OPTION_NAMES: readonly string[] = Object.freeze(['authToken', 'bodyTimeoutMs', 'onMessage', 'onRejected', 'limit', 'store', 'timeoutMs']);
 const KNOWN_OPTIONS = new Set(OPTION_NAMES);
 
 /** Checks the caller's options once, at start-up, into a frozen config; the caller's object is never written to. */
@@ -82,8 +85,11 @@ export function resolveOptions<Message>(preset: Preset<Message>, options: Webhoo
   return Object.freeze({
     preset,
     checkToken: createTokenCheck(resolveTokens(preset, options.authToken), preset.authSchemes),
-    limit: parseByteSize(options.limit ?? DEFAULT_LIMIT, `${preset.factoryName}: limit`),
-    timeoutMs: resolveTimeout(preset, options.timeoutMs),
+    body: Object.freeze({
+      limit: parseByteSize(options.limit ?? DEFAULT_LIMIT, `${preset.factoryName}: limit`),
+      timeoutMs: resolveTimeout(preset, 'bodyTimeoutMs', options.bodyTimeoutMs),
+    }),
+    timeoutMs: resolveTimeout(preset, 'timeoutMs', options.timeoutMs),
     onMessage: options.onMessage,
     onRejected: options.onRejected,
     store: resolveStore(preset, options.store),
@@ -110,11 +116,11 @@ function resolveStore(preset: Preset<unknown>, store: WebhookOptions<unknown>['s
   return store;
 }
 
-function resolveTimeout(preset: Preset<unknown>, timeoutMs: number | undefined): number {
+function resolveTimeout(preset: Preset<unknown>, name: 'timeoutMs' | 'bodyTimeoutMs', timeoutMs: number | undefined): number {
   const value = timeoutMs ?? DEFAULT_TIMEOUT_MS;
   // setTimeout cannot wait longer than 2^31-1 ms.
   if (!Number.isInteger(value) || value <= 0 || value > 2 ** 31 - 1) {
-    throw new TypeError(`${preset.factoryName}: timeoutMs must be a positive whole number of milliseconds`);
+    throw new TypeError(`${preset.factoryName}: ${name} must be a positive whole number of milliseconds`);
   }
   return value;
 }

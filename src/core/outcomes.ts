@@ -22,6 +22,8 @@ export const OUTCOMES: Readonly<Record<OutcomeCode, OutcomeSpec>> = Object.freez
   empty_body: { status: 400, retry: false, message: 'Body is empty' },
   invalid_json: { status: 400, retry: false, message: 'Body is not valid UTF-8 JSON' },
   body_incomplete: { status: 400, retry: true, message: 'Body ended before it was complete' },
+  body_timeout: { status: 408, retry: true, message: 'Body did not arrive in time' },
+  unsupported_encoding: { status: 415, retry: false, message: 'Content-Encoding is not supported; send the body uncompressed' },
   invalid_payload: { status: 422, retry: false, message: 'Body is not a valid delivery' },
   body_unavailable: { status: 500, retry: true, message: 'Body was consumed before the webhook could read it' },
   handler_failed: { status: 500, retry: true, message: 'Delivery could not be processed' },

@@ -8,7 +8,7 @@ export interface WebhookRequest {
   body: BodySource;
 }
 
-export type HeaderName = 'authorization' | 'content-type' | 'content-length';
+export type HeaderName = 'authorization' | 'content-type' | 'content-length' | 'content-encoding';
 
 /**
  * Where the body is. A framework may have read it before the webhook runs (express.json, express.raw,
@@ -42,6 +42,8 @@ export type OutcomeCode =
   | 'empty_body'
   | 'invalid_json'
   | 'body_incomplete'
+  | 'body_timeout'
+  | 'unsupported_encoding'
   | 'invalid_payload'
   | 'body_unavailable'
   | 'handler_failed'

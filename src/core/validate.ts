@@ -17,9 +17,30 @@ export interface GeneratedValidator {
 
 export type ValidationResult = { ok: true } | { ok: false; problems: Problem[] };
 
+/**
+ * Far deeper than any documented delivery (4 levels). Unknown keys are kept, so without a bound a hostile body
+ * could hand the callback a structure its own recursion (JSON.stringify, a logger) cannot handle.
+ */
+export const MAX_DEPTH = 32;
+
 export function validatePayload(validator: GeneratedValidator, value: unknown): ValidationResult {
+  if (nestsDeeperThan(value, MAX_DEPTH)) return { ok: false, problems: [{ path: '', message: `nests deeper than ${MAX_DEPTH} levels` }] };
   if (validator(value)) return { ok: true };
   return { ok: false, problems: toProblems(validator.errors ?? []) };
+}
+
+/** Walks without recursion (the input decides the depth) and stops at the first branch past the bound. */
+function nestsDeeperThan(root: unknown, maxDepth: number): boolean {
+  const pending: [unknown, number][] = [[root, 0]];
+  for (let item = pending.pop(); item; item = pending.pop()) {
+    const [value, depth] = item;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth >= maxDepth) return true;
+    for (const child of Array.isArray(value) ? value : Object.values(value)) {
+      if (typeof child === 'object' && child !== null) pending.push([child, depth + 1]);
+    }
+  }
+  return false;
 }
 
 /**
