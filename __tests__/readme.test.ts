@@ -58,6 +58,11 @@ describe('README', () => {
     expect(block).toBe(readFileSync(join(root, file), 'utf8'));
   });
 
+  it('links the threat model, which exists', () => {
+    expect(readme).toContain('[SECURITY.md](SECURITY.md)');
+    expect(readFileSync(join(root, 'SECURITY.md'), 'utf8')).toMatch(/## Reporting a vulnerability[\s\S]*## Threat model/);
+  });
+
   it('names the test command that CI runs', () => {
     expect(readme).toContain('npm test');
     expect(readFileSync(join(root, '.ci/run'), 'utf8')).toMatch(/^npm test$/m);
