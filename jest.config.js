@@ -4,7 +4,6 @@ module.exports = {
   roots: ['<rootDir>/__tests__'],
   testMatch: ['**/*.test.ts'],
   globalSetup: '<rootDir>/__tests__/support/global-setup.ts',
-  globalTeardown: '<rootDir>/__tests__/support/global-teardown.ts',
   transform: {
     // isolatedModules in tsconfig.json makes ts-jest transpile only; `npm run typecheck` checks the types once.
     '^.+\\.ts$': 'ts-jest',

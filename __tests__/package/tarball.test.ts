@@ -30,7 +30,8 @@ function project(name: string, files: Record<string, string>): string {
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'maiagent-webhook-pack-'));
-  const output = execFileSync('npm', ['pack', '--silent', '--pack-destination', work], { cwd: root, encoding: 'utf8' });
+  // global-setup has just built dist/; packing must not rebuild it under the other test files' feet.
+  const output = execFileSync('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', work], { cwd: root, encoding: 'utf8' });
   tarball = join(work, output.trim().split('\n').pop() as string);
 }, 120_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -1,6 +1,6 @@
-/** Where global-setup built the package for this test run. */
+import { join } from 'node:path';
+
+/** The build that global-setup made for this test run. */
 export function testBuildDir(): string {
-  const dir = process.env.TEST_BUILD_DIR;
-  if (!dir) throw new Error('TEST_BUILD_DIR is not set: run the tests through jest.config.js (its globalSetup builds the package)');
-  return dir;
+  return join(__dirname, '..', '..', 'dist');
 }

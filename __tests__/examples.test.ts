@@ -1,0 +1,92 @@
+// The runnable example apps, each started as its README says (here on free ports), answering real deliveries.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { buildMaiAgentDelivery, sendDelivery } from 'maiagent-webhook/testing';
+import { connectTestRedis, type TestRedis } from './support/redis';
+
+interface Running {
+  output(): string;
+  waitFor(pattern: RegExp): Promise<RegExpExecArray>;
+  stop(): Promise<void>;
+}
+
+function start(script: string, env: Record<string, string> = {}): Running {
+  const child: ChildProcess = spawn(process.execPath, [join(__dirname, '..', 'examples', script)], {
+    env: { ...process.env, PORT: '0', MAIAGENT_WEBHOOK_TOKEN: 'example-token', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return {
+    output: () => output,
+    waitFor: async (pattern) => {
+      for (let i = 0; i < 200; i += 1) {
+        const match = pattern.exec(output);
+        if (match) return match;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      throw new Error(`no ${pattern} in:\n${output}`);
+    },
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill();
+      }),
+  };
+}
+
+describe('example apps', () => {
+  it('existing-api: the webhook answers on the router, and the existing routes still work', async () => {
+    const app = start('existing-api/server.mjs');
+    try {
+      const [, url] = await app.waitFor(/listening on (http:\/\/\S+)\/api\/maiagent\/webhook/);
+      const delivery = buildMaiAgentDelivery({ content: 'x'.repeat(150_000) });
+      expect((await sendDelivery(`${url}/api/maiagent/webhook`, { token: 'example-token', body: delivery })).status).toBe(200);
+      await app.waitFor(/reply for conv-0001: x{10}/);
+      expect((await fetch(`${url}/api/health`)).status).toBe(200);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('forward-replies: forwards to the chat service, and a failing service makes the platform retry', async () => {
+    const app = start('forward-replies/server.mjs');
+    try {
+      const [, url] = await app.waitFor(/listening on (http:\/\/\S+)\/maiagent\/webhook/);
+      const sent = await sendDelivery(`${url}/maiagent/webhook`, { token: 'example-token', body: buildMaiAgentDelivery({ content: 'onward' }) });
+      expect(sent.status).toBe(200);
+      await app.waitFor(/chat service got: \{"conversation":"conv-0001","text":"onward"/);
+    } finally {
+      await app.stop();
+    }
+    const broken = start('forward-replies/server.mjs', { DOWNSTREAM_URL: 'http://127.0.0.1:9/' });
+    try {
+      const [, url] = await broken.waitFor(/listening on (http:\/\/\S+)\/maiagent\/webhook/);
+      expect((await sendDelivery(`${url}/maiagent/webhook`, { token: 'example-token' })).status).toBe(500);
+      await broken.waitFor(/not delivered: 500 handler_failed/);
+    } finally {
+      await broken.stop();
+    }
+  });
+
+  describe('redis-two-processes', () => {
+    let redis: TestRedis;
+    beforeAll(async () => {
+      redis = await connectTestRedis();
+    });
+    afterAll(() => redis.close());
+
+    it('runs the callback once for a delivery sent to both processes, and answers the retry 200', async () => {
+      const app = start('redis-two-processes/start.mjs', { REDIS_URL: redis.url });
+      try {
+        await app.waitFor(/the platform's retry, later: 200/);
+        expect(app.output()).toMatch(/same delivery to both at once: (409 and 200|200 and 409)/);
+        expect(app.output().match(/handled /g)).toHaveLength(1);
+      } finally {
+        await app.stop();
+      }
+    });
+  });
+});
