@@ -55,6 +55,19 @@ describe('duplicates and retries (default memory store)', () => {
     expect(onMessage).toHaveBeenCalledTimes(2);
   });
 
+  it('releases the claim of a callback that throws synchronously, so the retry runs it again', async () => {
+    let calls = 0;
+    const { handle } = setup(() => {
+      calls += 1;
+      if (calls === 1) throw new Error('sync failure');
+    });
+    const body = text();
+    expect((await handle(requestFor(body))).status).toBe(500);
+    expect((await handle(requestFor(body))).status).toBe(200);
+    expect((await handle(requestFor(body))).code).toBe('duplicate');
+    expect(calls).toBe(2);
+  });
+
   it('answers 409 with Retry-After to an arrival while the first attempt still runs', async () => {
     const gate = deferred();
     const onMessage = jest.fn(() => gate.promise);

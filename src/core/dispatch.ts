@@ -2,22 +2,37 @@ import type { DeliveryContext } from './options';
 
 export type DispatchResult = { kind: 'ok' } | { kind: 'failed'; error: unknown } | { kind: 'timeout' };
 
+/** A value now, or later: most callbacks settle synchronously or within microtasks, and then nothing is scheduled. */
+export type Eventually<T> = T | Promise<T>;
+
 const TIMED_OUT: DispatchResult = Object.freeze({ kind: 'timeout' });
 const SUCCEEDED: DispatchResult = Object.freeze({ kind: 'ok' });
 
+export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
 /**
  * Runs the user's callback with a deadline. Past `timeoutMs` the sender is answered while the callback goes on
- * (a promise cannot be cancelled); `signal` aborts so well-behaved work stops. `settled` resolves when the
- * callback itself has finished, however late, and never rejects.
+ * (a promise cannot be cancelled); `signal` aborts so well-behaved work stops. `settled` is the callback's own
+ * outcome, however late, and never rejects. A callback that returns a plain value settles at once, with no timer.
  */
 export function dispatch<Message>(
   callback: (message: Message, context: DeliveryContext) => unknown,
   message: Message,
   context: Omit<DeliveryContext, 'signal'>,
   timeoutMs: number,
-): { result: Promise<DispatchResult>; settled: Promise<DispatchResult> } {
+): { result: Eventually<DispatchResult>; settled: Eventually<DispatchResult> } {
   const deadline = lazyDeadlineSignal(timeoutMs);
-  const settled = new Promise<unknown>((resolve) => resolve(callback(message, withSignal(context, deadline)))).then(
+  let returned: unknown;
+  try {
+    returned = callback(message, withSignal(context, deadline));
+  } catch (error) {
+    const failed: DispatchResult = { kind: 'failed', error };
+    return { result: failed, settled: failed };
+  }
+  if (!isPromiseLike(returned)) return { result: SUCCEEDED, settled: SUCCEEDED };
+  const settled = Promise.resolve(returned).then(
     () => SUCCEEDED,
     (error: unknown): DispatchResult => ({ kind: 'failed', error }),
   );

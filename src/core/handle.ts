@@ -1,5 +1,5 @@
 import { isJsonContentType, readJsonBody } from './body';
-import { dispatch, type DispatchResult } from './dispatch';
+import { dispatch, isPromiseLike, type DispatchResult, type Eventually } from './dispatch';
 import { errorOutcome, OUTCOMES, successOutcome, type ErrorCode } from './outcomes';
 import { resolveOptions, type ResolvedConfig, type WebhookOptions } from './options';
 import { validatePayload } from './validate';
@@ -22,28 +22,43 @@ export interface WebhookHandler extends Closable {
 /** Resolves the options once, then turns each request into an outcome. */
 export function createWebhookHandler<Message>(preset: Preset<Message>, options: WebhookOptions<Message>): WebhookHandler {
   const config = resolveOptions(preset, options);
-  const running = new Set<Promise<unknown>>();
-  let closing = false;
-  const state: DeliveryState = {
-    isClosing: () => closing,
-    track(settling) {
-      running.add(settling);
-      void settling.finally(() => running.delete(settling));
-    },
-  };
+  const state = new DeliveryState();
   const handle = (request: WebhookRequest): Promise<Outcome> =>
     handleDelivery(config, state, request).catch((error: unknown) => reject(config, errorOutcome('internal_error'), { error }));
-  const close = async (): Promise<void> => {
-    closing = true;
-    while (running.size > 0) await Promise.all(running);
-  };
-  return Object.assign(handle, { close });
+  return Object.assign(handle, { close: () => state.close() });
 }
 
-interface DeliveryState {
-  isClosing(): boolean;
-  /** Registers a callback's settling, so `close` can wait for it. */
-  track(settling: Promise<unknown>): void;
+/** Whether the handler still takes deliveries, and how many callbacks are still running (for `close`). */
+class DeliveryState {
+  private closing = false;
+  private running = 0;
+  private drained: (() => void) | undefined;
+
+  isClosing(): boolean {
+    return this.closing;
+  }
+
+  /** Counts a callback until it has settled and been recorded; a counter, so the common case allocates nothing. */
+  track(settling: Eventually<unknown>): void {
+    if (!isPromiseLike(settling)) return;
+    this.running += 1;
+    void settling.then(() => {
+      this.running -= 1;
+      if (this.running === 0) this.drained?.();
+    });
+  }
+
+  close(): Promise<void> {
+    this.closing = true;
+    if (this.running === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const previous = this.drained;
+      this.drained = () => {
+        previous?.();
+        resolve();
+      };
+    });
+  }
 }
 
 const ALLOW_POST = Object.freeze({ allow: 'POST' });
@@ -69,9 +84,6 @@ async function handleDelivery<Message>(config: ResolvedConfig<Message>, state: D
 
   const message = config.preset.toMessage(body.value);
   const reply = config.preset.toReply(message);
-  // Checked again after the body: close() may have been called while it was being read.
-  if (state.isClosing()) return reject(config, errorOutcome('shutting_down', { headers: retryAfter(config.timeoutMs) }), { rawBody });
-
   const key = `${reply.platform}:${reply.id}`;
   const store = config.store;
   if (store) {
@@ -84,35 +96,50 @@ async function handleDelivery<Message>(config: ResolvedConfig<Message>, state: D
     if (claim === 'done') return successOutcome('duplicate', config.preset.ackBody);
     if (claim === 'in_flight') return reject(config, errorOutcome('in_progress', { headers: retryAfter(config.timeoutMs) }), { rawBody });
   }
+  // Checked again just before the callback: close() may have been called while the body or the claim was awaited.
+  if (state.isClosing()) {
+    if (store) await recordInStore(store, key, CLOSED_BEFORE_START);
+    return reject(config, errorOutcome('shutting_down', { headers: retryAfter(config.timeoutMs) }), { rawBody });
+  }
 
   const { result, settled } = dispatch(config.onMessage, message, { rawBody, reply }, config.timeoutMs);
   // The claim follows the callback itself, not the answer: one that outlives timeoutMs keeps it until it settles.
-  const recorded = store ? settled.then((outcome) => recordInStore(store, key, outcome)) : settled;
+  const recorded = store ? then(settled, (outcome) => recordInStore(store, key, outcome)) : settled;
   state.track(recorded);
-  const first = await result;
+  const first = isPromiseLike(result) ? await result : result;
   switch (first.kind) {
     case 'ok':
-      await recorded;
+      if (isPromiseLike(recorded)) await recorded;
       return successOutcome('delivered', config.preset.ackBody);
     case 'failed':
-      await recorded;
+      if (isPromiseLike(recorded)) await recorded;
       return reject(config, errorOutcome('handler_failed'), { rawBody, error: first.error });
     case 'timeout':
       return reject(config, errorOutcome('handler_timeout', { headers: retryAfter(config.timeoutMs) }), { rawBody });
   }
 }
 
+/** Frees a claim whose callback never started. */
+const CLOSED_BEFORE_START: DispatchResult = Object.freeze({ kind: 'failed', error: undefined });
+
 /**
  * Marks the id done after a success, or frees it after a failure. A store error here cannot change an answer
  * already decided by the callback: a success stays a success (the retry of a claim left behind meets 409 until
  * the store's claim expires), and it never becomes an unhandled rejection.
  */
-async function recordInStore(store: NonNullable<ResolvedConfig<unknown>['store']>, key: string, outcome: DispatchResult): Promise<void> {
+function recordInStore(store: NonNullable<ResolvedConfig<unknown>['store']>, key: string, outcome: DispatchResult): Eventually<void> {
+  const leaveTheClaimToExpire = (): void => {};
   try {
-    await (outcome.kind === 'ok' ? store.complete(key) : store.release(key));
+    const recorded = outcome.kind === 'ok' ? store.complete(key) : store.release(key);
+    return isPromiseLike(recorded) ? Promise.resolve(recorded).catch(leaveTheClaimToExpire) : undefined;
   } catch {
-    // See above: nothing better to do than leave the claim to expire.
+    return leaveTheClaimToExpire();
   }
+}
+
+/** `then` for a value that may not be a promise yet, without making it one when it is not. */
+function then<T, U>(value: Eventually<T>, next: (value: T) => Eventually<U>): Eventually<U> {
+  return isPromiseLike(value) ? value.then(next) : next(value);
 }
 
 // The rest of an oversized body is never read: closing the connection keeps it from being read as the next request.
