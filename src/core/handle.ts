@@ -3,7 +3,7 @@ import { dispatch, isPromiseLike, type DispatchResult, type Eventually } from '.
 import { errorOutcome, OUTCOMES, successOutcome, type ErrorCode } from './outcomes';
 import { resolveOptions, type ResolvedConfig, type WebhookOptions } from './options';
 import { validatePayload } from './validate';
-import type { Preset } from '../presets/preset';
+import type { Preset, Reply } from '../presets/preset';
 import type { Outcome, Problem, WebhookRequest } from './types';
 
 export interface Closable {
@@ -63,60 +63,82 @@ class DeliveryState {
 
 const ALLOW_POST = Object.freeze({ allow: 'POST' });
 
+/** A delivery that passed every check, ready for the callback. */
+interface Accepted<Message> {
+  message: Message;
+  reply: Reply;
+  rawBody: string;
+  /** The dedupe key: the platform and its message id. */
+  key: string;
+}
+
 /** Each step returns early with its outcome; the cheap checks run before a byte of the body is read. */
 async function handleDelivery<Message>(config: ResolvedConfig<Message>, state: DeliveryState, request: WebhookRequest): Promise<Outcome> {
+  const refused = refuseBeforeReading(config, state, request);
+  if (refused) return refused;
+  const accepted = await readDelivery(config, request);
+  if (!('key' in accepted)) return accepted;
+  const claimed = config.store ? await claim(config, accepted) : undefined;
+  if (claimed) return claimed;
+  return deliver(config, state, accepted);
+}
+
+function refuseBeforeReading<Message>(config: ResolvedConfig<Message>, state: DeliveryState, request: WebhookRequest): Outcome | undefined {
   if (state.isClosing()) return reject(config, errorOutcome('shutting_down', { headers: retryAfter(config.timeoutMs) }));
   if (request.method !== 'POST') return reject(config, errorOutcome('method_not_allowed', { headers: ALLOW_POST }));
   if (!config.checkToken(request)) return reject(config, errorOutcome('unauthorized', { headers: challenge(config) }));
   if (!isJsonContentType(request.header('content-type'))) return reject(config, errorOutcome('unsupported_media_type'));
+  return undefined;
+}
 
+/** Body, probe, validation, folding: an accepted delivery, or the outcome that turns it away. */
+async function readDelivery<Message>(config: ResolvedConfig<Message>, request: WebhookRequest): Promise<Accepted<Message> | Outcome> {
   const body = await readJsonBody(request, config.body);
   if (!body.ok) return reject(config, errorOutcome(body.code, { headers: headersFor(body.code) }), { rawBody: body.rawBody });
   const rawBody = body.rawBody;
-
   if (config.preset.isProbe(body.value)) return successOutcome('probe_acknowledged', config.preset.ackBody);
-
   const validation = validatePayload(config.preset.validator, body.value);
   if (!validation.ok) {
     const { problems } = validation;
     return reject(config, errorOutcome('invalid_payload', { problems }), { rawBody, problems });
   }
-
   const message = config.preset.toMessage(body.value);
   const reply = config.preset.toReply(message);
-  const key = `${reply.platform}:${reply.id}`;
-  const store = config.store;
-  if (store) {
-    let claim;
-    try {
-      claim = await store.claim(key);
-    } catch (error) {
-      return reject(config, errorOutcome('store_unavailable', { headers: retryAfter(config.timeoutMs) }), { rawBody, error });
-    }
-    if (claim === 'done') return successOutcome('duplicate', config.preset.ackBody);
-    if (claim === 'in_flight') return reject(config, errorOutcome('in_progress', { headers: retryAfter(config.timeoutMs) }), { rawBody });
+  return { message, reply, rawBody, key: `${reply.platform}:${reply.id}` };
+}
+
+/** Claims the id in the store: undefined when this attempt may run the callback, else the answer to give. */
+async function claim<Message>(config: ResolvedConfig<Message>, { key, rawBody }: Accepted<Message>): Promise<Outcome | undefined> {
+  let state;
+  try {
+    state = await config.store?.claim(key);
+  } catch (error) {
+    return reject(config, errorOutcome('store_unavailable', { headers: retryAfter(config.timeoutMs) }), { rawBody, error });
   }
+  if (state === 'done') return successOutcome('duplicate', config.preset.ackBody);
+  if (state === 'in_flight') return reject(config, errorOutcome('in_progress', { headers: retryAfter(config.timeoutMs) }), { rawBody });
+  return undefined;
+}
+
+/** Runs the callback and answers from its outcome; the store follows the callback itself, however late. */
+async function deliver<Message>(config: ResolvedConfig<Message>, state: DeliveryState, accepted: Accepted<Message>): Promise<Outcome> {
+  const { message, reply, rawBody, key } = accepted;
+  const store = config.store;
   // Checked again just before the callback: close() may have been called while the body or the claim was awaited.
   if (state.isClosing()) {
     if (store) await recordInStore(store, key, CLOSED_BEFORE_START);
     return reject(config, errorOutcome('shutting_down', { headers: retryAfter(config.timeoutMs) }), { rawBody });
   }
-
   const { result, settled } = dispatch(config.onMessage, message, { rawBody, reply }, config.timeoutMs);
-  // The claim follows the callback itself, not the answer: one that outlives timeoutMs keeps it until it settles.
+  // One that outlives timeoutMs keeps its claim until it settles, then marks it done or frees it.
   const recorded = store ? then(settled, (outcome) => recordInStore(store, key, outcome)) : settled;
   state.track(recorded);
   const first = isPromiseLike(result) ? await result : result;
-  switch (first.kind) {
-    case 'ok':
-      if (isPromiseLike(recorded)) await recorded;
-      return successOutcome('delivered', config.preset.ackBody);
-    case 'failed':
-      if (isPromiseLike(recorded)) await recorded;
-      return reject(config, errorOutcome('handler_failed'), { rawBody, error: first.error });
-    case 'timeout':
-      return reject(config, errorOutcome('handler_timeout', { headers: retryAfter(config.timeoutMs) }), { rawBody });
-  }
+  if (first.kind === 'timeout') return reject(config, errorOutcome('handler_timeout', { headers: retryAfter(config.timeoutMs) }), { rawBody });
+  // The answer waits for the store, so a retry arriving right after it already meets 'done' (or a free claim).
+  if (isPromiseLike(recorded)) await recorded;
+  if (first.kind === 'failed') return reject(config, errorOutcome('handler_failed'), { rawBody, error: first.error });
+  return successOutcome('delivered', config.preset.ackBody);
 }
 
 /** Frees a claim whose callback never started. */
