@@ -34,7 +34,7 @@ function nodeBodySource(req: NodeRequest): BodySource {
 
 /**
  * The request body, chunk by chunk, from the stream's own events. Unlike Readable's async iterator it costs no
- * per-request setup beyond three listeners, and stopping early only pauses the stream: the socket stays open, so
+ * per-request setup beyond four listeners, and stopping early only pauses the stream: the socket stays open, so
  * a 413 can still be written to it.
  */
 class BodyChunks implements AsyncIterator<Uint8Array> {
