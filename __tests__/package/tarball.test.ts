@@ -125,3 +125,13 @@ it.each([
   writeFileSync(join(dir, 'node_modules', 'express', 'package.json'), '{"name":"express","types":"../@types/express/index.d.ts"}');
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', dir], { cwd: dir, encoding: 'utf8' });
 });
+
+it('has no runtime dependency: the validators are generated code', () => {
+  const manifest = JSON.parse(execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' })) as Record<string, unknown>;
+  expect(manifest.dependencies).toBeUndefined();
+  const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' });
+  for (const file of listing.split('\n').filter((f) => f.endsWith('.js'))) {
+    const code = execFileSync('tar', ['-xzOf', tarball, file], { encoding: 'utf8' });
+    expect({ file, requiresAjv: /require\("ajv/.test(code) }).toEqual({ file, requiresAjv: false });
+  }
+});
