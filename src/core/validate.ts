@@ -36,7 +36,9 @@ function nestsDeeperThan(root: unknown, maxDepth: number): boolean {
     const [value, depth] = item;
     if (typeof value !== 'object' || value === null) continue;
     if (depth >= maxDepth) return true;
-    for (const child of Array.isArray(value) ? value : Object.values(value)) {
+    // for...in reaches an array's indices and an object's own keys alike, without copying the values first.
+    for (const key in value) {
+      const child: unknown = (value as Record<string, unknown>)[key];
       if (typeof child === 'object' && child !== null) pending.push([child, depth + 1]);
     }
   }

@@ -94,8 +94,7 @@ export type RequestListenerLike = (req: import('node:http').IncomingMessage, res
  */
 export async function sendDelivery(target: string | RequestListenerLike, options: SendDeliveryOptions = {}): Promise<SentDelivery> {
   const provider = options.provider ?? 'maiagent';
-  const sample = provider === 'gptbots' ? buildGptBotsDelivery() : buildMaiAgentDelivery();
-  const body = options.body ?? sample;
+  const body = options.body ?? (provider === 'gptbots' ? buildGptBotsDelivery() : buildMaiAgentDelivery());
   if (typeof target === 'string') return post(target, body, options);
   const { createServer } = await import('node:http');
   const server = createServer(target);
