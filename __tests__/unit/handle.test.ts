@@ -1,3 +1,4 @@
+import { chunkStreamOf } from '../../src/core/chunk-stream';
 import { createWebhookHandler } from '../../src/core/handle';
 import { maiagentPreset, type MaiAgentMessage } from '../../src/presets/maiagent';
 import type { Rejection } from '../../src/core/options';
@@ -33,7 +34,7 @@ describe('core pipeline with plain requests', () => {
   const text = JSON.stringify(buildMaiAgentDelivery());
 
   it.each<[string, BodySource]>([
-    ['a stream in several chunks', { kind: 'stream', chunks: chunksOf(text.slice(0, 10), text.slice(10)) }],
+    ['a stream in several chunks', { kind: 'stream', stream: chunkStreamOf(chunksOf(text.slice(0, 10), text.slice(10))) }],
     ['bytes', { kind: 'bytes', bytes: encoder.encode(text) }],
     ['text', { kind: 'text', text }],
     ['an already parsed object', { kind: 'parsed', value: JSON.parse(text) }],
@@ -48,7 +49,7 @@ describe('core pipeline with plain requests', () => {
     const { handle } = setup({ limit: 100 });
     let pulled = false;
     const chunks = (async function* () { pulled = true; yield encoder.encode(text); })();
-    const outcome = await handle(requestWith({ kind: 'stream', chunks }, { 'content-length': '5000' }));
+    const outcome = await handle(requestWith({ kind: 'stream', stream: chunkStreamOf(chunks) }, { 'content-length': '5000' }));
     expect(outcome.status).toBe(413);
     expect(pulled).toBe(false);
   });
@@ -59,7 +60,7 @@ describe('core pipeline with plain requests', () => {
     const chunks = (async function* () {
       for (let i = 0; i < 1000; i += 1) { chunksPulled += 1; yield new Uint8Array(60); }
     })();
-    const outcome = await handle(requestWith({ kind: 'stream', chunks }, { 'content-length': '10' }));
+    const outcome = await handle(requestWith({ kind: 'stream', stream: chunkStreamOf(chunks) }, { 'content-length': '10' }));
     expect(outcome.status).toBe(413);
     expect(chunksPulled).toBe(2);
   });
@@ -75,7 +76,7 @@ describe('core pipeline with plain requests', () => {
   it('answers 400 body_incomplete when the stream breaks mid-body', async () => {
     const { handle } = setup();
     const chunks = (async function* () { yield encoder.encode('{"id":'); throw new Error('aborted'); })();
-    expect((await handle(requestWith({ kind: 'stream', chunks }))).code).toBe('body_incomplete');
+    expect((await handle(requestWith({ kind: 'stream', stream: chunkStreamOf(chunks) }))).code).toBe('body_incomplete');
   });
 
   it('answers 500 body_unavailable (so the platform retries) when something earlier ate the body', async () => {
@@ -87,7 +88,7 @@ describe('core pipeline with plain requests', () => {
 
   it('answers 400 empty_body to zero bytes in any form, never treating it as {}', async () => {
     const { handle } = setup();
-    for (const body of [{ kind: 'stream', chunks: chunksOf() }, { kind: 'bytes', bytes: new Uint8Array() }, { kind: 'text', text: '' }, { kind: 'parsed', value: undefined }] as BodySource[]) {
+    for (const body of [{ kind: 'stream', stream: chunkStreamOf(chunksOf()) }, { kind: 'bytes', bytes: new Uint8Array() }, { kind: 'text', text: '' }, { kind: 'parsed', value: undefined }] as BodySource[]) {
       expect((await handle(requestWith(body))).code).toBe('empty_body');
     }
   });
@@ -127,8 +128,8 @@ describe('core pipeline with plain requests', () => {
     const { handle } = setup();
     let pulled = false;
     const chunks = (async function* () { pulled = true; yield encoder.encode(text); })();
-    expect((await handle({ ...requestWith({ kind: 'stream', chunks }), method: 'PUT' })).headers).toMatchObject({ allow: 'POST' });
-    expect((await handle(requestWith({ kind: 'stream', chunks }, { authorization: 'Bearer no' }))).status).toBe(401);
+    expect((await handle({ ...requestWith({ kind: 'stream', stream: chunkStreamOf(chunks) }), method: 'PUT' })).headers).toMatchObject({ allow: 'POST' });
+    expect((await handle(requestWith({ kind: 'stream', stream: chunkStreamOf(chunks) }, { authorization: 'Bearer no' }))).status).toBe(401);
     expect(pulled).toBe(false);
   });
 

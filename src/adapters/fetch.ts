@@ -1,6 +1,7 @@
 import { createWebhookHandler, type Closable } from '../core/handle';
 import type { WebhookOptions } from '../core/options';
 import type { Preset } from '../presets/preset';
+import { chunkStreamOf } from '../core/chunk-stream';
 import type { BodySource, HeaderName } from '../core/types';
 
 export type FetchWebhookHandler = ((request: Request) => Promise<Response>) & Closable;
@@ -15,7 +16,7 @@ export function fetchHandler<Message>(preset: Preset<Message>, options: WebhookO
       method: request.method,
       url: request.url,
       header: (name: HeaderName) => request.headers.get(name) ?? undefined,
-      body: request.body ? { kind: 'stream', chunks: request.body } : NO_BODY,
+      body: request.body ? { kind: 'stream', stream: chunkStreamOf(request.body) } : NO_BODY,
     });
     return new Response(outcome.body, { status: outcome.status, headers: outcome.headers });
   }

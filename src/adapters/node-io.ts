@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { BodySource, Outcome, WebhookRequest } from '../core/types';
+import { isPromiseLike, type Eventually } from '../core/eventually';
+import type { BodySource, ChunkSink, ChunkStream, HeaderName, Outcome, WebhookRequest } from '../core/types';
 
 /** The members of a node:http request (or an Express request, which extends it) that the adapters read. */
 export type NodeRequest = Pick<IncomingMessage, 'method' | 'url' | 'headers' | 'readableEnded' | 'on' | 'off' | 'pause'> & {
@@ -9,22 +10,32 @@ export type NodeRequest = Pick<IncomingMessage, 'method' | 'url' | 'headers' | '
   _body?: boolean;
 };
 
-export function fromNodeRequest(req: NodeRequest): WebhookRequest {
-  return {
-    method: req.method ?? '',
+/** A node:http (or Express) request as the core reads it; `header` is a method, so nothing is made per lookup. */
+class NodeWebhookRequest implements WebhookRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly body: BodySource;
+
+  constructor(private readonly req: NodeRequest) {
+    this.method = req.method ?? '';
     // Express rewrites `url` under a mount path; `originalUrl` keeps the query the sender used.
-    url: req.originalUrl ?? req.url ?? '',
-    header: (name) => {
-      const value = req.headers[name];
-      return typeof value === 'string' ? value : undefined;
-    },
-    body: nodeBodySource(req),
-  };
+    this.url = req.originalUrl ?? req.url ?? '';
+    this.body = nodeBodySource(req);
+  }
+
+  header(name: HeaderName): string | undefined {
+    const value = this.req.headers[name];
+    return typeof value === 'string' ? value : undefined;
+  }
+}
+
+export function fromNodeRequest(req: NodeRequest): WebhookRequest {
+  return new NodeWebhookRequest(req);
 }
 
 function nodeBodySource(req: NodeRequest): BodySource {
   const alreadyRead = req.readableEnded || req._body === true;
-  if (!alreadyRead) return { kind: 'stream', chunks: { [Symbol.asyncIterator]: () => new BodyChunks(req) } };
+  if (!alreadyRead) return { kind: 'stream', stream: new RequestChunks(req) };
   const body = req.body;
   if (typeof body === 'string') return { kind: 'text', text: body };
   if (body instanceof Uint8Array) return { kind: 'bytes', bytes: body };
@@ -33,64 +44,48 @@ function nodeBodySource(req: NodeRequest): BodySource {
 }
 
 /**
- * The request body, chunk by chunk, from the stream's own events. Unlike Readable's async iterator it costs no
- * per-request setup beyond four listeners, and stopping early only pauses the stream: the socket stays open, so
- * a 413 can still be written to it.
+ * The request body from the stream's own events, pushed to the core as it arrives. Stopping early only pauses
+ * the stream: the socket stays open, so a 413 can still be written to it.
  */
-class BodyChunks implements AsyncIterator<Uint8Array> {
-  private readonly chunks: Uint8Array[] = [];
+class RequestChunks implements ChunkStream {
+  private sink: ChunkSink | undefined;
   private ended = false;
-  private failure: Error | undefined;
-  private wake: (() => void) | undefined;
 
-  constructor(private readonly req: NodeRequest) {
-    req.on('data', this.onData);
-    req.on('end', this.onEnd);
-    req.on('error', this.onError);
-    req.on('close', this.onClose);
+  constructor(private readonly req: NodeRequest) {}
+
+  read(sink: ChunkSink): () => void {
+    this.sink = sink;
+    this.req.on('data', this.onData);
+    this.req.on('end', this.onEnd);
+    this.req.on('error', this.onError);
+    this.req.on('close', this.onClose);
+    return this.stop;
   }
 
-  async next(): Promise<IteratorResult<Uint8Array>> {
-    while (this.chunks.length === 0 && !this.ended && !this.failure) await new Promise<void>((resolve) => (this.wake = resolve));
-    const chunk = this.chunks.shift();
-    if (chunk) return { done: false, value: chunk };
-    if (this.failure) throw this.failure;
-    return { done: true, value: undefined };
-  }
-
-  async return(): Promise<IteratorResult<Uint8Array>> {
+  private readonly stop = (): void => {
     this.detach();
     this.req.pause();
-    return { done: true, value: undefined };
-  }
+  };
 
   private readonly onData = (chunk: Uint8Array): void => {
-    this.chunks.push(chunk);
-    this.notify();
+    this.sink?.chunk(chunk);
   };
 
   private readonly onEnd = (): void => {
     this.ended = true;
     this.detach();
-    this.notify();
+    this.sink?.end();
   };
 
   private readonly onError = (error: Error): void => {
-    this.failure = error;
     this.detach();
-    this.notify();
+    this.sink?.fail(error);
   };
 
   /** A connection closed before 'end' is a body cut short. */
   private readonly onClose = (): void => {
     if (!this.ended) this.onError(new Error('request closed before the body ended'));
   };
-
-  private notify(): void {
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
-  }
 
   private detach(): void {
     this.req.off('data', this.onData);
@@ -100,6 +95,18 @@ class BodyChunks implements AsyncIterator<Uint8Array> {
   }
 }
 
-export function writeNodeResponse(res: ServerResponse, outcome: Outcome): void {
-  res.writeHead(outcome.status, { ...outcome.headers, 'content-length': Buffer.byteLength(outcome.body) }).end(outcome.body);
+/**
+ * Writes the outcome as soon as it is known: at once when the core answered synchronously. Writing fails only
+ * when the socket is gone (or something else already answered): there is no one left to tell, so it is closed.
+ */
+export function respond(res: ServerResponse, outcome: Eventually<Outcome>): void {
+  if (isPromiseLike(outcome)) {
+    outcome.then((ready) => respond(res, ready));
+    return;
+  }
+  try {
+    res.writeHead(outcome.status, { ...outcome.headers, 'content-length': Buffer.byteLength(outcome.body) }).end(outcome.body);
+  } catch {
+    res.destroy();
+  }
 }

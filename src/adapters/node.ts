@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createWebhookHandler, type Closable } from '../core/handle';
 import type { WebhookOptions } from '../core/options';
 import type { Preset } from '../presets/preset';
-import { fromNodeRequest, writeNodeResponse } from './node-io';
+import { fromNodeRequest, respond } from './node-io';
 
 export type NodeWebhookHandler = ((req: IncomingMessage, res: ServerResponse) => void) & Closable;
 
@@ -10,10 +10,7 @@ export type NodeWebhookHandler = ((req: IncomingMessage, res: ServerResponse) =>
 export function nodeHandler<Message>(preset: Preset<Message>, options: WebhookOptions<Message>): NodeWebhookHandler {
   const handle = createWebhookHandler(preset, options);
   function webhookListener(req: IncomingMessage, res: ServerResponse): void {
-    handle(fromNodeRequest(req))
-      .then((outcome) => writeNodeResponse(res, outcome))
-      // Only writing can fail here (the socket is gone): there is no one left to answer.
-      .catch(() => res.destroy());
+    respond(res, handle(fromNodeRequest(req)));
   }
   return Object.assign(webhookListener, { close: handle.close });
 }

@@ -1,5 +1,5 @@
 import * as crypto from 'node:crypto';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { WebhookRequest } from './types';
 
 /** Authorization schemes a platform may use; compared case-insensitively, as RFC 9110 says. */
@@ -9,8 +9,8 @@ export type TokenCheck = (request: WebhookRequest) => boolean;
 
 /**
  * Builds the check once per factory call. Tokens are kept only as SHA-256 digests, and every presented
- * credential is compared with every valid digest without stopping early, so neither the length nor the
- * position of a matching token shows in the timing.
+ * credential's digest is compared with every valid digest in full, without stopping early, so neither the
+ * length nor the position of a matching token, nor how much of it matched, shows in the timing.
  */
 export function createTokenCheck(tokens: readonly string[] | false, schemes: readonly AuthScheme[]): TokenCheck {
   if (tokens === false) return () => true;
@@ -19,17 +19,26 @@ export function createTokenCheck(tokens: readonly string[] | false, schemes: rea
     let matched = false;
     for (const candidate of presentedTokens(request, schemes)) {
       const presented = digest(candidate);
-      for (const valid of expected) matched = timingSafeEqual(presented, valid) || matched;
+      for (const valid of expected) matched = sameDigest(presented, valid) || matched;
     }
     return matched;
   };
 }
 
-// crypto.hash (Node 20.12+) hashes without building a Hash object; createHash is the fallback.
-const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'buffer') => Buffer }).hash;
+// crypto.hash (Node 20.12+) hashes without building a Hash object; createHash is the fallback. Digests are
+// hex strings rather than Buffers: a Buffer per request costs an ArrayBuffer and its backing store, which
+// under load took longer than the hashing itself.
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
 
-function digest(token: string): Buffer {
-  return oneShotHash ? oneShotHash('sha256', token, 'buffer') : createHash('sha256').update(token, 'utf8').digest();
+function digest(token: string): string {
+  return oneShotHash ? oneShotHash('sha256', token, 'hex') : createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** Compares two digests of equal length in time that depends on that length only (as crypto.timingSafeEqual). */
+function sameDigest(presented: string, valid: string): boolean {
+  let difference = presented.length ^ valid.length;
+  for (let i = 0; i < valid.length; i += 1) difference |= presented.charCodeAt(i) ^ valid.charCodeAt(i);
+  return difference === 0;
 }
 
 /**

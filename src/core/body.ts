@@ -1,4 +1,6 @@
-import type { BodySource, OutcomeCode, WebhookRequest } from './types';
+import type { Deadline, DeadlineQueue } from './deadlines';
+import type { Eventually } from './eventually';
+import type { ChunkSink, ChunkStream, OutcomeCode, WebhookRequest } from './types';
 
 type BodyFailure = Extract<
   OutcomeCode,
@@ -20,6 +22,8 @@ export type BodyResult =
 /** `application/json` or any `+json` type, in UTF-8 (the only charset JSON may use between systems, RFC 8259). */
 export function isJsonContentType(header: string | undefined): boolean {
   if (typeof header !== 'string') return false;
+  // What every platform sends, answered without splitting.
+  if (header === 'application/json' || header === 'application/json; charset=utf-8') return true;
   const [type = '', ...parameters] = header.split(';');
   const mediaType = type.trim().toLowerCase();
   if (mediaType !== 'application/json' && !(mediaType.startsWith('application/') && mediaType.endsWith('+json'))) {
@@ -34,8 +38,11 @@ function isUtf8CharsetOrOther(parameter: string): boolean {
   return /^"?utf-8"?$/i.test(value.trim());
 }
 
-/** Reads, bounds, decodes and parses the body, whichever form the framework left it in. */
-export async function readJsonBody(request: WebhookRequest, { limit, timeoutMs }: BodyLimits): Promise<BodyResult> {
+/**
+ * Reads, bounds, decodes and parses the body, whichever form the framework left it in: at once when it is
+ * already in memory, later when it is still arriving.
+ */
+export function readJsonBody(request: WebhookRequest, limit: number, deadlines: DeadlineQueue): Eventually<BodyResult> {
   const source = request.body;
   switch (source.kind) {
     case 'parsed':
@@ -49,7 +56,7 @@ export async function readJsonBody(request: WebhookRequest, { limit, timeoutMs }
     case 'stream':
       // A framework that read the body earlier has already inflated it; only a body read here can still be compressed.
       if (!isIdentityEncoding(request.header('content-encoding'))) return { ok: false, code: 'unsupported_encoding' };
-      return readStream(source, declaredLength(request.header('content-length')), limit, timeoutMs);
+      return readStream(source.stream, declaredLength(request.header('content-length')), limit, deadlines);
   }
 }
 
@@ -72,43 +79,62 @@ function isIdentityEncoding(header: string | undefined): boolean {
   return header === undefined || header.trim() === '' || header.trim().toLowerCase() === 'identity';
 }
 
-const TIMED_OUT = Symbol('timed out');
-
-/** Reads a body no larger than `limit` that arrives within `timeoutMs`, so neither a huge nor a trickling body holds memory or a socket. */
-async function readStream(
-  source: Extract<BodySource, { kind: 'stream' }>,
-  declared: number | undefined,
-  limit: number,
-  timeoutMs: number,
-): Promise<BodyResult> {
+/**
+ * Collects a streamed body no larger than `limit` that arrives before its deadline, so neither a huge nor a
+ * trickling body holds memory or a socket. One promise for the whole body, nothing allocated per chunk.
+ */
+function readStream(stream: ChunkStream, declared: number | undefined, limit: number, deadlines: DeadlineQueue): Eventually<BodyResult> {
   // Refuse before reading a byte when the sender already says the body is too large.
   if (declared !== undefined && declared > limit) return { ok: false, code: 'payload_too_large' };
-  const iterator = source.chunks[Symbol.asyncIterator]();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<typeof TIMED_OUT>((resolve) => (timer = setTimeout(resolve, timeoutMs, TIMED_OUT)));
-  const chunks: Uint8Array[] = [];
-  let received = 0;
-  try {
-    for (;;) {
-      const step = await Promise.race([iterator.next(), deadline]);
-      if (step === TIMED_OUT) return stopReading(iterator, 'body_timeout');
-      if (step.done) break;
-      received += step.value.byteLength;
-      if (received > limit) return stopReading(iterator, 'payload_too_large');
-      chunks.push(step.value);
-    }
-  } catch {
-    // The sender went away mid-body (or the stream broke): nothing complete to parse.
-    return { ok: false, code: 'body_incomplete' };
-  } finally {
-    clearTimeout(timer);
-  }
-  return decodeAndParse(concat(chunks, received));
+  return new Promise((resolve) => new BodyCollector(stream, limit, deadlines, resolve));
 }
 
-function stopReading(iterator: AsyncIterator<Uint8Array>, code: 'body_timeout' | 'payload_too_large'): BodyResult {
-  iterator.return?.().catch(() => {});
-  return { ok: false, code };
+class BodyCollector implements ChunkSink {
+  private readonly chunks: Uint8Array[] = [];
+  private received = 0;
+  private finished = false;
+  private readonly deadline: Deadline;
+  private readonly stop: () => void;
+
+  constructor(
+    stream: ChunkStream,
+    private readonly limit: number,
+    deadlines: DeadlineQueue,
+    private readonly resolve: (result: BodyResult) => void,
+  ) {
+    this.deadline = deadlines.add(() => this.stopEarly('body_timeout'));
+    this.stop = stream.read(this);
+  }
+
+  chunk(bytes: Uint8Array): void {
+    if (this.finished) return;
+    this.received += bytes.byteLength;
+    if (this.received > this.limit) return this.stopEarly('payload_too_large');
+    this.chunks.push(bytes);
+  }
+
+  end(): void {
+    if (this.finish()) this.resolve(decodeAndParse(concat(this.chunks, this.received)));
+  }
+
+  /** The sender went away mid-body (or the stream broke): nothing complete to parse. */
+  fail(): void {
+    if (this.finish()) this.resolve({ ok: false, code: 'body_incomplete' });
+  }
+
+  private stopEarly(code: 'body_timeout' | 'payload_too_large'): void {
+    if (!this.finish()) return;
+    this.stop();
+    this.resolve({ ok: false, code });
+  }
+
+  /** True the first time only: whatever comes first (end, failure, limit, deadline) decides. */
+  private finish(): boolean {
+    if (this.finished) return false;
+    this.finished = true;
+    this.deadline.cancel();
+    return true;
+  }
 }
 
 function concat(chunks: readonly Uint8Array[], length: number): Uint8Array {

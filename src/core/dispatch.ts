@@ -1,84 +1,71 @@
 import type { DeliveryContext } from './options';
+import type { Reply } from '../presets/preset';
+import { isPromiseLike, type Eventually } from './eventually';
 
-export type DispatchResult = { kind: 'ok' } | { kind: 'failed'; error: unknown } | { kind: 'timeout' };
+export type CallbackResult = { kind: 'ok' } | { kind: 'failed'; error: unknown };
 
-/** A value now, or later: most callbacks settle synchronously or within microtasks, and then nothing is scheduled. */
-export type Eventually<T> = T | Promise<T>;
+export const SUCCEEDED: CallbackResult = Object.freeze({ kind: 'ok' });
 
-const TIMED_OUT: DispatchResult = Object.freeze({ kind: 'timeout' });
-const SUCCEEDED: DispatchResult = Object.freeze({ kind: 'ok' });
+/**
+ * Runs the user's callback. Its result comes at once when it returns a plain value or throws; a promise of it
+ * (that never rejects) when it returns a promise. Deadlines are the caller's: a promise cannot be cancelled.
+ */
+export function runCallback<Message>(
+  callback: (message: Message, context: DeliveryContext) => unknown,
+  message: Message,
+  context: DeliveryContext,
+): Eventually<CallbackResult> {
+  let returned: unknown;
+  try {
+    returned = callback(message, context);
+  } catch (error) {
+    return failedWith(error);
+  }
+  if (!isPromiseLike(returned)) return SUCCEEDED;
+  return Promise.resolve(returned).then(succeeded, failedWith);
+}
 
-export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
+function succeeded(): CallbackResult {
+  return SUCCEEDED;
+}
+
+function failedWith(error: unknown): CallbackResult {
+  return { kind: 'failed', error };
 }
 
 /**
- * Runs the user's callback with a deadline. Past `timeoutMs` the sender is answered while the callback goes on
- * (a promise cannot be cancelled); `signal` aborts so well-behaved work stops. `settled` is the callback's own
- * outcome, however late, and never rejects. A callback that returns a plain value settles at once, with no timer.
+ * What the callback is handed. Most callbacks never read `signal`, so its AbortController is made only when one
+ * does; the private fields keep the deadline's bookkeeping out of what the callback can see or serialize.
  */
-export function dispatch<Message>(
-  callback: (message: Message, context: DeliveryContext) => unknown,
-  message: Message,
-  context: Omit<DeliveryContext, 'signal'>,
-  timeoutMs: number,
-): { result: Eventually<DispatchResult>; settled: Eventually<DispatchResult> } {
-  const deadline = lazyDeadlineSignal(timeoutMs);
-  let returned: unknown;
-  try {
-    returned = callback(message, withSignal(context, deadline));
-  } catch (error) {
-    const failed: DispatchResult = { kind: 'failed', error };
-    return { result: failed, settled: failed };
+export class CallbackContext implements DeliveryContext {
+  #controller: AbortController | undefined;
+  #expired = false;
+  readonly #timeoutMs: number;
+
+  constructor(
+    readonly rawBody: string,
+    readonly reply: Reply,
+    timeoutMs: number,
+  ) {
+    this.#timeoutMs = timeoutMs;
   }
-  if (!isPromiseLike(returned)) return { result: SUCCEEDED, settled: SUCCEEDED };
-  const settled = Promise.resolve(returned).then(
-    () => SUCCEEDED,
-    (error: unknown): DispatchResult => ({ kind: 'failed', error }),
-  );
-  const result = new Promise<DispatchResult>((resolve) => {
-    const timer = setTimeout(() => {
-      deadline.expire();
-      resolve(TIMED_OUT);
-    }, timeoutMs);
-    void settled.then((outcome) => {
-      clearTimeout(timer);
-      resolve(outcome);
-    });
-  });
-  return { result, settled };
-}
 
-interface LazyDeadline {
-  signal(): AbortSignal;
-  expire(): void;
-}
+  /** Aborts when `timeoutMs` passes: hand it to fetch() and friends so abandoned work stops. */
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#expired) this.#abort(this.#controller);
+    }
+    return this.#controller.signal;
+  }
 
-/** Most callbacks never look at their signal: the AbortController is made only for those that do. */
-function lazyDeadlineSignal(timeoutMs: number): LazyDeadline {
-  let controller: AbortController | undefined;
-  let expired = false;
-  const abort = (target: AbortController) => target.abort(new DOMException(`onMessage did not settle within ${timeoutMs} ms`, 'TimeoutError'));
-  return {
-    signal() {
-      if (!controller) {
-        controller = new AbortController();
-        if (expired) abort(controller);
-      }
-      return controller.signal;
-    },
-    expire() {
-      expired = true;
-      if (controller) abort(controller);
-    },
-  };
-}
+  /** The callback outlived its deadline: abort the signal now, or as soon as it is first read. */
+  static expire(context: CallbackContext): void {
+    context.#expired = true;
+    if (context.#controller) context.#abort(context.#controller);
+  }
 
-function withSignal(context: Omit<DeliveryContext, 'signal'>, deadline: LazyDeadline): DeliveryContext {
-  return {
-    ...context,
-    get signal() {
-      return deadline.signal();
-    },
-  };
+  #abort(controller: AbortController): void {
+    controller.abort(new DOMException(`onMessage did not settle within ${this.#timeoutMs} ms`, 'TimeoutError'));
+  }
 }

@@ -1,5 +1,8 @@
-import { isJsonContentType, readJsonBody } from './body';
-import { dispatch, isPromiseLike, type DispatchResult, type Eventually } from './dispatch';
+import { isJsonContentType, readJsonBody, type BodyResult } from './body';
+import { DeadlineQueue } from './deadlines';
+import { CallbackContext, runCallback, type CallbackResult } from './dispatch';
+import { isPromiseLike, then, type Eventually } from './eventually';
+import type { ClaimState, DedupeStore } from './store';
 import { errorOutcome, OUTCOMES, successOutcome, type ErrorCode } from './outcomes';
 import { resolveOptions, type ResolvedConfig, type WebhookOptions } from './options';
 import { validatePayload } from './validate';
@@ -16,36 +19,51 @@ export interface Closable {
 
 /** The framework-free webhook: a request in, an outcome out. */
 export interface WebhookHandler extends Closable {
-  (request: WebhookRequest): Promise<Outcome>;
+  /** The outcome at once when nothing had to be waited for, else a promise of it. Never throws or rejects. */
+  (request: WebhookRequest): Eventually<Outcome>;
 }
 
 /** Resolves the options once, then turns each request into an outcome. */
 export function createWebhookHandler<Message>(preset: Preset<Message>, options: WebhookOptions<Message>): WebhookHandler {
   const config = resolveOptions(preset, options);
-  const state = new DeliveryState();
-  const handle = (request: WebhookRequest): Promise<Outcome> =>
-    handleDelivery(config, state, request).catch((error: unknown) => reject(config, errorOutcome('internal_error'), { error }));
+  const state = new HandlerState(config.body.timeoutMs, config.timeoutMs);
+  const internalError = (error: unknown): Outcome => reject(config, errorOutcome('internal_error'), { error });
+  const handle = (request: WebhookRequest): Eventually<Outcome> => {
+    try {
+      const outcome = handleDelivery(config, state, request);
+      return isPromiseLike(outcome) ? outcome.then(undefined, internalError) : outcome;
+    } catch (error) {
+      return internalError(error);
+    }
+  };
   return Object.assign(handle, { close: () => state.close() });
 }
 
-/** Whether the handler still takes deliveries, and how many callbacks are still running (for `close`). */
-class DeliveryState {
+/** What a handler keeps between requests: whether it still takes deliveries, what is running, the deadlines. */
+class HandlerState {
+  readonly bodyDeadlines: DeadlineQueue;
+  readonly callbackDeadlines: DeadlineQueue;
   private closing = false;
+  /** Callbacks not yet settled and recorded: a counter, so the common case allocates nothing. */
   private running = 0;
   private drained: (() => void) | undefined;
+
+  constructor(bodyTimeoutMs: number, callbackTimeoutMs: number) {
+    this.bodyDeadlines = new DeadlineQueue(bodyTimeoutMs);
+    this.callbackDeadlines = new DeadlineQueue(callbackTimeoutMs);
+  }
 
   isClosing(): boolean {
     return this.closing;
   }
 
-  /** Counts a callback until it has settled and been recorded; a counter, so the common case allocates nothing. */
-  track(settling: Eventually<unknown>): void {
-    if (!isPromiseLike(settling)) return;
+  started(): void {
     this.running += 1;
-    void settling.then(() => {
-      this.running -= 1;
-      if (this.running === 0) this.drained?.();
-    });
+  }
+
+  finished(): void {
+    this.running -= 1;
+    if (this.running === 0) this.drained?.();
   }
 
   close(): Promise<void> {
@@ -72,18 +90,17 @@ interface Accepted<Message> {
   key: string;
 }
 
-/** Each step returns early with its outcome; the cheap checks run before a byte of the body is read. */
-async function handleDelivery<Message>(config: ResolvedConfig<Message>, state: DeliveryState, request: WebhookRequest): Promise<Outcome> {
+/**
+ * Each step returns early with its outcome; the cheap checks run before a byte of the body is read. Each step
+ * answers at once when it can and with a promise when it must wait (the body, the store, the callback).
+ */
+function handleDelivery<Message>(config: ResolvedConfig<Message>, state: HandlerState, request: WebhookRequest): Eventually<Outcome> {
   const refused = refuseBeforeReading(config, state, request);
   if (refused) return refused;
-  const accepted = await readDelivery(config, request);
-  if (!('key' in accepted)) return accepted;
-  const claimed = config.store ? await claim(config, accepted) : undefined;
-  if (claimed) return claimed;
-  return deliver(config, state, accepted);
+  return then(readJsonBody(request, config.body.limit, state.bodyDeadlines), (body) => acceptAndDeliver(config, state, body));
 }
 
-function refuseBeforeReading<Message>(config: ResolvedConfig<Message>, state: DeliveryState, request: WebhookRequest): Outcome | undefined {
+function refuseBeforeReading<Message>(config: ResolvedConfig<Message>, state: HandlerState, request: WebhookRequest): Outcome | undefined {
   if (state.isClosing()) return reject(config, errorOutcome('shutting_down', { headers: retryAfter(config.timeoutMs) }));
   if (request.method !== 'POST') return reject(config, errorOutcome('method_not_allowed', { headers: ALLOW_POST }));
   if (!config.checkToken(request)) return reject(config, errorOutcome('unauthorized', { headers: challenge(config) }));
@@ -91,9 +108,16 @@ function refuseBeforeReading<Message>(config: ResolvedConfig<Message>, state: De
   return undefined;
 }
 
-/** Body, probe, validation, folding: an accepted delivery, or the outcome that turns it away. */
-async function readDelivery<Message>(config: ResolvedConfig<Message>, request: WebhookRequest): Promise<Accepted<Message> | Outcome> {
-  const body = await readJsonBody(request, config.body);
+function acceptAndDeliver<Message>(config: ResolvedConfig<Message>, state: HandlerState, body: BodyResult): Eventually<Outcome> {
+  const accepted = accept(config, body);
+  if (!('key' in accepted)) return accepted;
+  const store = config.store;
+  if (!store) return deliver(config, state, accepted);
+  return then(claim(config, store, accepted), (refused) => refused ?? deliver(config, state, accepted));
+}
+
+/** Probe, validation, folding: an accepted delivery, or the outcome that turns it away. */
+function accept<Message>(config: ResolvedConfig<Message>, body: BodyResult): Accepted<Message> | Outcome {
   if (!body.ok) return reject(config, errorOutcome(body.code, { headers: headersFor(body.code) }), { rawBody: body.rawBody });
   const rawBody = body.rawBody;
   if (config.preset.isProbe(body.value)) return successOutcome('probe_acknowledged', config.preset.ackBody);
@@ -108,61 +132,96 @@ async function readDelivery<Message>(config: ResolvedConfig<Message>, request: W
 }
 
 /** Claims the id in the store: undefined when this attempt may run the callback, else the answer to give. */
-async function claim<Message>(config: ResolvedConfig<Message>, { key, rawBody }: Accepted<Message>): Promise<Outcome | undefined> {
-  let state;
+function claim<Message>(config: ResolvedConfig<Message>, store: DedupeStore, { key, rawBody }: Accepted<Message>): Eventually<Outcome | undefined> {
+  const storeUnavailable = (error: unknown): Outcome =>
+    reject(config, errorOutcome('store_unavailable', { headers: retryAfter(config.timeoutMs) }), { rawBody, error });
+  const answerClaim = (claimed: ClaimState): Outcome | undefined => {
+    if (claimed === 'done') return successOutcome('duplicate', config.preset.ackBody);
+    if (claimed === 'in_flight') return reject(config, errorOutcome('in_progress', { headers: retryAfter(config.timeoutMs) }), { rawBody });
+    return undefined;
+  };
+  let claimed: Eventually<ClaimState>;
   try {
-    state = await config.store?.claim(key);
+    claimed = store.claim(key);
   } catch (error) {
-    return reject(config, errorOutcome('store_unavailable', { headers: retryAfter(config.timeoutMs) }), { rawBody, error });
+    return storeUnavailable(error);
   }
-  if (state === 'done') return successOutcome('duplicate', config.preset.ackBody);
-  if (state === 'in_flight') return reject(config, errorOutcome('in_progress', { headers: retryAfter(config.timeoutMs) }), { rawBody });
-  return undefined;
+  return isPromiseLike(claimed) ? Promise.resolve(claimed).then(answerClaim, storeUnavailable) : answerClaim(claimed);
 }
 
 /** Runs the callback and answers from its outcome; the store follows the callback itself, however late. */
-async function deliver<Message>(config: ResolvedConfig<Message>, state: DeliveryState, accepted: Accepted<Message>): Promise<Outcome> {
-  const { message, reply, rawBody, key } = accepted;
-  const store = config.store;
+function deliver<Message>(config: ResolvedConfig<Message>, state: HandlerState, accepted: Accepted<Message>): Eventually<Outcome> {
+  const { rawBody, key } = accepted;
   // Checked again just before the callback: close() may have been called while the body or the claim was awaited.
   if (state.isClosing()) {
-    if (store) await recordInStore(store, key, CLOSED_BEFORE_START);
-    return reject(config, errorOutcome('shutting_down', { headers: retryAfter(config.timeoutMs) }), { rawBody });
+    return then(recordInStore(config.store, key, CLOSED_BEFORE_START), () =>
+      reject(config, errorOutcome('shutting_down', { headers: retryAfter(config.timeoutMs) }), { rawBody }),
+    );
   }
-  const { result, settled } = dispatch(config.onMessage, message, { rawBody, reply }, config.timeoutMs);
-  // One that outlives timeoutMs keeps its claim until it settles, then marks it done or frees it.
-  const recorded = store ? then(settled, (outcome) => recordInStore(store, key, outcome)) : settled;
-  state.track(recorded);
-  const first = isPromiseLike(result) ? await result : result;
-  if (first.kind === 'timeout') return reject(config, errorOutcome('handler_timeout', { headers: retryAfter(config.timeoutMs) }), { rawBody });
-  // The answer waits for the store, so a retry arriving right after it already meets 'done' (or a free claim).
-  if (isPromiseLike(recorded)) await recorded;
-  if (first.kind === 'failed') return reject(config, errorOutcome('handler_failed'), { rawBody, error: first.error });
+  const context = new CallbackContext(rawBody, accepted.reply, config.timeoutMs);
+  const result = runCallback(config.onMessage, accepted.message, context);
+  if (isPromiseLike(result)) return answerWhenSettled(config, state, accepted, result, context);
+  state.started();
+  return then(recordInStore(config.store, key, result), () => {
+    state.finished();
+    return answerFor(config, result, rawBody);
+  });
+}
+
+/**
+ * Answers once the callback has settled and its outcome is recorded, or 503 at the deadline, whichever comes
+ * first. One that outlives the deadline keeps its claim until it settles, then marks it done or frees it.
+ */
+function answerWhenSettled<Message>(
+  config: ResolvedConfig<Message>,
+  state: HandlerState,
+  { key, rawBody }: Accepted<Message>,
+  settling: Promise<CallbackResult>,
+  context: CallbackContext,
+): Promise<Outcome> {
+  state.started();
+  return new Promise((answer) => {
+    let timedOut = false;
+    const deadline = state.callbackDeadlines.add(() => {
+      timedOut = true;
+      CallbackContext.expire(context);
+      answer(reject(config, errorOutcome('handler_timeout', { headers: retryAfter(config.timeoutMs) }), { rawBody }));
+    });
+    void settling.then((result) => {
+      deadline.cancel();
+      // The answer waits for the store, so a retry arriving right after it already meets 'done' (or a free claim).
+      return then(recordInStore(config.store, key, result), () => {
+        state.finished();
+        if (!timedOut) answer(answerFor(config, result, rawBody));
+      });
+    });
+  });
+}
+
+function answerFor<Message>(config: ResolvedConfig<Message>, result: CallbackResult, rawBody: string): Outcome {
+  if (result.kind === 'failed') return reject(config, errorOutcome('handler_failed'), { rawBody, error: result.error });
   return successOutcome('delivered', config.preset.ackBody);
 }
 
 /** Frees a claim whose callback never started. */
-const CLOSED_BEFORE_START: DispatchResult = Object.freeze({ kind: 'failed', error: undefined });
+const CLOSED_BEFORE_START: CallbackResult = Object.freeze({ kind: 'failed', error: undefined });
 
 /**
  * Marks the id done after a success, or frees it after a failure. A store error here cannot change an answer
  * already decided by the callback: a success stays a success (the retry of a claim left behind meets 409 until
  * the store's claim expires), and it never becomes an unhandled rejection.
  */
-function recordInStore(store: NonNullable<ResolvedConfig<unknown>['store']>, key: string, outcome: DispatchResult): Eventually<void> {
-  const leaveTheClaimToExpire = (): void => {};
+function recordInStore(store: DedupeStore | undefined, key: string, result: CallbackResult): Eventually<void> {
+  if (!store) return undefined;
   try {
-    const recorded = outcome.kind === 'ok' ? store.complete(key) : store.release(key);
-    return isPromiseLike(recorded) ? Promise.resolve(recorded).catch(leaveTheClaimToExpire) : undefined;
+    const recorded = result.kind === 'ok' ? store.complete(key) : store.release(key);
+    return isPromiseLike(recorded) ? Promise.resolve(recorded).then(undefined, leaveTheClaimToExpire) : undefined;
   } catch {
     return leaveTheClaimToExpire();
   }
 }
 
-/** `then` for a value that may not be a promise yet, without making it one when it is not. */
-function then<T, U>(value: Eventually<T>, next: (value: T) => Eventually<U>): Eventually<U> {
-  return isPromiseLike(value) ? value.then(next) : next(value);
-}
+function leaveTheClaimToExpire(): void {}
 
 // The rest of an oversized body is never read: closing the connection keeps it from being read as the next request.
 const CLOSE = Object.freeze({ connection: 'close' });

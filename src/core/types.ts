@@ -15,12 +15,28 @@ export type HeaderName = 'authorization' | 'content-type' | 'content-length' | '
  * express.text), so the core accepts each form instead of insisting on the stream.
  */
 export type BodySource =
-  | { kind: 'stream'; chunks: AsyncIterable<Uint8Array> }
+  | { kind: 'stream'; stream: ChunkStream }
   | { kind: 'bytes'; bytes: Uint8Array }
   | { kind: 'text'; text: string }
   | { kind: 'parsed'; value: unknown }
   /** Read and discarded by something earlier on the route: nothing left to read. */
   | { kind: 'consumed' };
+
+/**
+ * A body still arriving, pushed chunk by chunk: the way node:http delivers it, with nothing allocated per chunk.
+ * (`chunkStreamOf` turns a pulled stream, such as a Fetch body, into one.)
+ */
+export interface ChunkStream {
+  /** Starts delivering to `sink`, never synchronously; returns what stops the delivery (the rest is not read). */
+  read(sink: ChunkSink): () => void;
+}
+
+/** Told of each chunk, then of the end or of a failure, and of nothing after that. */
+export interface ChunkSink {
+  chunk(bytes: Uint8Array): void;
+  end(): void;
+  fail(error: unknown): void;
+}
 
 /** What the adapter writes back: the core decides all of it. */
 export interface Outcome {

@@ -1,0 +1,84 @@
+/** A pending deadline; cancelling one that has fired or was cancelled already does nothing. */
+export interface Deadline {
+  cancel(): void;
+}
+
+/**
+ * Deadlines that all lie the same delay after they are set, on one timer. Because the delay is fixed, they expire
+ * in the order they were set: a list with O(1) add and cancel, and a timer armed for its head only. A timer per
+ * request would cost more: Node drops its internal list for a duration whenever that list empties and builds it
+ * again for the next request, which under light load is every request.
+ *
+ * The timer keeps the process alive only while a deadline is pending, as a timer per request would.
+ */
+export class DeadlineQueue {
+  private head: Entry | undefined;
+  private tail: Entry | undefined;
+  /** Armed for the head or earlier (for a head since cancelled): never later than the head, so it never fires late. */
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(readonly delayMs: number) {}
+
+  /** Calls `expire` once `delayMs` has passed, unless cancelled first. */
+  add(expire: () => void): Deadline {
+    const entry = new Entry(this, performance.now() + this.delayMs, expire);
+    if (this.tail) {
+      this.tail.next = entry;
+      entry.previous = this.tail;
+    } else {
+      this.head = entry;
+      this.holdTheProcess();
+    }
+    this.tail = entry;
+    return entry;
+  }
+
+  /** @internal */
+  unlink(entry: Entry): void {
+    if (entry.previous) entry.previous.next = entry.next;
+    else this.head = entry.next;
+    if (entry.next) entry.next.previous = entry.previous;
+    else this.tail = entry.previous;
+    entry.previous = entry.next = undefined;
+    // The timer stays armed: re-arming per request is the cost this class exists to avoid. Unreferenced, it no
+    // longer keeps the process alive, and when it fires with nothing due it simply re-arms or stops.
+    if (!this.head) this.timer?.unref();
+  }
+
+  private holdTheProcess(): void {
+    if (this.timer) this.timer.ref();
+    else this.arm(this.delayMs);
+  }
+
+  private arm(delayMs: number): void {
+    this.timer = setTimeout(this.expireDue, Math.max(1, Math.ceil(delayMs)));
+  }
+
+  private readonly expireDue = (): void => {
+    this.timer = undefined;
+    const now = performance.now();
+    for (let entry = this.head; entry && entry.at <= now; entry = this.head) {
+      entry.cancel();
+      entry.expire();
+    }
+    if (this.head) this.arm(this.head.at - now);
+  };
+}
+
+class Entry implements Deadline {
+  previous: Entry | undefined;
+  next: Entry | undefined;
+  private pending = true;
+
+  constructor(
+    private readonly queue: DeadlineQueue,
+    readonly at: number,
+    readonly expire: () => void,
+  ) {}
+
+  cancel(): void {
+    if (!this.pending) return;
+    this.pending = false;
+    this.queue.unlink(this);
+  }
+}
