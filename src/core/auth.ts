@@ -1,5 +1,4 @@
-import * as crypto from 'node:crypto';
-import { createHash } from 'node:crypto';
+import { sameDigest, sha256OfCodeUnits } from './sha256';
 import type { WebhookRequest } from './types';
 
 /** Authorization schemes a platform may use; compared case-insensitively, as RFC 9110 says. */
@@ -14,31 +13,19 @@ export type TokenCheck = (request: WebhookRequest) => boolean;
  */
 export function createTokenCheck(tokens: readonly string[] | false, schemes: readonly AuthScheme[]): TokenCheck {
   if (tokens === false) return () => true;
-  const expected = tokens.map(digest);
-  return (request) => {
+  const expected = tokens.map((token) => sha256OfCodeUnits(token));
+  const presented = new Int32Array(8);
+  const matchesAny = (candidate: string): boolean => {
+    sha256OfCodeUnits(candidate, presented);
     let matched = false;
-    for (const candidate of presentedTokens(request, schemes)) {
-      const presented = digest(candidate);
-      for (const valid of expected) matched = sameDigest(presented, valid) || matched;
-    }
+    for (const valid of expected) matched = sameDigest(presented, valid) || matched;
     return matched;
   };
-}
-
-// crypto.hash (Node 20.12+) hashes without building a Hash object; createHash is the fallback. Digests are
-// hex strings rather than Buffers: a Buffer per request costs an ArrayBuffer and its backing store, which
-// under load took longer than the hashing itself.
-const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
-
-function digest(token: string): string {
-  return oneShotHash ? oneShotHash('sha256', token, 'hex') : createHash('sha256').update(token, 'utf8').digest('hex');
-}
-
-/** Compares two digests of equal length in time that depends on that length only (as crypto.timingSafeEqual). */
-function sameDigest(presented: string, valid: string): boolean {
-  let difference = presented.length ^ valid.length;
-  for (let i = 0; i < valid.length; i += 1) difference |= presented.charCodeAt(i) ^ valid.charCodeAt(i);
-  return difference === 0;
+  return (request) => {
+    let matched = false;
+    for (const candidate of presentedTokens(request, schemes)) matched = matchesAny(candidate) || matched;
+    return matched;
+  };
 }
 
 /**

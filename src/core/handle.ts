@@ -3,7 +3,7 @@ import { DeadlineQueue } from './deadlines';
 import { CallbackContext, runCallback, type CallbackResult } from './dispatch';
 import { isPromiseLike, then, type Eventually } from './eventually';
 import type { ClaimState, DedupeStore } from './store';
-import { errorOutcome, OUTCOMES, successOutcome, type ErrorCode } from './outcomes';
+import { errorOutcome, OUTCOMES, type ErrorCode } from './outcomes';
 import { resolveOptions, type ResolvedConfig, type WebhookOptions } from './options';
 import { validatePayload } from './validate';
 import type { Preset, Reply } from '../presets/preset';
@@ -120,7 +120,7 @@ function acceptAndDeliver<Message>(config: ResolvedConfig<Message>, state: Handl
 function accept<Message>(config: ResolvedConfig<Message>, body: BodyResult): Accepted<Message> | Outcome {
   if (!body.ok) return reject(config, errorOutcome(body.code, { headers: headersFor(body.code) }), { rawBody: body.rawBody });
   const rawBody = body.rawBody;
-  if (config.preset.isProbe(body.value)) return successOutcome('probe_acknowledged', config.preset.ackBody);
+  if (config.preset.isProbe(body.value)) return config.answers.probe_acknowledged;
   const validation = validatePayload(config.preset.validator, body.value);
   if (!validation.ok) {
     const { problems } = validation;
@@ -136,7 +136,7 @@ function claim<Message>(config: ResolvedConfig<Message>, store: DedupeStore, { k
   const storeUnavailable = (error: unknown): Outcome =>
     reject(config, errorOutcome('store_unavailable', { headers: retryAfter(config.timeoutMs) }), { rawBody, error });
   const answerClaim = (claimed: ClaimState): Outcome | undefined => {
-    if (claimed === 'done') return successOutcome('duplicate', config.preset.ackBody);
+    if (claimed === 'done') return config.answers.duplicate;
     if (claimed === 'in_flight') return reject(config, errorOutcome('in_progress', { headers: retryAfter(config.timeoutMs) }), { rawBody });
     return undefined;
   };
@@ -200,7 +200,7 @@ function answerWhenSettled<Message>(
 
 function answerFor<Message>(config: ResolvedConfig<Message>, result: CallbackResult, rawBody: string): Outcome {
   if (result.kind === 'failed') return reject(config, errorOutcome('handler_failed'), { rawBody, error: result.error });
-  return successOutcome('delivered', config.preset.ackBody);
+  return config.answers.delivered;
 }
 
 /** Frees a claim whose callback never started. */

@@ -4,8 +4,8 @@ import type { BodyLimits } from './body';
 import { isDedupeStore, type DedupeStore } from './store';
 import { MemoryStore } from '../stores/memory';
 import type { Preset, Reply } from '../presets/preset';
-import type { ErrorCode } from './outcomes';
-import type { Problem } from './types';
+import { successOutcomes, type ErrorCode, type SuccessCode } from './outcomes';
+import type { Outcome, Problem } from './types';
 
 export interface WebhookOptions<Message> {
   /**
@@ -68,6 +68,8 @@ export interface ResolvedConfig<Message> {
   readonly onMessage: WebhookOptions<Message>['onMessage'];
   readonly onRejected: ((rejection: Rejection) => unknown) | undefined;
   readonly store: DedupeStore | undefined;
+  /** The 200 answers, with the platform's acknowledgement body. */
+  readonly answers: Readonly<Record<SuccessCode, Outcome>>;
 }
 
 export const OPTION_NAMES: readonly string[] = Object.freeze(['authToken', 'bodyTimeoutMs', 'onMessage', 'onRejected', 'limit', 'store', 'timeoutMs']);
@@ -93,6 +95,7 @@ export function resolveOptions<Message>(preset: Preset<Message>, options: Webhoo
     onMessage: options.onMessage,
     onRejected: options.onRejected,
     store: resolveStore(preset, options.store),
+    answers: successOutcomes(preset.ackBody),
   });
 }
 

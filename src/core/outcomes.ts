@@ -38,8 +38,10 @@ const JSON_HEADERS = Object.freeze({ 'content-type': 'application/json; charset=
 
 const MAX_REPORTED_PROBLEMS = 10;
 
-export function successOutcome(code: SuccessCode, body: string): Outcome {
-  return { status: 200, code, headers: JSON_HEADERS, body };
+/** The 200 answers for one platform's acknowledgement body, made once: they are the same for every delivery. */
+export function successOutcomes(body: string): Readonly<Record<SuccessCode, Outcome>> {
+  const answer = (code: SuccessCode): Outcome => Object.freeze({ status: 200, code, headers: JSON_HEADERS, body });
+  return Object.freeze({ delivered: answer('delivered'), duplicate: answer('duplicate'), probe_acknowledged: answer('probe_acknowledged') });
 }
 
 export type SuccessCode = 'delivered' | 'duplicate' | 'probe_acknowledged';

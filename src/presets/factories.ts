@@ -1,6 +1,6 @@
 import type { WebhookOptions } from '../core/options';
-import { gptbotsPreset, type GptBotsMessage } from './gptbots';
-import { maiagentPreset, type MaiAgentMessage } from './maiagent';
+import type { GptBotsMessage } from './gptbots';
+import type { MaiAgentMessage } from './maiagent';
 import type { Preset } from './preset';
 
 /** The same factory names and options in every runtime; only what they return differs. */
@@ -15,7 +15,19 @@ export type Adapter<Handler> = <Message>(preset: Preset<Message>, options: Webho
 
 export function presetFactories<Handler>(adapt: Adapter<Handler>): PresetFactories<Handler> {
   return {
-    maiagentWebhook: (options) => adapt(maiagentPreset, options),
-    gptbotsWebhook: (options) => adapt(gptbotsPreset, options),
+    maiagentWebhook: (options) => adapt(loadMaiAgentPreset(), options),
+    gptbotsWebhook: (options) => adapt(loadGptBotsPreset(), options),
   };
 }
+
+// A preset and its generated validator load when its factory is first called, so a process that serves one
+// platform never loads the other's: start-up stays close to a bare server's.
+/* eslint-disable @typescript-eslint/no-require-imports -- require() is what loads a CommonJS module on demand, synchronously */
+function loadMaiAgentPreset(): Preset<MaiAgentMessage> {
+  return (require('./maiagent') as typeof import('./maiagent')).maiagentPreset;
+}
+
+function loadGptBotsPreset(): Preset<GptBotsMessage> {
+  return (require('./gptbots') as typeof import('./gptbots')).gptbotsPreset;
+}
+/* eslint-enable @typescript-eslint/no-require-imports */

@@ -78,17 +78,20 @@ export interface MaiAgentCitation {
 }
 
 export function toMaiAgentMessage(payload: MaiAgentPayload): MaiAgentMessage {
-  const { conversation_id, createdAt, ...rest } = payload;
-  return {
-    ...rest,
+  const message: MaiAgentMessage & Partial<Pick<MaiAgentPayload, 'conversation_id' | 'createdAt'>> = {
+    ...payload,
     // The validator guarantees one spelling of each pair is present.
-    conversation: (payload.conversation ?? conversation_id) as string,
-    created_at: String(payload.created_at ?? createdAt),
+    conversation: (payload.conversation ?? payload.conversation_id) as string,
+    created_at: String(payload.created_at ?? payload.createdAt),
     sender: payload.sender ?? null,
     feedback: payload.feedback ?? null,
     attachments: payload.attachments ?? [],
     citations: payload.citations ?? [],
   };
+  // The documented spellings are the common case: only a body with the alternatives pays for dropping them.
+  if (!('conversation_id' in message) && !('createdAt' in message)) return message;
+  const { conversation_id: _conversationId, createdAt: _createdAt, ...folded } = message;
+  return folded;
 }
 
 export const maiagentPreset: Preset<MaiAgentMessage> = Object.freeze({
