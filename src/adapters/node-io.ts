@@ -71,14 +71,14 @@ class RequestChunks implements ChunkStream {
     this.sink?.chunk(chunk);
   };
 
+  // Once the body has ended or failed, the listeners stay: the sink ignores anything after its first end or
+  // failure, and they go with the request, so removing them would be work for nothing.
   private readonly onEnd = (): void => {
     this.ended = true;
-    this.detach();
     this.sink?.end();
   };
 
   private readonly onError = (error: Error): void => {
-    this.detach();
     this.sink?.fail(error);
   };
 
