@@ -10,18 +10,19 @@ export interface MemoryStoreOptions {
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
- * The default store: one process, no dependencies. Succeeded ids live in two generations of sets; every
- * `ttlMs` (or when the newer set holds half of `maxEntries`) the older one is dropped whole, so expiry costs
- * nothing per entry and memory stays under `maxEntries` ids however many arrive. An id is remembered between
- * `ttlMs` and twice that, unless `maxEntries` forces it out sooner. Ids in flight are kept apart and never expire:
- * they are few (one per running callback) and must hold until their callback settles.
+ * The default store: one process, no dependencies. Ids live in two generations; every `ttlMs` (or when the newer
+ * one holds half of `maxEntries`) the older one is dropped whole, so expiry costs nothing per entry and memory
+ * stays under `maxEntries` ids however many arrive. A succeeded id is remembered between `ttlMs` and twice that,
+ * unless `maxEntries` forces it out sooner. Ids in flight never expire: each rotation carries them into the new
+ * generation, since they must hold until their callback settles (they are few: one per running callback).
  */
 export class MemoryStore implements DedupeStore {
   readonly ttlMs: number;
   readonly maxEntries: number;
-  private current = new Set<string>();
-  private previous = new Set<string>();
-  private readonly inFlight = new Set<string>();
+  /** Id -> whether its callback succeeded (false: still in flight). One lookup answers a claim. */
+  private current = new Map<string, boolean>();
+  /** Only succeeded ids: the in-flight ones were carried over when it stopped being current. */
+  private previous = new Map<string, boolean>();
   private rotationTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: MemoryStoreOptions = {}) {
@@ -32,26 +33,26 @@ export class MemoryStore implements DedupeStore {
   }
 
   claim(key: string): ClaimState {
-    if (this.inFlight.has(key)) return 'in_flight';
-    if (this.current.has(key) || this.previous.has(key)) return 'done';
-    this.inFlight.add(key);
+    const succeeded = this.current.get(key);
+    if (succeeded !== undefined) return succeeded ? 'done' : 'in_flight';
+    if (this.previous.has(key)) return 'done';
+    this.current.set(key, false);
     this.startRotating();
     return 'claimed';
   }
 
   complete(key: string): void {
-    this.inFlight.delete(key);
     if (this.current.size >= Math.ceil(this.maxEntries / 2)) this.rotate();
-    this.current.add(key);
+    this.current.set(key, true);
   }
 
   release(key: string): void {
-    this.inFlight.delete(key);
+    this.current.delete(key);
   }
 
   /** How many ids the store holds (succeeded and in flight). */
   get size(): number {
-    return this.current.size + this.previous.size + this.inFlight.size;
+    return this.current.size + this.previous.size;
   }
 
   /** Stops the rotation timer (it never keeps the process alive; this is for tidy tests). */
@@ -61,8 +62,14 @@ export class MemoryStore implements DedupeStore {
   }
 
   private rotate(): void {
-    this.previous = this.current;
-    this.current = new Set();
+    const older = this.current;
+    this.current = new Map();
+    for (const [key, succeeded] of older) {
+      if (succeeded) continue;
+      this.current.set(key, false);
+      older.delete(key);
+    }
+    this.previous = older;
   }
 
   private startRotating(): void {
