@@ -29,7 +29,7 @@ export const TARGETS = [
   { key: 'package-node', label: '(5) maiagentWebhook (node:http)' },
 ];
 
-const median = (values) => {
+export const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
@@ -50,7 +50,7 @@ export function startTarget(key, extraEnv = {}) {
   });
 }
 
-function stop(child) {
+export function stop(child) {
   return new Promise((resolve) => {
     child.removeAllListeners('exit');
     child.once('exit', resolve);
@@ -60,11 +60,15 @@ function stop(child) {
 
 const toMs = (value, unit) => Number(value) * ({ us: 0.001, ms: 1, s: 1000 }[unit] ?? 1);
 
-function runWrk(port, bodyFile, seconds) {
-  const output = execFileSync('taskset', ['-c', '1', 'wrk', '-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', join(here, 'wrk', 'post.lua'), `http://127.0.0.1:${port}/maiagent/webhook`], {
-    env: { ...process.env, BODY_FILE: bodyFile, TOKEN },
-    encoding: 'utf8',
-  });
+/** The wrk command line for one run: pinned to core 1, one thread, every request a distinct id (wrk/post.lua). */
+export function wrkCommand(port, seconds, connections = CONNECTIONS) {
+  return ['taskset', ['-c', '1', 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', join(here, 'wrk', 'post.lua'), `http://127.0.0.1:${port}/maiagent/webhook`]];
+}
+
+export const wrkEnv = (bodyFile) => ({ ...process.env, BODY_FILE: bodyFile, TOKEN });
+
+/** req/s, p50 and p99 from wrk's report; any answer but 200 aborts the run. */
+export function parseWrk(output) {
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(output)?.[1]);
   const percentile = (p) => {
     const match = new RegExp(`\\s${p}%\\s+([\\d.]+)(us|ms|s)`).exec(output);
@@ -74,6 +78,11 @@ function runWrk(port, bodyFile, seconds) {
   const errors = /Socket errors: (.*)/.exec(output)?.[1];
   if (non2xx > 0 || errors) throw new Error(`wrk saw ${non2xx} non-2xx answers${errors ? ` and socket errors: ${errors}` : ''}:\n${output}`);
   return { rps, p50: percentile(50), p99: percentile(99) };
+}
+
+function runWrk(port, bodyFile, seconds) {
+  const [command, args] = wrkCommand(port, seconds);
+  return parseWrk(execFileSync(command, args, { env: wrkEnv(bodyFile), encoding: 'utf8' }));
 }
 
 async function throughput(bodyFiles) {
@@ -112,6 +121,7 @@ function table(results, bodyName) {
 
 async function main() {
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: join(here, '..'), stdio: 'inherit' });
+  require('./schema.cjs').writeSchemaFile();
   const dir = mkdtempSync(join(tmpdir(), 'maiagent-bench-'));
   try {
     const bodyFiles = {};

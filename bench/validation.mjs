@@ -2,11 +2,12 @@
 // start-up (what a hand-written receiver does), and what that compile costs.
 import { performance } from 'node:perf_hooks';
 import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 
 const require = createRequire(import.meta.url);
 const Ajv = require('ajv');
-const { validate: generated } = require('../dist/schemas/generated/maiagent.validator.js');
-const { maiagentSchema } = require('../dist/schemas/maiagent.schema.js');
+const { validator: generated } = require('../dist/runtime.js').loadPreset('maiagent');
+const maiagentSchema = JSON.parse(readFileSync(require('./schema.cjs').writeSchemaFile(), 'utf8'));
 
 function nsPerCall(fn, value, iterations) {
   for (let i = 0; i < iterations / 10; i += 1) fn(value); // warm-up

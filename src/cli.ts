@@ -6,15 +6,14 @@ import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import express from 'express';
 import { gptbotsWebhook, maiagentWebhook, type DeliveryContext, type Rejection } from './index';
-import { gptbotsPreset } from './presets/gptbots';
-import { maiagentPreset } from './presets/maiagent';
+import { loadPreset } from './runtime';
 import { buildGptBotsDelivery, buildMaiAgentDelivery } from './testing';
 
 type Provider = 'maiagent' | 'gptbots';
 
 const PROVIDERS: Readonly<Record<Provider, { path: string; tokenEnv: string; sample: () => unknown }>> = {
-  maiagent: { path: '/maiagent/webhook', tokenEnv: maiagentPreset.tokenEnv, sample: () => buildMaiAgentDelivery({ content: 'Hello from maiagent-webhook' }) },
-  gptbots: { path: '/gptbots/webhook', tokenEnv: gptbotsPreset.tokenEnv, sample: () => buildGptBotsDelivery() },
+  maiagent: { path: '/maiagent/webhook', tokenEnv: loadPreset('maiagent').tokenEnv, sample: () => buildMaiAgentDelivery({ content: 'Hello from maiagent-webhook' }) },
+  gptbots: { path: '/gptbots/webhook', tokenEnv: loadPreset('gptbots').tokenEnv, sample: () => buildGptBotsDelivery() },
 };
 
 /** Where the CLI writes; tests pass their own. */

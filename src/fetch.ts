@@ -1,7 +1,6 @@
 // maiagent-webhook/fetch: `(request: Request) => Promise<Response>` for Next.js route handlers, Hono, Bun, Deno and
 // Cloudflare Workers. No eval or new Function anywhere on its path (Workers forbid code generation).
-import { fetchHandler } from './adapters/fetch';
-import { presetFactories } from './presets/factories';
+import { fetchHandler, presetFactories } from './runtime';
 
 export type { FetchWebhookHandler } from './adapters/fetch';
 export const { maiagentWebhook, gptbotsWebhook } = presetFactories(fetchHandler);

@@ -1,6 +1,5 @@
 // maiagent-webhook: Express middleware. `app.post('/maiagent/webhook', maiagentWebhook({ authToken, onMessage }))`
-import { expressMiddleware } from './adapters/express';
-import { presetFactories } from './presets/factories';
+import { expressMiddleware, presetFactories } from './runtime';
 
 export type { ExpressWebhookMiddleware } from './adapters/express';
 export const { maiagentWebhook, gptbotsWebhook } = presetFactories(expressMiddleware);

@@ -1,6 +1,5 @@
 // maiagent-webhook/node: a listener for a bare node:http server. `http.createServer(maiagentWebhook({ ... }))`
-import { nodeHandler } from './adapters/node';
-import { presetFactories } from './presets/factories';
+import { nodeHandler, presetFactories } from './runtime';
 
 export type { NodeWebhookHandler } from './adapters/node';
 export const { maiagentWebhook, gptbotsWebhook } = presetFactories(nodeHandler);

@@ -5,8 +5,8 @@ const http = require('node:http');
 const { createHash, timingSafeEqual } = require('node:crypto');
 const express = require('express');
 const Ajv = require('ajv');
-const { TOKEN, dist, ready } = require('./common.cjs');
-const { maiagentSchema } = require(dist('schemas/maiagent.schema.js'));
+const { TOKEN, ready } = require('./common.cjs');
+const maiagentSchema = require('../.cache/maiagent.schema.json');
 
 const validate = new Ajv({ allErrors: true, allowUnionTypes: true, strictRequired: false }).compile(maiagentSchema);
 const expected = createHash('sha256').update(`Bearer ${TOKEN}`).digest();

@@ -20,8 +20,15 @@ export function presetFactories<Handler>(adapt: Adapter<Handler>): PresetFactori
   };
 }
 
+/** A platform's preset, loaded (with its generated validator) on first use. */
+export function loadPreset(platform: 'maiagent'): Preset<MaiAgentMessage>;
+export function loadPreset(platform: 'gptbots'): Preset<GptBotsMessage>;
+export function loadPreset(platform: 'maiagent' | 'gptbots'): Preset<MaiAgentMessage> | Preset<GptBotsMessage> {
+  return platform === 'maiagent' ? loadMaiAgentPreset() : loadGptBotsPreset();
+}
+
 // A preset and its generated validator load when its factory is first called, so a process that serves one
-// platform never loads the other's: start-up stays close to a bare server's.
+// platform never runs the other's module code: start-up stays close to a bare server's.
 /* eslint-disable @typescript-eslint/no-require-imports -- require() is what loads a CommonJS module on demand, synchronously */
 function loadMaiAgentPreset(): Preset<MaiAgentMessage> {
   return (require('./maiagent') as typeof import('./maiagent')).maiagentPreset;

@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// A steadier A/B than separate runs: both servers at once on core 0, each driven by its own wrk on core 1, so
+// whatever the shared machine does (other tenants, clock changes) slows both alike and their req/s ratio is
+// their cost ratio. Run-to-run, separate runs of the same server move by 15-30% here; paired rounds by 2-4%.
+//   node bench/pair.mjs [A] [B]     (target names from bench/targets; default raw package-node)
+// Options (environment): ROUNDS (5), DURATION seconds (3), BODY (small|large), CONNECTIONS per server (16).
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { createRequire } from 'node:module';
+import { median, parseWrk, startTarget, stop, wrkCommand, wrkEnv } from './run.mjs';
+
+const run = promisify(execFile);
+const bodies = createRequire(import.meta.url)('./bodies.cjs');
+const [a = 'raw', b = 'package-node'] = process.argv.slice(2);
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
+const DURATION = Number(process.env.DURATION ?? 3);
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 16);
+const BODY = process.env.BODY ?? 'small';
+
+async function drive(port, bodyFile, seconds) {
+  const [command, args] = wrkCommand(port, seconds, CONNECTIONS);
+  const { stdout } = await run(command, args, { env: wrkEnv(bodyFile) });
+  return parseWrk(stdout).rps;
+}
+
+async function round(bodyFile) {
+  const servers = [await startTarget(a), await startTarget(b)];
+  try {
+    await Promise.all(servers.map(({ port }) => drive(port, bodyFile, 1))); // warm-up, discarded
+    return await Promise.all(servers.map(({ port }) => drive(port, bodyFile, DURATION)));
+  } finally {
+    await Promise.all(servers.map(({ child }) => stop(child)));
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'maiagent-pair-'));
+try {
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: join(dirname(fileURLToPath(import.meta.url)), '..'), stdio: 'inherit' });
+  createRequire(import.meta.url)('./schema.cjs').writeSchemaFile();
+  const bodyFile = join(dir, 'body.json');
+  writeFileSync(bodyFile, bodies[BODY]);
+  const ratios = [];
+  for (let i = 1; i <= ROUNDS; i += 1) {
+    const [rpsA, rpsB] = await round(bodyFile);
+    ratios.push(rpsB / rpsA);
+    console.log(`round ${i}: ${a} ${rpsA.toFixed(0)} req/s, ${b} ${rpsB.toFixed(0)} req/s, ratio ${(rpsB / rpsA).toFixed(3)}`);
+  }
+  console.log(`${b} / ${a}, ${BODY} body: median ratio ${median(ratios).toFixed(3)} over ${ROUNDS} paired rounds`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+// After tsc: bundles src/runtime.ts (the adapters, the core, the presets, the memory store) into dist/runtime.js,
+// then removes the per-file JavaScript that no entry point loads any more. Loading the package then reads one file
+// instead of twenty, which measured as a quarter of a bare node:http server's start-up. The .d.ts files stay.
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+const ENTRIES = ['index.js', 'node.js', 'fetch.js', 'redis.js', 'testing/index.js', 'cli.js'];
+
+await build({
+  entryPoints: [join(root, 'src', 'runtime.ts')],
+  outfile: join(dist, 'runtime.js'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: true,
+  logLevel: 'warning',
+});
+
+/** Every file an entry point loads, following relative require() calls in the emitted CommonJS. */
+function loadedFiles() {
+  const seen = new Set();
+  const visit = (file) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const [, target] of readFileSync(file, 'utf8').matchAll(/require\("(\.{1,2}\/[^"]+)"\)/g)) {
+      const path = resolve(dirname(file), target);
+      visit(existsSync(`${path}.js`) ? `${path}.js` : join(path, 'index.js'));
+    }
+  };
+  for (const entry of ENTRIES) visit(join(dist, entry));
+  return seen;
+}
+
+const keep = loadedFiles();
+for (const entry of readdirSync(dist, { recursive: true, withFileTypes: true })) {
+  const file = join(entry.parentPath, entry.name);
+  const script = file.endsWith('.js.map') ? file.slice(0, -4) : file;
+  if (entry.isFile() && script.endsWith('.js') && !keep.has(script)) rmSync(file);
+}
+console.log(`bundled dist/runtime.js; JavaScript kept: ${[...keep].map((file) => relative(dist, file)).sort().join(', ')}`);
