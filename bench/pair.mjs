@@ -21,10 +21,11 @@ const DURATION = Number(process.env.DURATION ?? 3);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 16);
 const BODY = process.env.BODY ?? 'small';
 
+/** One wrk run against one server: req/s and latency percentiles. */
 async function drive(port, bodyFile, seconds) {
   const [command, args] = wrkCommand(port, seconds, CONNECTIONS);
   const { stdout } = await run(command, args, { env: wrkEnv(bodyFile) });
-  return parseWrk(stdout).rps;
+  return parseWrk(stdout);
 }
 
 async function round(bodyFile) {
@@ -44,12 +45,17 @@ try {
   const bodyFile = join(dir, 'body.json');
   writeFileSync(bodyFile, bodies[BODY]);
   const ratios = [];
+  const p99s = { [a]: [], [b]: [] };
   for (let i = 1; i <= ROUNDS; i += 1) {
-    const [rpsA, rpsB] = await round(bodyFile);
-    ratios.push(rpsB / rpsA);
-    console.log(`round ${i}: ${a} ${rpsA.toFixed(0)} req/s, ${b} ${rpsB.toFixed(0)} req/s, ratio ${(rpsB / rpsA).toFixed(3)}`);
+    const [first, second] = await round(bodyFile);
+    ratios.push(second.rps / first.rps);
+    p99s[a].push(first.p99);
+    p99s[b].push(second.p99);
+    const show = (name, run) => `${name} ${run.rps.toFixed(0)} req/s (p99 ${run.p99.toFixed(1)} ms)`;
+    console.log(`round ${i}: ${show(a, first)}, ${show(b, second)}, ratio ${(second.rps / first.rps).toFixed(3)}`);
   }
-  console.log(`${b} / ${a}, ${BODY} body: median ratio ${median(ratios).toFixed(3)} over ${ROUNDS} paired rounds`);
+  console.log(`${b} / ${a}, ${BODY} body: median req/s ratio ${median(ratios).toFixed(3)} over ${ROUNDS} paired rounds; ` +
+    `median p99 ${median(p99s[a]).toFixed(1)} ms (${a}), ${median(p99s[b]).toFixed(1)} ms (${b})`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
