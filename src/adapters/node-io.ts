@@ -76,10 +76,12 @@ class RequestChunks implements ChunkStream {
   private readonly onEnd = (): void => {
     this.ended = true;
     this.sink?.end();
+    this.sink = undefined;
   };
 
   private readonly onError = (error: Error): void => {
     this.sink?.fail(error);
+    this.sink = undefined;
   };
 
   /** A connection closed before 'end' is a body cut short. */

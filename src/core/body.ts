@@ -114,7 +114,12 @@ class BodyCollector implements ChunkSink {
   }
 
   end(): void {
-    if (this.finish()) this.resolve(decodeAndParse(concat(this.chunks, this.received)));
+    if (!this.finish()) return;
+    const bytes = concat(this.chunks, this.received);
+    // The stream may keep its listeners (and so this collector) until the connection's next request: let the
+    // chunks go now rather than have them outlive the request.
+    this.chunks.length = 0;
+    this.resolve(decodeAndParse(bytes));
   }
 
   /** The sender went away mid-body (or the stream broke): nothing complete to parse. */
@@ -124,6 +129,7 @@ class BodyCollector implements ChunkSink {
 
   private stopEarly(code: 'body_timeout' | 'payload_too_large'): void {
     if (!this.finish()) return;
+    this.chunks.length = 0;
     this.stop();
     this.resolve({ ok: false, code });
   }
