@@ -65,7 +65,9 @@ export function wrkCommand(port, seconds, connections = CONNECTIONS) {
   return ['taskset', ['-c', '1', 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', join(here, 'wrk', 'post.lua'), `http://127.0.0.1:${port}/maiagent/webhook`]];
 }
 
-export const wrkEnv = (bodyFile) => ({ ...process.env, BODY_FILE: bodyFile, TOKEN });
+let runs = 0;
+/** wrk's environment: a new RUN_ID for every run, so no id repeats between runs against one server. */
+export const wrkEnv = (bodyFile) => ({ ...process.env, BODY_FILE: bodyFile, TOKEN, RUN_ID: `${process.pid}.${(runs += 1)}` });
 
 /** req/s, p50 and p99 from wrk's report; any answer but 200 aborts the run. */
 export function parseWrk(output) {
