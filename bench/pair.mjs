@@ -41,7 +41,7 @@ async function round(bodyFile) {
 const dir = mkdtempSync(join(tmpdir(), 'maiagent-pair-'));
 try {
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: join(dirname(fileURLToPath(import.meta.url)), '..'), stdio: 'inherit' });
-  createRequire(import.meta.url)('./schema.cjs').writeSchemaFile();
+  createRequire(import.meta.url)('./prepare.cjs').prepareTargets();
   const bodyFile = join(dir, 'body.json');
   writeFileSync(bodyFile, bodies[BODY]);
   const ratios = [];

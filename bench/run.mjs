@@ -123,7 +123,7 @@ function table(results, bodyName) {
 
 async function main() {
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: join(here, '..'), stdio: 'inherit' });
-  require('./schema.cjs').writeSchemaFile();
+  require('./prepare.cjs').prepareTargets();
   const dir = mkdtempSync(join(tmpdir(), 'maiagent-bench-'));
   try {
     const bodyFiles = {};

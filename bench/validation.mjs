@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 const require = createRequire(import.meta.url);
 const Ajv = require('ajv');
 const { validator: generated } = require('../dist/runtime.js').loadPreset('maiagent');
-const maiagentSchema = JSON.parse(readFileSync(require('./schema.cjs').writeSchemaFile(), 'utf8'));
+const maiagentSchema = JSON.parse(readFileSync(require('./prepare.cjs').writeSchemaFile(), 'utf8'));
 
 function nsPerCall(fn, value, iterations) {
   for (let i = 0; i < iterations / 10; i += 1) fn(value); // warm-up
