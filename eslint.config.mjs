@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/', 'src/schemas/generated/'] },
+  { ignores: ['dist/', 'coverage/', 'node_modules/', 'src/schemas/generated/', 'bench/.cache/'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {
