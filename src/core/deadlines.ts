@@ -57,11 +57,15 @@ export class DeadlineQueue {
   private readonly expireDue = (): void => {
     this.timer = undefined;
     const now = performance.now();
-    for (let entry = this.head; entry && entry.at <= now; entry = this.head) {
-      entry.cancel();
-      entry.expire();
+    try {
+      for (let entry = this.head; entry && entry.at <= now; entry = this.head) {
+        entry.cancel();
+        entry.expire();
+      }
+    } finally {
+      // Even if an expiry threw, the deadlines behind it still get their timer.
+      if (this.head) this.arm(this.head.at - now);
     }
-    if (this.head) this.arm(this.head.at - now);
   };
 }
 
