@@ -90,4 +90,32 @@ describe('Express adapter', () => {
       await local.close();
     }
   });
+
+  it('when an earlier middleware has already answered, the sender keeps that answer and nothing is thrown', async () => {
+    const failures = jest.fn();
+    process.on('unhandledRejection', failures);
+    process.on('uncaughtException', failures);
+    const app = express();
+    app.post('/w', express.json(), (_req, res, next) => {
+      res.status(202).json({ early: true });
+      next();
+    }, maiagentWebhook(options));
+    const local = await listenOnLoopback(app);
+    try {
+      const response = await request(local.url)
+        .post('/w')
+        .set('authorization', `Bearer ${TOKEN}`)
+        .send(buildMaiAgentDelivery());
+      expect(response.status).toBe(202);
+      expect(response.body).toEqual({ early: true });
+      // The webhook still ran (express.json() left it the parsed body) and answered into a response already sent.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(received).toHaveLength(1);
+      expect(failures).not.toHaveBeenCalled();
+    } finally {
+      process.off('unhandledRejection', failures);
+      process.off('uncaughtException', failures);
+      await local.close();
+    }
+  });
 });

@@ -98,14 +98,16 @@ class RequestChunks implements ChunkStream {
 }
 
 /**
- * Writes the outcome as soon as it is known: at once when the core answered synchronously. Writing fails only
- * when the socket is gone (or something else already answered): there is no one left to tell, so it is closed.
+ * Writes the outcome as soon as it is known: at once when the core answered synchronously. When something earlier
+ * on the route has already answered, that answer stands. Writing can still fail if the socket is gone: there is
+ * no one left to tell, so it is closed.
  */
 export function respond(res: ServerResponse, outcome: Eventually<Outcome>): void {
   if (isPromiseLike(outcome)) {
     outcome.then((ready) => respond(res, ready));
     return;
   }
+  if (res.headersSent) return;
   try {
     res.writeHead(outcome.status, { ...outcome.headers, 'content-length': Buffer.byteLength(outcome.body) }).end(outcome.body);
   } catch {
