@@ -133,20 +133,27 @@ function accept<Message>(config: ResolvedConfig<Message>, body: BodyResult): Acc
 
 /** Claims the id in the store: undefined when this attempt may run the callback, else the answer to give. */
 function claim<Message>(config: ResolvedConfig<Message>, store: DedupeStore, { key, rawBody }: Accepted<Message>): Eventually<Outcome | undefined> {
-  const storeUnavailable = (error: unknown): Outcome =>
-    reject(config, errorOutcome('store_unavailable', { headers: retryAfter(config.timeoutMs) }), { rawBody, error });
-  const answerClaim = (claimed: ClaimState): Outcome | undefined => {
-    if (claimed === 'done') return config.answers.duplicate;
-    if (claimed === 'in_flight') return reject(config, errorOutcome('in_progress', { headers: retryAfter(config.timeoutMs) }), { rawBody });
-    return undefined;
-  };
   let claimed: Eventually<ClaimState>;
   try {
     claimed = store.claim(key);
   } catch (error) {
-    return storeUnavailable(error);
+    return storeUnavailable(config, rawBody, error);
   }
-  return isPromiseLike(claimed) ? Promise.resolve(claimed).then(answerClaim, storeUnavailable) : answerClaim(claimed);
+  if (!isPromiseLike(claimed)) return answerClaim(config, rawBody, claimed);
+  return Promise.resolve(claimed).then(
+    (state) => answerClaim(config, rawBody, state),
+    (error: unknown) => storeUnavailable(config, rawBody, error),
+  );
+}
+
+function answerClaim<Message>(config: ResolvedConfig<Message>, rawBody: string, claimed: ClaimState): Outcome | undefined {
+  if (claimed === 'done') return config.answers.duplicate;
+  if (claimed === 'in_flight') return reject(config, errorOutcome('in_progress', { headers: retryAfter(config.timeoutMs) }), { rawBody });
+  return undefined;
+}
+
+function storeUnavailable<Message>(config: ResolvedConfig<Message>, rawBody: string, error: unknown): Outcome {
+  return reject(config, errorOutcome('store_unavailable', { headers: retryAfter(config.timeoutMs) }), { rawBody, error });
 }
 
 /** Runs the callback and answers from its outcome; the store follows the callback itself, however late. */
