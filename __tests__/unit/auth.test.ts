@@ -1,4 +1,5 @@
-import { createTokenCheck, presentedTokens } from '../../src/core/auth';
+import fc from 'fast-check';
+import { createTokenCheck, presentedTokens, sameToken } from '../../src/core/auth';
 import type { WebhookRequest } from '../../src/core/types';
 import { plainRequest } from '../support/plain-request';
 
@@ -47,5 +48,27 @@ describe('token check', () => {
 
   it('collects both credentials so each is compared', () => {
     expect(presentedTokens(requestWith('Bearer h', '/?token=q'), ['bearer'])).toEqual(['h', 'q']);
+  });
+});
+
+describe('sameToken', () => {
+  it('agrees with === on any two strings, including prefixes, extensions and lone surrogates', () => {
+    const text = fc.string({ unit: 'binary', maxLength: 80 });
+    fc.assert(
+      fc.property(text, text, (a, b) => {
+        expect(sameToken(a, b)).toBe(a === b);
+        expect(sameToken(a, a + b)).toBe(b === '');
+        expect(sameToken(a + b, a)).toBe(b === '');
+      }),
+      { numRuns: 4_000 },
+    );
+  });
+
+  it('tells apart tokens that differ only in their last unit, or only in a lone surrogate', () => {
+    expect(sameToken('alpha-token', 'alpha-tokeN')).toBe(false);
+    expect(sameToken('a\uD800', 'a\uDC00')).toBe(false);
+    expect(sameToken('\0\0', '\0')).toBe(false);
+    expect(sameToken('', 'alpha-token')).toBe(false);
+    expect(sameToken('alpha-token', 'alpha-token')).toBe(true);
   });
 });

@@ -29,20 +29,32 @@ export function validatePayload(validator: GeneratedValidator, value: unknown): 
   return { ok: false, problems: toProblems(validator.errors ?? []) };
 }
 
-/** Walks without recursion (the input decides the depth) and stops at the first branch past the bound. */
-function nestsDeeperThan(root: unknown, maxDepth: number): boolean {
-  const pending: [unknown, number][] = [[root, 0]];
-  for (let item = pending.pop(); item; item = pending.pop()) {
-    const [value, depth] = item;
-    if (typeof value !== 'object' || value === null) continue;
-    if (depth >= maxDepth) return true;
-    // for...in reaches an array's indices and an object's own keys alike, without copying the values first.
-    for (const key in value) {
-      const child: unknown = (value as Record<string, unknown>)[key];
-      if (typeof child === 'object' && child !== null) pending.push([child, depth + 1]);
+/**
+ * Recursion is safe here: it stops at the bound, so the input cannot make it deeper than `maxDepth` frames. Arrays
+ * by index and objects by for...in: both without copying anything (an array through for...in would walk string keys).
+ */
+function nestsDeeperThan(value: unknown, maxDepth: number): boolean {
+  return isContainer(value) && containsDeeperThan(value, maxDepth);
+}
+
+function containsDeeperThan(container: object, maxDepth: number): boolean {
+  if (maxDepth === 0) return true;
+  if (Array.isArray(container)) {
+    for (let i = 0; i < container.length; i += 1) {
+      const child: unknown = container[i];
+      if (isContainer(child) && containsDeeperThan(child, maxDepth - 1)) return true;
     }
+    return false;
+  }
+  for (const key in container) {
+    const child: unknown = (container as Record<string, unknown>)[key];
+    if (isContainer(child) && containsDeeperThan(child, maxDepth - 1)) return true;
   }
   return false;
+}
+
+function isContainer(value: unknown): value is object {
+  return typeof value === 'object' && value !== null;
 }
 
 /**
