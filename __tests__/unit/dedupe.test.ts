@@ -5,7 +5,7 @@ import type { DedupeStore } from '../../src/core/store';
 import { MemoryStore } from '../../src/stores/memory';
 import { buildMaiAgentDelivery } from '../../src/testing';
 import { TOKEN } from '../support/fixtures';
-import { plainRequest } from '../support/plain-request';
+import { plainRequest, promising } from '../support/plain-request';
 
 const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
 const requestFor = (text: string) => plainRequest({ headers, body: { kind: 'text', text } });
@@ -22,12 +22,12 @@ function deferred() {
 
 function setup(onMessage: (message: MaiAgentMessage) => unknown, extra: Partial<WebhookOptions<MaiAgentMessage>> = {}) {
   const rejections: Rejection[] = [];
-  const handle = createWebhookHandler(maiagentPreset, {
+  const handle = promising(createWebhookHandler(maiagentPreset, {
     authToken: TOKEN,
     onMessage,
     onRejected: (r) => void rejections.push(r),
     ...extra,
-  });
+  }));
   return { handle, rejections };
 }
 

@@ -5,7 +5,7 @@ import type { Rejection } from '../../src/core/options';
 import type { BodySource, WebhookRequest } from '../../src/core/types';
 import { buildMaiAgentDelivery } from '../../src/testing';
 import { TOKEN } from '../support/fixtures';
-import { plainRequest } from '../support/plain-request';
+import { plainRequest, promising } from '../support/plain-request';
 
 const encoder = new TextEncoder();
 
@@ -21,12 +21,12 @@ async function* chunksOf(...parts: (string | Uint8Array)[]): AsyncIterable<Uint8
 function setup(extra: { limit?: string | number; timeoutMs?: number } = {}) {
   const messages: MaiAgentMessage[] = [];
   const rejections: Rejection[] = [];
-  const handle = createWebhookHandler(maiagentPreset, {
+  const handle = promising(createWebhookHandler(maiagentPreset, {
     authToken: TOKEN,
     onMessage: (message) => void messages.push(message),
     onRejected: (rejection) => void rejections.push(rejection),
     ...extra,
-  });
+  }));
   return { handle, messages, rejections };
 }
 
@@ -142,15 +142,54 @@ describe('core pipeline with plain requests', () => {
     expect(rejections[0]?.code).toBe('internal_error');
   });
 
+  it('answers 500 internal_error when a step fails after the body was awaited, and throws nothing into the event loop', async () => {
+    const uncaught = jest.fn();
+    process.on('uncaughtException', uncaught);
+    try {
+      const rejections: Rejection[] = [];
+      const broken = { ...maiagentPreset, toMessage: (): never => { throw new Error('boom'); } };
+      const handle = promising(createWebhookHandler(broken, { authToken: TOKEN, onMessage: () => {}, onRejected: (r) => void rejections.push(r) }));
+      const outcome = await handle(requestWith({ kind: 'stream', stream: chunkStreamOf(chunksOf(text.slice(0, 10), text.slice(10))) }));
+      expect(outcome).toMatchObject({ status: 500, code: 'internal_error' });
+      expect(rejections.map((r) => r.code)).toEqual(['internal_error']);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(uncaught).not.toHaveBeenCalled();
+    } finally {
+      process.off('uncaughtException', uncaught);
+    }
+  });
+
+  it('answers once: a callback that settles after its deadline is recorded but answers nothing more', async () => {
+    let settle!: () => void;
+    const store = { claim: jest.fn(() => 'claimed' as const), complete: jest.fn(), release: jest.fn() };
+    const handle = createWebhookHandler(maiagentPreset, {
+      authToken: TOKEN,
+      timeoutMs: 5,
+      store,
+      onMessage: () => new Promise<void>((resolve) => (settle = resolve)),
+    });
+    const answers: number[] = [];
+    const first = new Promise<void>((resolve) => handle(requestWith({ kind: 'text', text }), (outcome) => {
+      answers.push(outcome.status);
+      resolve();
+    }));
+    await first;
+    expect(answers).toEqual([503]);
+    settle();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(store.complete).toHaveBeenCalledTimes(1);
+    expect(answers).toEqual([503]);
+  });
+
   it('keeps a late callback’s rejection from becoming an unhandled rejection after a timeout', async () => {
     const unhandled = jest.fn();
     process.on('unhandledRejection', unhandled);
     try {
-      const handle = createWebhookHandler(maiagentPreset, {
+      const handle = promising(createWebhookHandler(maiagentPreset, {
         authToken: TOKEN,
         timeoutMs: 5,
         onMessage: () => new Promise((_, reject) => setTimeout(() => reject(new Error('late')), 20)),
-      });
+      }));
       expect((await handle(requestWith({ kind: 'text', text }))).status).toBe(503);
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(unhandled).not.toHaveBeenCalled();

@@ -11,7 +11,7 @@ export type ExpressWebhookMiddleware = RequestHandler & Closable;
 export function expressMiddleware<Message>(preset: Preset<Message>, options: WebhookOptions<Message>): ExpressWebhookMiddleware {
   const handle = createWebhookHandler(preset, options);
   function webhookMiddleware(req: Request, res: Response): void {
-    respond(res, handle(fromNodeRequest(req)));
+    handle(fromNodeRequest(req), (outcome) => respond(res, outcome));
   }
   return Object.assign(webhookMiddleware, { close: handle.close });
 }

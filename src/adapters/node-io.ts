@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isPromiseLike, type Eventually } from '../core/eventually';
 import type { BodySource, ChunkSink, ChunkStream, HeaderName, Outcome, WebhookRequest } from '../core/types';
 
 /** The members of a node:http request (or an Express request, which extends it) that the adapters read. */
@@ -98,15 +97,10 @@ class RequestChunks implements ChunkStream {
 }
 
 /**
- * Writes the outcome as soon as it is known: at once when the core answered synchronously. When something earlier
- * on the route has already answered, that answer stands. Writing can still fail if the socket is gone: there is
- * no one left to tell, so it is closed.
+ * Writes the outcome. When something earlier on the route has already answered, that answer stands. Writing can
+ * still fail if the socket is gone: there is no one left to tell, so it is closed.
  */
-export function respond(res: ServerResponse, outcome: Eventually<Outcome>): void {
-  if (isPromiseLike(outcome)) {
-    outcome.then((ready) => respond(res, ready));
-    return;
-  }
+export function respond(res: ServerResponse, outcome: Outcome): void {
   if (res.headersSent) return;
   try {
     res.writeHead(outcome.status, { ...outcome.headers, 'content-length': Buffer.byteLength(outcome.body) }).end(outcome.body);

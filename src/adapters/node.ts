@@ -10,7 +10,7 @@ export type NodeWebhookHandler = ((req: IncomingMessage, res: ServerResponse) =>
 export function nodeHandler<Message>(preset: Preset<Message>, options: WebhookOptions<Message>): NodeWebhookHandler {
   const handle = createWebhookHandler(preset, options);
   function webhookListener(req: IncomingMessage, res: ServerResponse): void {
-    respond(res, handle(fromNodeRequest(req)));
+    handle(fromNodeRequest(req), (outcome) => respond(res, outcome));
   }
   return Object.assign(webhookListener, { close: handle.close });
 }

@@ -1,5 +1,4 @@
 import type { Deadline, DeadlineQueue } from './deadlines';
-import type { Eventually } from './eventually';
 import type { ChunkSink, ChunkStream, OutcomeCode, WebhookRequest } from './types';
 
 type BodyFailure = Extract<
@@ -38,25 +37,28 @@ function isUtf8CharsetOrOther(parameter: string): boolean {
   return /^"?utf-8"?$/i.test(value.trim());
 }
 
+/** Told the body's fate once: parsed, or why not. */
+export type BodyReceiver = (body: BodyResult) => void;
+
 /**
- * Reads, bounds, decodes and parses the body, whichever form the framework left it in: at once when it is
- * already in memory, later when it is still arriving.
+ * Reads, bounds, decodes and parses the body, whichever form the framework left it in, and tells `done`: at once
+ * when the body is already in memory, later when it is still arriving.
  */
-export function readJsonBody(request: WebhookRequest, limit: number, deadlines: DeadlineQueue): Eventually<BodyResult> {
+export function readJsonBody(request: WebhookRequest, limit: number, deadlines: DeadlineQueue, done: BodyReceiver): void {
   const source = request.body;
   switch (source.kind) {
     case 'parsed':
-      return parsedBody(source.value);
+      return done(parsedBody(source.value));
     case 'consumed':
-      return { ok: false, code: 'body_unavailable' };
+      return done({ ok: false, code: 'body_unavailable' });
     case 'text':
-      return exceedsLimit(source.text, limit) ? { ok: false, code: 'payload_too_large' } : parseText(source.text);
+      return done(exceedsLimit(source.text, limit) ? { ok: false, code: 'payload_too_large' } : parseText(source.text));
     case 'bytes':
-      return source.bytes.byteLength > limit ? { ok: false, code: 'payload_too_large' } : decodeAndParse(source.bytes);
+      return done(source.bytes.byteLength > limit ? { ok: false, code: 'payload_too_large' } : decodeAndParse(source.bytes));
     case 'stream':
       // A framework that read the body earlier has already inflated it; only a body read here can still be compressed.
-      if (!isIdentityEncoding(request.header('content-encoding'))) return { ok: false, code: 'unsupported_encoding' };
-      return readStream(source.stream, declaredLength(request.header('content-length')), limit, deadlines);
+      if (!isIdentityEncoding(request.header('content-encoding'))) return done({ ok: false, code: 'unsupported_encoding' });
+      return readStream(source.stream, declaredLength(request.header('content-length')), limit, deadlines, done);
   }
 }
 
@@ -81,12 +83,12 @@ function isIdentityEncoding(header: string | undefined): boolean {
 
 /**
  * Collects a streamed body no larger than `limit` that arrives before its deadline, so neither a huge nor a
- * trickling body holds memory or a socket. One promise for the whole body, nothing allocated per chunk.
+ * trickling body holds memory or a socket. Nothing is allocated per chunk.
  */
-function readStream(stream: ChunkStream, declared: number | undefined, limit: number, deadlines: DeadlineQueue): Eventually<BodyResult> {
+function readStream(stream: ChunkStream, declared: number | undefined, limit: number, deadlines: DeadlineQueue, done: BodyReceiver): void {
   // Refuse before reading a byte when the sender already says the body is too large.
-  if (declared !== undefined && declared > limit) return { ok: false, code: 'payload_too_large' };
-  return new Promise((resolve) => new BodyCollector(stream, limit, deadlines, resolve));
+  if (declared !== undefined && declared > limit) return done({ ok: false, code: 'payload_too_large' });
+  new BodyCollector(stream, limit, deadlines, done);
 }
 
 class BodyCollector implements ChunkSink {
@@ -100,7 +102,7 @@ class BodyCollector implements ChunkSink {
     stream: ChunkStream,
     private readonly limit: number,
     deadlines: DeadlineQueue,
-    private readonly resolve: (result: BodyResult) => void,
+    private readonly done: BodyReceiver,
   ) {
     this.deadline = deadlines.add(() => this.stopEarly('body_timeout'));
     this.stop = stream.read(this);
@@ -119,19 +121,19 @@ class BodyCollector implements ChunkSink {
     // The stream may keep its listeners (and so this collector) until the connection's next request: let the
     // chunks go now rather than have them outlive the request.
     this.chunks.length = 0;
-    this.resolve(decodeAndParse(bytes));
+    this.done(decodeAndParse(bytes));
   }
 
   /** The sender went away mid-body (or the stream broke): nothing complete to parse. */
   fail(): void {
-    if (this.finish()) this.resolve({ ok: false, code: 'body_incomplete' });
+    if (this.finish()) this.done({ ok: false, code: 'body_incomplete' });
   }
 
   private stopEarly(code: 'body_timeout' | 'payload_too_large'): void {
     if (!this.finish()) return;
     this.chunks.length = 0;
     this.stop();
-    this.resolve({ ok: false, code });
+    this.done({ ok: false, code });
   }
 
   /** True the first time only: whatever comes first (end, failure, limit, deadline) decides. */

@@ -1,32 +1,39 @@
 import type { DeliveryContext } from './options';
 import type { Reply } from '../presets/preset';
-import { isPromiseLike, type Eventually } from './eventually';
+import { isPromiseLike } from './eventually';
 
 export type CallbackResult = { kind: 'ok' } | { kind: 'failed'; error: unknown };
 
 export const SUCCEEDED: CallbackResult = Object.freeze({ kind: 'ok' });
 
 /**
- * Runs the user's callback. Its result comes at once when it returns a plain value or throws; a promise of it
- * (that never rejects) when it returns a promise. Deadlines are the caller's: a promise cannot be cancelled.
+ * Runs the user's callback and tells `settled` how it went: at once when it returns a plain value or throws, when
+ * its promise settles otherwise. Returns whether it is still running, so the caller can set it a deadline (a
+ * promise cannot be cancelled; the deadline only decides the answer).
  */
 export function runCallback<Message>(
   callback: (message: Message, context: DeliveryContext) => unknown,
   message: Message,
   context: DeliveryContext,
-): Eventually<CallbackResult> {
+  settled: (result: CallbackResult) => void,
+): boolean {
   let returned: unknown;
   try {
     returned = callback(message, context);
   } catch (error) {
-    return failedWith(error);
+    settled(failedWith(error));
+    return false;
   }
-  if (!isPromiseLike(returned)) return SUCCEEDED;
-  return Promise.resolve(returned).then(succeeded, failedWith);
-}
-
-function succeeded(): CallbackResult {
-  return SUCCEEDED;
+  if (!isPromiseLike(returned)) {
+    settled(SUCCEEDED);
+    return false;
+  }
+  // A native promise passes through Promise.resolve as itself: one reaction, no extra promise in between.
+  Promise.resolve(returned).then(
+    () => settled(SUCCEEDED),
+    (error: unknown) => settled(failedWith(error)),
+  );
+  return true;
 }
 
 function failedWith(error: unknown): CallbackResult {

@@ -7,8 +7,3 @@ export type Eventually<T> = T | Promise<T>;
 export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
-
-/** `then` for a value that may not be a promise, without making it one when it is not. */
-export function then<T, U>(value: Eventually<T>, next: (value: T) => Eventually<U>): Eventually<U> {
-  return isPromiseLike(value) ? value.then(next) : next(value);
-}

@@ -1,7 +1,7 @@
 import { isJsonContentType, readJsonBody, type BodyResult } from './body';
-import { DeadlineQueue } from './deadlines';
+import { DeadlineQueue, type Deadline } from './deadlines';
 import { CallbackContext, runCallback, type CallbackResult } from './dispatch';
-import { isPromiseLike, then, type Eventually } from './eventually';
+import { isPromiseLike, type Eventually } from './eventually';
 import type { ClaimState, DedupeStore } from './store';
 import { errorOutcome, OUTCOMES, type ErrorCode } from './outcomes';
 import { resolveOptions, type ResolvedConfig, type WebhookOptions } from './options';
@@ -17,25 +17,20 @@ export interface Closable {
   close(): Promise<void>;
 }
 
+/** Where an outcome goes: called once per request. */
+export type Answer = (outcome: Outcome) => void;
+
 /** The framework-free webhook: a request in, an outcome out. */
 export interface WebhookHandler extends Closable {
-  /** The outcome at once when nothing had to be waited for, else a promise of it. Never throws or rejects. */
-  (request: WebhookRequest): Eventually<Outcome>;
+  /** Calls `answer` once with the outcome: at once when nothing had to be waited for, later otherwise. Never throws. */
+  (request: WebhookRequest, answer: Answer): void;
 }
 
 /** Resolves the options once, then turns each request into an outcome. */
 export function createWebhookHandler<Message>(preset: Preset<Message>, options: WebhookOptions<Message>): WebhookHandler {
   const config = resolveOptions(preset, options);
   const state = new HandlerState(config.body.timeoutMs, config.timeoutMs);
-  const internalError = (error: unknown): Outcome => reject(config, errorOutcome('internal_error'), { error });
-  const handle = (request: WebhookRequest): Eventually<Outcome> => {
-    try {
-      const outcome = handleDelivery(config, state, request);
-      return isPromiseLike(outcome) ? outcome.then(undefined, internalError) : outcome;
-    } catch (error) {
-      return internalError(error);
-    }
-  };
+  const handle = (request: WebhookRequest, answer: Answer): void => new Delivery(config, state, answer).start(request);
   return Object.assign(handle, { close: () => state.close() });
 }
 
@@ -91,13 +86,117 @@ interface Accepted<Message> {
 }
 
 /**
- * Each step returns early with its outcome; the cheap checks run before a byte of the body is read. Each step
- * answers at once when it can and with a promise when it must wait (the body, the store, the callback).
+ * One request on its way to an outcome. The cheap checks run before a byte of the body is read; each step then
+ * answers or hands on to the next, at once when it can and from a callback when it must wait (the body, the
+ * store, the callback). A step resumed from a callback catches what it throws and answers 500, so nothing escapes
+ * into the event loop, and the answer is given once: whatever comes after it (a callback that settles after its
+ * deadline) only tidies up.
  */
-function handleDelivery<Message>(config: ResolvedConfig<Message>, state: HandlerState, request: WebhookRequest): Eventually<Outcome> {
-  const refused = refuseBeforeReading(config, state, request);
-  if (refused) return refused;
-  return then(readJsonBody(request, config.body.limit, state.bodyDeadlines), (body) => acceptAndDeliver(config, state, body));
+class Delivery<Message> {
+  private answered = false;
+  private accepted: Accepted<Message> | undefined;
+  private deadline: Deadline | undefined;
+
+  constructor(
+    private readonly config: ResolvedConfig<Message>,
+    private readonly state: HandlerState,
+    private readonly answer: Answer,
+  ) {}
+
+  start(request: WebhookRequest): void {
+    try {
+      const refused = refuseBeforeReading(this.config, this.state, request);
+      if (refused) return this.finish(refused);
+      readJsonBody(request, this.config.body.limit, this.state.bodyDeadlines, (body) => this.bodyRead(body));
+    } catch (error) {
+      this.failInternally(error);
+    }
+  }
+
+  private bodyRead(body: BodyResult): void {
+    try {
+      const accepted = accept(this.config, body);
+      if (!('key' in accepted)) return this.finish(accepted);
+      this.accepted = accepted;
+      const store = this.config.store;
+      if (!store) return this.deliver(accepted);
+      const refused = claim(this.config, store, accepted);
+      if (isPromiseLike(refused)) refused.then((answer) => this.claimAnswered(answer));
+      else this.claimAnswered(refused);
+    } catch (error) {
+      this.failInternally(error);
+    }
+  }
+
+  private claimAnswered(refused: Outcome | undefined): void {
+    try {
+      if (refused) this.finish(refused);
+      else this.deliver(this.accepted as Accepted<Message>);
+    } catch (error) {
+      this.failInternally(error);
+    }
+  }
+
+  /** Runs the callback; the answer waits for it to settle and be recorded, or for its deadline, whichever is first. */
+  private deliver(accepted: Accepted<Message>): void {
+    const { config, state } = this;
+    // Checked again just before the callback: close() may have been called while the body or the claim was awaited.
+    if (state.isClosing()) {
+      state.started();
+      this.settled(CLOSED_BEFORE_START, errorOutcome('shutting_down', { headers: retryAfter(config.timeoutMs) }));
+      return;
+    }
+    const context = new CallbackContext(accepted.rawBody, accepted.reply, config.timeoutMs);
+    state.started();
+    const running = runCallback(config.onMessage, accepted.message, context, (result) => this.settled(result));
+    if (running) this.deadline = state.callbackDeadlines.add(() => this.expire(context));
+  }
+
+  /**
+   * The store follows the callback itself, however late: marked done after a success, freed otherwise. The answer
+   * waits for the store, so a retry arriving right after it already meets 'done' (or a free claim).
+   */
+  private settled(result: CallbackResult, answerInstead?: Outcome): void {
+    try {
+      this.deadline?.cancel();
+      const { key, rawBody } = this.accepted as Accepted<Message>;
+      const recorded = recordInStore(this.config.store, key, result);
+      if (isPromiseLike(recorded)) recorded.then(() => this.recorded(result, rawBody, answerInstead));
+      else this.recorded(result, rawBody, answerInstead);
+    } catch (error) {
+      this.failInternally(error);
+    }
+  }
+
+  private recorded(result: CallbackResult, rawBody: string, answerInstead: Outcome | undefined): void {
+    this.state.finished();
+    if (this.answered) return;
+    try {
+      this.finish(answerInstead ? reject(this.config, answerInstead, { rawBody }) : answerFor(this.config, result, rawBody));
+    } catch (error) {
+      this.failInternally(error);
+    }
+  }
+
+  /** The callback outlived `timeoutMs`: answer 503 now; it keeps its claim until it settles. */
+  private expire(context: CallbackContext): void {
+    try {
+      this.finish(reject(this.config, errorOutcome('handler_timeout', { headers: retryAfter(this.config.timeoutMs) }), { rawBody: this.accepted?.rawBody }));
+      CallbackContext.expire(context);
+    } catch (error) {
+      this.failInternally(error);
+    }
+  }
+
+  private finish(outcome: Outcome): void {
+    if (this.answered) return;
+    this.answered = true;
+    this.answer(outcome);
+  }
+
+  private failInternally(error: unknown): void {
+    if (!this.answered) this.finish(reject(this.config, errorOutcome('internal_error'), { error }));
+  }
 }
 
 function refuseBeforeReading<Message>(config: ResolvedConfig<Message>, state: HandlerState, request: WebhookRequest): Outcome | undefined {
@@ -106,14 +205,6 @@ function refuseBeforeReading<Message>(config: ResolvedConfig<Message>, state: Ha
   if (!config.checkToken(request)) return reject(config, errorOutcome('unauthorized', { headers: challenge(config) }));
   if (!isJsonContentType(request.header('content-type'))) return reject(config, errorOutcome('unsupported_media_type'));
   return undefined;
-}
-
-function acceptAndDeliver<Message>(config: ResolvedConfig<Message>, state: HandlerState, body: BodyResult): Eventually<Outcome> {
-  const accepted = accept(config, body);
-  if (!('key' in accepted)) return accepted;
-  const store = config.store;
-  if (!store) return deliver(config, state, accepted);
-  return then(claim(config, store, accepted), (refused) => refused ?? deliver(config, state, accepted));
 }
 
 /** Probe, validation, folding: an accepted delivery, or the outcome that turns it away. */
@@ -154,55 +245,6 @@ function answerClaim<Message>(config: ResolvedConfig<Message>, rawBody: string, 
 
 function storeUnavailable<Message>(config: ResolvedConfig<Message>, rawBody: string, error: unknown): Outcome {
   return reject(config, errorOutcome('store_unavailable', { headers: retryAfter(config.timeoutMs) }), { rawBody, error });
-}
-
-/** Runs the callback and answers from its outcome; the store follows the callback itself, however late. */
-function deliver<Message>(config: ResolvedConfig<Message>, state: HandlerState, accepted: Accepted<Message>): Eventually<Outcome> {
-  const { rawBody, key } = accepted;
-  // Checked again just before the callback: close() may have been called while the body or the claim was awaited.
-  if (state.isClosing()) {
-    return then(recordInStore(config.store, key, CLOSED_BEFORE_START), () =>
-      reject(config, errorOutcome('shutting_down', { headers: retryAfter(config.timeoutMs) }), { rawBody }),
-    );
-  }
-  const context = new CallbackContext(rawBody, accepted.reply, config.timeoutMs);
-  const result = runCallback(config.onMessage, accepted.message, context);
-  if (isPromiseLike(result)) return answerWhenSettled(config, state, accepted, result, context);
-  state.started();
-  return then(recordInStore(config.store, key, result), () => {
-    state.finished();
-    return answerFor(config, result, rawBody);
-  });
-}
-
-/**
- * Answers once the callback has settled and its outcome is recorded, or 503 at the deadline, whichever comes
- * first. One that outlives the deadline keeps its claim until it settles, then marks it done or frees it.
- */
-function answerWhenSettled<Message>(
-  config: ResolvedConfig<Message>,
-  state: HandlerState,
-  { key, rawBody }: Accepted<Message>,
-  settling: Promise<CallbackResult>,
-  context: CallbackContext,
-): Promise<Outcome> {
-  state.started();
-  return new Promise((answer) => {
-    let timedOut = false;
-    const deadline = state.callbackDeadlines.add(() => {
-      timedOut = true;
-      CallbackContext.expire(context);
-      answer(reject(config, errorOutcome('handler_timeout', { headers: retryAfter(config.timeoutMs) }), { rawBody }));
-    });
-    void settling.then((result) => {
-      deadline.cancel();
-      // The answer waits for the store, so a retry arriving right after it already meets 'done' (or a free claim).
-      return then(recordInStore(config.store, key, result), () => {
-        state.finished();
-        if (!timedOut) answer(answerFor(config, result, rawBody));
-      });
-    });
-  });
 }
 
 function answerFor<Message>(config: ResolvedConfig<Message>, result: CallbackResult, rawBody: string): Outcome {
