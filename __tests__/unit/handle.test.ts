@@ -100,6 +100,35 @@ describe('core pipeline with plain requests', () => {
     expect(rejections[0]?.rawBody).toBe('{\uFFFD}');
   });
 
+  describe('a body in several chunks', () => {
+    const streamOf = (...parts: Uint8Array[]): BodySource => ({ kind: 'stream', stream: chunkStreamOf(chunksOf(...parts)) });
+    const chinese = JSON.stringify(buildMaiAgentDelivery({ content: '你好，這是一段回覆。' }));
+
+    it('decodes characters split between chunks, at every split point', async () => {
+      const bytes = encoder.encode(chinese);
+      for (let at = 1; at < bytes.length; at += 1) {
+        const { handle, messages } = setup();
+        expect((await handle(requestWith(streamOf(bytes.slice(0, at), bytes.slice(at, at + 7), bytes.slice(at + 7))))).status).toBe(200);
+        expect(messages[0]?.content).toBe('你好，這是一段回覆。');
+      }
+    });
+
+    it('drops a byte order mark split from the rest', async () => {
+      const { handle } = setup();
+      const bytes = new Uint8Array([0xef, 0xbb, 0xbf, ...encoder.encode(text)]);
+      expect((await handle(requestWith(streamOf(bytes.slice(0, 2), bytes.slice(2))))).status).toBe(200);
+    });
+
+    it.each([
+      ['a malformed byte in a later chunk', [encoder.encode('{"a":'), Uint8Array.from([0x22, 0xff, 0x22, 0x7d])], '{"a":"\uFFFD"}'],
+      ['a character cut off at the very end', [encoder.encode('{"a":"'), Uint8Array.from([0xe4, 0xbd])], '{"a":"\uFFFD'],
+    ])('answers invalid_json to %s, with a readable rawBody', async (_name, parts, rawBody) => {
+      const { handle, rejections } = setup();
+      expect((await handle(requestWith(streamOf(...parts)))).code).toBe('invalid_json');
+      expect(rejections[0]?.rawBody).toBe(rawBody);
+    });
+  });
+
   it('drops a UTF-8 byte order mark', async () => {
     const { handle } = setup();
     const bytes = new Uint8Array([0xef, 0xbb, 0xbf, ...encoder.encode(text)]);
