@@ -3,6 +3,8 @@
 // whatever the shared machine does (other tenants, clock changes) slows both alike and their req/s ratio is
 // their cost ratio. Run-to-run, separate runs of the same server move by 15-30% here; paired rounds by 2-4%.
 //   node bench/pair.mjs [A] [B]     (target names from bench/targets; default raw package-node)
+// A target may carry settings for its server alone, as `name:VAR=value`: `inline inline:WITHOUT=store` measures what
+// the inline listener's dedupe costs (bench/targets/inline.cjs lists the parts it can leave out).
 // Options (environment): ROUNDS (5), DURATION seconds (3), BODY (small|large), CONNECTIONS per server (16).
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +18,16 @@ import { median, parseWrk, startTarget, stop, wrkCommand, wrkEnv } from './run.m
 const run = promisify(execFile);
 const bodies = createRequire(import.meta.url)('./bodies.cjs');
 const [a = 'raw', b = 'package-node'] = process.argv.slice(2);
+
+/** `name` or `name:VAR=value`: the target, and the environment its server alone gets. */
+function parseTarget(spec) {
+  const [key, setting] = spec.split(/:(.*)/s);
+  if (!setting) return { key, env: {} };
+  const [name, value = ''] = setting.split(/=(.*)/s);
+  return { key, env: { [name]: value } };
+}
+const targetA = parseTarget(a);
+const targetB = parseTarget(b);
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const DURATION = Number(process.env.DURATION ?? 3);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 16);
@@ -29,7 +41,7 @@ async function drive(port, bodyFile, seconds) {
 }
 
 async function round(bodyFile) {
-  const servers = [await startTarget(a), await startTarget(b)];
+  const servers = [await startTarget(targetA.key, targetA.env), await startTarget(targetB.key, targetB.env)];
   try {
     await Promise.all(servers.map(({ port }) => drive(port, bodyFile, 1))); // warm-up, discarded
     return await Promise.all(servers.map(({ port }) => drive(port, bodyFile, DURATION)));

@@ -1,22 +1,34 @@
 // Everything (5) does with default options, written inline in one listener from the package's own parts: token,
 // content type, body deadline, strict UTF-8, parse, depth and schema checks, folding, dedupe, an async callback with
 // its deadline. Not a target of the issue: the ceiling for any restructuring of the pipeline (bench:pair -- raw inline).
+// WITHOUT (comma-separated) leaves parts out, to see what each costs: `bench:pair -- inline inline:WITHOUT=store`.
+// Parts: token, deadline (both), utf8 (lenient Buffer#toString instead), validate (depth and schema), fold, store,
+// async (a synchronous callback, answered in the 'end' handler).
 'use strict';
 const http = require('node:http');
 const { TOKEN, ready } = require('./common.cjs');
 const parts = require('../.cache/inline-parts.js');
 
+const without = new Set((process.env.WITHOUT ?? '').split(','));
 const preset = parts.maiagentPreset;
-const checkToken = parts.createTokenCheck([TOKEN], preset.authSchemes);
+const checkToken = without.has('token') ? () => true : parts.createTokenCheck([TOKEN], preset.authSchemes);
 const store = new parts.MemoryStore();
-const bodyDeadlines = new parts.DeadlineQueue(10_000);
-const callbackDeadlines = new parts.DeadlineQueue(10_000);
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-const onMessage = async () => {};
+const NO_DEADLINE = { cancel() {} };
+const noDeadlines = { add: () => NO_DEADLINE };
+const bodyDeadlines = without.has('deadline') ? noDeadlines : new parts.DeadlineQueue(10_000);
+const callbackDeadlines = without.has('deadline') ? noDeadlines : new parts.DeadlineQueue(10_000);
+const utf8 = without.has('utf8') ? { decode: (bytes) => bytes.toString('utf8') } : new TextDecoder('utf-8', { fatal: true });
+const onMessage = without.has('async') ? () => {} : async () => {};
 const HEADERS = { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(preset.ackBody) };
 
 function refuse(res, status) {
   res.writeHead(status).end();
+}
+
+function fold(value) {
+  if (without.has('fold')) return { message: value, reply: { platform: 'maiagent', id: value.id } };
+  const message = preset.toMessage(value);
+  return { message, reply: preset.toReply(message) };
 }
 
 ready(http.createServer((req, res) => {
@@ -30,17 +42,19 @@ ready(http.createServer((req, res) => {
     deadline.cancel();
     const text = utf8.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
     const value = JSON.parse(text);
-    if (!parts.validatePayload(preset.validator, value).ok) return refuse(res, 422);
-    const message = preset.toMessage(value);
-    const reply = preset.toReply(message);
+    if (!without.has('validate') && !parts.validatePayload(preset.validator, value).ok) return refuse(res, 422);
+    const { message, reply } = fold(value);
     const key = `${reply.platform}:${reply.id}`;
-    if (store.claim(key) !== 'claimed') return refuse(res, 409);
+    if (!without.has('store') && store.claim(key) !== 'claimed') return refuse(res, 409);
     const context = new parts.CallbackContext(text, reply, 10_000);
     const callbackDeadline = callbackDeadlines.add(() => refuse(res, 503));
-    onMessage(message, context).then(() => {
+    const answer = () => {
       callbackDeadline.cancel();
-      store.complete(key);
+      if (!without.has('store')) store.complete(key);
       res.writeHead(200, HEADERS).end(preset.ackBody);
-    });
+    };
+    const returned = onMessage(message, context);
+    if (returned) returned.then(answer);
+    else answer();
   });
 }));
