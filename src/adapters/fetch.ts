@@ -2,7 +2,7 @@ import { createWebhookHandler, type Closable } from '../core/handle';
 import type { WebhookOptions } from '../core/options';
 import type { Preset } from '../presets/preset';
 import { chunkStreamOf } from '../core/chunk-stream';
-import type { BodySource, HeaderName, Outcome } from '../core/types';
+import type { BodySource, HeaderName, Outcome, WebhookRequest } from '../core/types';
 
 export type FetchWebhookHandler = ((request: Request) => Promise<Response>) & Closable;
 
@@ -12,17 +12,13 @@ const NO_BODY: BodySource = Object.freeze({ kind: 'bytes', bytes: new Uint8Array
 export function fetchHandler<Message>(preset: Preset<Message>, options: WebhookOptions<Message>): FetchWebhookHandler {
   const handle = createWebhookHandler(preset, options);
   async function webhookFetchHandler(request: Request): Promise<Response> {
-    const outcome = await new Promise<Outcome>((answer) => {
-      handle(
-        {
-          method: request.method,
-          url: request.url,
-          header: (name: HeaderName) => request.headers.get(name) ?? undefined,
-          body: request.body ? { kind: 'stream', stream: chunkStreamOf(request.body) } : NO_BODY,
-        },
-        answer,
-      );
-    });
+    const delivery: WebhookRequest = {
+      method: request.method,
+      url: request.url,
+      header: (name: HeaderName) => request.headers.get(name) ?? undefined,
+      body: request.body ? { kind: 'stream', stream: chunkStreamOf(request.body) } : NO_BODY,
+    };
+    const outcome = await new Promise<Outcome>((answer) => handle(delivery, answer));
     return new Response(outcome.body, { status: outcome.status, headers: outcome.headers });
   }
   return Object.assign(webhookFetchHandler, { close: handle.close });

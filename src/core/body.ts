@@ -54,7 +54,7 @@ export function readJsonBody(request: WebhookRequest, limit: number, deadlines: 
     case 'text':
       return done(exceedsLimit(source.text, limit) ? { ok: false, code: 'payload_too_large' } : parseText(source.text));
     case 'bytes':
-      return done(source.bytes.byteLength > limit ? { ok: false, code: 'payload_too_large' } : decodeAndParse(source.bytes));
+      return done(source.bytes.byteLength > limit ? { ok: false, code: 'payload_too_large' } : decodeAndParse([source.bytes], source.bytes.byteLength));
     case 'stream':
       // A framework that read the body earlier has already inflated it; only a body read here can still be compressed.
       if (!isIdentityEncoding(request.header('content-encoding'))) return done({ ok: false, code: 'unsupported_encoding' });
@@ -117,7 +117,7 @@ class BodyCollector implements ChunkSink {
 
   end(): void {
     if (!this.finish()) return;
-    const result = decodeAndParseChunks(this.chunks);
+    const result = decodeAndParse(this.chunks, this.received);
     // The stream may keep its listeners (and so this collector) until the connection's next request: let the
     // chunks go now rather than have them outlive the request.
     this.chunks.length = 0;
@@ -149,13 +149,12 @@ class BodyCollector implements ChunkSink {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const lenientUtf8 = new TextDecoder('utf-8');
 
-const NO_BYTES = new Uint8Array(0);
-
-function decodeAndParseChunks(chunks: readonly Uint8Array[]): BodyResult {
-  if (chunks.length <= 1) return decodeAndParse(chunks[0] ?? NO_BYTES);
+/** `byteLength` is the chunks' total: zero bytes are an empty body, whatever a decoder would make of them. */
+function decodeAndParse(chunks: readonly Uint8Array[], byteLength: number): BodyResult {
+  if (byteLength === 0) return { ok: false, code: 'empty_body' };
   let text: string;
   try {
-    text = decodeInPieces(chunks);
+    text = chunks.length === 1 ? utf8.decode(chunks[0] as Uint8Array) : decodeInPieces(chunks);
   } catch {
     return { ok: false, code: 'invalid_json', rawBody: lenientUtf8.decode(joined(chunks)) };
   }
@@ -178,6 +177,7 @@ function decodeInPieces(chunks: readonly Uint8Array[]): string {
 
 /** Only for the text of a malformed body, which `onRejected` receives. */
 function joined(chunks: readonly Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
   const bytes = new Uint8Array(chunks.reduce((length, chunk) => length + chunk.byteLength, 0));
   let offset = 0;
   for (const chunk of chunks) {
@@ -185,17 +185,6 @@ function joined(chunks: readonly Uint8Array[]): Uint8Array {
     offset += chunk.byteLength;
   }
   return bytes;
-}
-
-function decodeAndParse(bytes: Uint8Array): BodyResult {
-  if (bytes.byteLength === 0) return { ok: false, code: 'empty_body' };
-  let text: string;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
-    return { ok: false, code: 'invalid_json', rawBody: lenientUtf8.decode(bytes) };
-  }
-  return parseText(text);
 }
 
 function parseText(text: string): BodyResult {
