@@ -64,11 +64,14 @@ describe('sameToken', () => {
     );
   });
 
-  it('tells apart tokens that differ only in their last unit, or only in a lone surrogate', () => {
+  it('tells apart tokens that differ only in their last unit, in a lone surrogate, or in how often they repeat', () => {
     expect(sameToken('alpha-token', 'alpha-tokeN')).toBe(false);
     expect(sameToken('a\uD800', 'a\uDC00')).toBe(false);
     expect(sameToken('\0\0', '\0')).toBe(false);
     expect(sameToken('', 'alpha-token')).toBe(false);
+    // Read round and round, a shorter token repeats itself; only the lengths tell these apart.
+    expect(sameToken('ab', 'abab')).toBe(false);
+    expect(sameToken('abab', 'ab')).toBe(false);
     expect(sameToken('alpha-token', 'alpha-token')).toBe(true);
   });
 });

@@ -26,17 +26,15 @@ export function createTokenCheck(tokens: readonly string[] | false, schemes: rea
 }
 
 /**
- * Compares every code unit of the valid token, whatever the presented one holds: the work depends on the valid
- * token's length, which the sender cannot vary, and on the presented one's, which the sender already knows. No
- * hash is needed for that, and a hash of the presented token would cost more than the rest of the check.
+ * Compares every code unit of the valid token with a code unit of the presented one, the same work for each
+ * whether they differ or not, and the presented one's read round and round when it is shorter: the time depends
+ * on the valid token's length, which the sender cannot vary, and on the presented one's, which the sender already
+ * knows, never on how they relate. (Hashing both first would hide the same, at several times the cost.)
  */
 export function sameToken(presented: string, valid: string): boolean {
+  if (presented.length === 0) return valid.length === 0;
   let difference = presented.length ^ valid.length;
-  for (let i = 0; i < valid.length; i += 1) {
-    // Past the end of a shorter presented token, 0: the length difference has already spoilt the comparison.
-    const unit = i < presented.length ? presented.charCodeAt(i) : 0;
-    difference |= unit ^ valid.charCodeAt(i);
-  }
+  for (let i = 0; i < valid.length; i += 1) difference |= presented.charCodeAt(i % presented.length) ^ valid.charCodeAt(i);
   return difference === 0;
 }
 
