@@ -12,10 +12,9 @@ export type TokenCheck = (request: WebhookRequest) => boolean;
  */
 export function createTokenCheck(tokens: readonly string[] | false, schemes: readonly AuthScheme[]): TokenCheck {
   if (tokens === false) return () => true;
-  const valid = [...tokens];
   const matchesAny = (candidate: string): boolean => {
     let matched = false;
-    for (const token of valid) matched = sameToken(candidate, token) || matched;
+    for (const token of tokens) matched = sameToken(candidate, token) || matched;
     return matched;
   };
   return (request) => {

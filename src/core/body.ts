@@ -78,7 +78,9 @@ function serialize(value: unknown): string {
 }
 
 function isIdentityEncoding(header: string | undefined): boolean {
-  return header === undefined || header.trim() === '' || header.trim().toLowerCase() === 'identity';
+  if (header === undefined) return true;
+  const encoding = header.trim().toLowerCase();
+  return encoding === '' || encoding === 'identity';
 }
 
 /**

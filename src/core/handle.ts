@@ -74,8 +74,6 @@ class HandlerState {
   }
 }
 
-const ALLOW_POST = Object.freeze({ allow: 'POST' });
-
 /** A delivery that passed every check, ready for the callback. */
 interface Accepted<Message> {
   message: Message;
@@ -143,7 +141,7 @@ class Delivery<Message> {
     // Checked again just before the callback: close() may have been called while the body or the claim was awaited.
     if (state.isClosing()) {
       state.started();
-      this.settled(CLOSED_BEFORE_START, errorOutcome('shutting_down', { headers: retryAfter(config.timeoutMs) }));
+      this.settled(CLOSED_BEFORE_START, config.answers.shutting_down);
       return;
     }
     const context = new CallbackContext(accepted.rawBody, accepted.reply, config.timeoutMs);
@@ -159,19 +157,19 @@ class Delivery<Message> {
   private settled(result: CallbackResult, answerInstead?: Outcome): void {
     try {
       this.deadline?.cancel();
-      const { key, rawBody } = this.accepted as Accepted<Message>;
-      const recorded = recordInStore(this.config.store, key, result);
-      if (isPromiseLike(recorded)) recorded.then(() => this.recorded(result, rawBody, answerInstead));
-      else this.recorded(result, rawBody, answerInstead);
+      const recorded = recordInStore(this.config.store, (this.accepted as Accepted<Message>).key, result);
+      if (isPromiseLike(recorded)) recorded.then(() => this.recorded(result, answerInstead));
+      else this.recorded(result, answerInstead);
     } catch (error) {
       this.failInternally(error);
     }
   }
 
-  private recorded(result: CallbackResult, rawBody: string, answerInstead: Outcome | undefined): void {
+  private recorded(result: CallbackResult, answerInstead: Outcome | undefined): void {
     this.state.finished();
     if (this.answered) return;
     try {
+      const { rawBody } = this.accepted as Accepted<Message>;
       this.finish(answerInstead ? reject(this.config, answerInstead, { rawBody }) : answerFor(this.config, result, rawBody));
     } catch (error) {
       this.failInternally(error);
@@ -181,7 +179,7 @@ class Delivery<Message> {
   /** The callback outlived `timeoutMs`: answer 503 now; it keeps its claim until it settles. */
   private expire(context: CallbackContext): void {
     try {
-      this.finish(reject(this.config, errorOutcome('handler_timeout', { headers: retryAfter(this.config.timeoutMs) }), { rawBody: this.accepted?.rawBody }));
+      this.finish(reject(this.config, this.config.answers.handler_timeout, { rawBody: this.accepted?.rawBody }));
       CallbackContext.expire(context);
     } catch (error) {
       this.failInternally(error);
@@ -195,21 +193,21 @@ class Delivery<Message> {
   }
 
   private failInternally(error: unknown): void {
-    if (!this.answered) this.finish(reject(this.config, errorOutcome('internal_error'), { error }));
+    if (!this.answered) this.finish(reject(this.config, this.config.answers.internal_error, { error }));
   }
 }
 
 function refuseBeforeReading<Message>(config: ResolvedConfig<Message>, state: HandlerState, request: WebhookRequest): Outcome | undefined {
-  if (state.isClosing()) return reject(config, errorOutcome('shutting_down', { headers: retryAfter(config.timeoutMs) }));
-  if (request.method !== 'POST') return reject(config, errorOutcome('method_not_allowed', { headers: ALLOW_POST }));
-  if (!config.checkToken(request)) return reject(config, errorOutcome('unauthorized', { headers: challenge(config) }));
-  if (!isJsonContentType(request.header('content-type'))) return reject(config, errorOutcome('unsupported_media_type'));
+  if (state.isClosing()) return reject(config, config.answers.shutting_down);
+  if (request.method !== 'POST') return reject(config, config.answers.method_not_allowed);
+  if (!config.checkToken(request)) return reject(config, config.answers.unauthorized);
+  if (!isJsonContentType(request.header('content-type'))) return reject(config, config.answers.unsupported_media_type);
   return undefined;
 }
 
 /** Probe, validation, folding: an accepted delivery, or the outcome that turns it away. */
 function accept<Message>(config: ResolvedConfig<Message>, body: BodyResult): Accepted<Message> | Outcome {
-  if (!body.ok) return reject(config, errorOutcome(body.code, { headers: headersFor(body.code) }), { rawBody: body.rawBody });
+  if (!body.ok) return reject(config, config.answers[body.code], { rawBody: body.rawBody });
   const rawBody = body.rawBody;
   if (config.preset.isProbe(body.value)) return config.answers.probe_acknowledged;
   const validation = validatePayload(config.preset.validator, body.value);
@@ -239,16 +237,16 @@ function claim<Message>(config: ResolvedConfig<Message>, store: DedupeStore, { k
 
 function answerClaim<Message>(config: ResolvedConfig<Message>, rawBody: string, claimed: ClaimState): Outcome | undefined {
   if (claimed === 'done') return config.answers.duplicate;
-  if (claimed === 'in_flight') return reject(config, errorOutcome('in_progress', { headers: retryAfter(config.timeoutMs) }), { rawBody });
+  if (claimed === 'in_flight') return reject(config, config.answers.in_progress, { rawBody });
   return undefined;
 }
 
 function storeUnavailable<Message>(config: ResolvedConfig<Message>, rawBody: string, error: unknown): Outcome {
-  return reject(config, errorOutcome('store_unavailable', { headers: retryAfter(config.timeoutMs) }), { rawBody, error });
+  return reject(config, config.answers.store_unavailable, { rawBody, error });
 }
 
 function answerFor<Message>(config: ResolvedConfig<Message>, result: CallbackResult, rawBody: string): Outcome {
-  if (result.kind === 'failed') return reject(config, errorOutcome('handler_failed'), { rawBody, error: result.error });
+  if (result.kind === 'failed') return reject(config, config.answers.handler_failed, { rawBody, error: result.error });
   return config.answers.delivered;
 }
 
@@ -271,23 +269,6 @@ function recordInStore(store: DedupeStore | undefined, key: string, result: Call
 }
 
 function leaveTheClaimToExpire(): void {}
-
-// The rest of an oversized body is never read: closing the connection keeps it from being read as the next request.
-const CLOSE = Object.freeze({ connection: 'close' });
-
-function headersFor(code: ErrorCode): Record<string, string> | undefined {
-  return code === 'payload_too_large' || code === 'body_timeout' ? CLOSE : undefined;
-}
-
-function challenge<Message>(config: ResolvedConfig<Message>): Record<string, string> {
-  const scheme = config.preset.authSchemes[0] === 'basic' ? 'Basic' : 'Bearer';
-  return { 'www-authenticate': `${scheme} realm="${config.preset.platform}-webhook"` };
-}
-
-function retryAfter(timeoutMs: number): Record<string, string> {
-  // Come back after about as long as a callback is given: by then the one running has likely finished.
-  return { 'retry-after': String(Math.ceil(timeoutMs / 1000)) };
-}
 
 interface RejectionDetails {
   rawBody?: string | undefined;

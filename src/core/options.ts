@@ -4,7 +4,7 @@ import type { BodyLimits } from './body';
 import { isDedupeStore, type DedupeStore } from './store';
 import { MemoryStore } from '../stores/memory';
 import type { Preset, Reply } from '../presets/preset';
-import { successOutcomes, type ErrorCode, type SuccessCode } from './outcomes';
+import { fixedOutcomes, type ErrorCode, type FixedCode } from './outcomes';
 import type { Outcome, Problem } from './types';
 
 export interface WebhookOptions<Message> {
@@ -68,8 +68,8 @@ export interface ResolvedConfig<Message> {
   readonly onMessage: WebhookOptions<Message>['onMessage'];
   readonly onRejected: ((rejection: Rejection) => unknown) | undefined;
   readonly store: DedupeStore | undefined;
-  /** The 200 answers, with the platform's acknowledgement body. */
-  readonly answers: Readonly<Record<SuccessCode, Outcome>>;
+  /** Every answer but `invalid_payload`'s, made once: the 200s with the platform's acknowledgement body, the refusals. */
+  readonly answers: Readonly<Record<FixedCode, Outcome>>;
 }
 
 export const OPTION_NAMES: readonly string[] = Object.freeze(['authToken', 'bodyTimeoutMs', 'onMessage', 'onRejected', 'limit', 'store', 'timeoutMs']);
@@ -84,6 +84,7 @@ export function resolveOptions<Message>(preset: Preset<Message>, options: Webhoo
   if (options.onRejected !== undefined && typeof options.onRejected !== 'function') {
     throw new TypeError(`${preset.factoryName}: onRejected must be a function`);
   }
+  const timeoutMs = resolveTimeout(preset, 'timeoutMs', options.timeoutMs);
   return Object.freeze({
     preset,
     checkToken: createTokenCheck(resolveTokens(preset, options.authToken), preset.authSchemes),
@@ -91,12 +92,17 @@ export function resolveOptions<Message>(preset: Preset<Message>, options: Webhoo
       limit: parseByteSize(options.limit ?? DEFAULT_LIMIT, `${preset.factoryName}: limit`),
       timeoutMs: resolveTimeout(preset, 'bodyTimeoutMs', options.bodyTimeoutMs),
     }),
-    timeoutMs: resolveTimeout(preset, 'timeoutMs', options.timeoutMs),
+    timeoutMs,
     onMessage: options.onMessage,
     onRejected: options.onRejected,
     store: resolveStore(preset, options.store),
-    answers: successOutcomes(preset.ackBody),
+    answers: fixedOutcomes({ ackBody: preset.ackBody, challenge: challenge(preset), retryAfterSeconds: Math.ceil(timeoutMs / 1000) }),
   });
+}
+
+function challenge(preset: Preset<unknown>): string {
+  const scheme = preset.authSchemes[0] === 'basic' ? 'Basic' : 'Bearer';
+  return `${scheme} realm="${preset.platform}-webhook"`;
 }
 
 function resolveTokens(preset: Preset<unknown>, authToken: WebhookOptions<unknown>['authToken']): readonly string[] | false {

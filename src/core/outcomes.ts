@@ -38,18 +38,52 @@ const JSON_HEADERS = Object.freeze({ 'content-type': 'application/json; charset=
 
 const MAX_REPORTED_PROBLEMS = 10;
 
-/** The 200 answers for one platform's acknowledgement body, made once: they are the same for every delivery. */
-export function successOutcomes(body: string): Readonly<Record<SuccessCode, Outcome>> {
-  const answer = (code: SuccessCode): Outcome => Object.freeze({ status: 200, code, headers: JSON_HEADERS, body });
-  return Object.freeze({ delivered: answer('delivered'), duplicate: answer('duplicate'), probe_acknowledged: answer('probe_acknowledged') });
-}
-
 export type SuccessCode = 'delivered' | 'duplicate' | 'probe_acknowledged';
 export type ErrorCode = Exclude<OutcomeCode, SuccessCode>;
+/** Every answer but the one that lists a payload's problems is the same for each delivery to one handler. */
+export type FixedCode = Exclude<OutcomeCode, 'invalid_payload'>;
+
+/** What one handler's answers depend on. */
+export interface AnswerSettings {
+  /** The platform's acknowledgement body, sent with every 200. */
+  ackBody: string;
+  /** The `WWW-Authenticate` challenge of a 401. */
+  challenge: string;
+  /** Sent as `Retry-After` with a retryable 409 or 503. */
+  retryAfterSeconds: number;
+}
+
+// The rest of an oversized or late body is never read: closing the connection keeps it from being read as the
+// next request.
+const CLOSE = Object.freeze({ connection: 'close' });
+
+/** Every fixed answer, made once per handler, so refusing a request (401s under attack, say) builds nothing. */
+export function fixedOutcomes({ ackBody, challenge, retryAfterSeconds }: AnswerSettings): Readonly<Record<FixedCode, Outcome>> {
+  // Come back after about as long as a callback is given: by then the one running has likely finished.
+  const retryAfter = Object.freeze({ 'retry-after': String(retryAfterSeconds) });
+  const headers: Partial<Record<ErrorCode, Readonly<Record<string, string>>>> = {
+    method_not_allowed: { allow: 'POST' },
+    unauthorized: { 'www-authenticate': challenge },
+    payload_too_large: CLOSE,
+    body_timeout: CLOSE,
+    in_progress: retryAfter,
+    handler_timeout: retryAfter,
+    store_unavailable: retryAfter,
+    shutting_down: retryAfter,
+  };
+  const success = (code: SuccessCode): Outcome => Object.freeze({ status: 200, code, headers: JSON_HEADERS, body: ackBody });
+  const answers = { delivered: success('delivered'), duplicate: success('duplicate'), probe_acknowledged: success('probe_acknowledged') } as Record<FixedCode, Outcome>;
+  for (const code of Object.keys(OUTCOMES) as OutcomeCode[]) {
+    if (code in answers || code === 'invalid_payload') continue;
+    const extra = headers[code as ErrorCode];
+    answers[code as FixedCode] = Object.freeze(errorOutcome(code as ErrorCode, extra ? { headers: extra } : {}));
+  }
+  return Object.freeze(answers);
+}
 
 export function errorOutcome(
   code: ErrorCode,
-  extra: { problems?: readonly Problem[]; headers?: Record<string, string> } = {},
+  extra: { problems?: readonly Problem[]; headers?: Readonly<Record<string, string>> } = {},
 ): Outcome {
   const { status, message } = OUTCOMES[code];
   const problems = extra.problems?.slice(0, MAX_REPORTED_PROBLEMS);
