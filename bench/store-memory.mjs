@@ -10,7 +10,7 @@ const before = process.memoryUsage().heapUsed;
 let store;
 if (${JSON.stringify(kind)} === 'store') {
   store = new MemoryStore();
-  for (let i = 0; i < ${IDS}; i++) { const k = 'maiagent:' + i.toString(16).padStart(8, '0') + '-5e1a-4c0d-9f3b-1b2c3d4e5f60'; store.claim(k); store.complete(k); }
+  for (let i = 0; i < ${IDS}; i++) { const k = 'maiagent:' + i.toString(16).padStart(8, '0') + '-5e1a-4c0d-9f3b-1b2c3d4e5f60'; store.claim(k, 'a'); store.complete(k); }
 } else {
   store = new Set();
   for (let i = 0; i < ${IDS}; i++) store.add('maiagent:' + i.toString(16).padStart(8, '0') + '-5e1a-4c0d-9f3b-1b2c3d4e5f60');

@@ -19,6 +19,7 @@ function buildApp(): express.Express {
   app.post('/after-raw', express.raw({ type: '*/*' }), maiagentWebhook(options));
   app.post('/after-text', express.text({ type: '*/*' }), maiagentWebhook(options));
   app.post('/after-json-other-type', express.json(), maiagentWebhook(options));
+  app.post('/after-json-small-limit', express.json({ limit: '1mb' }), maiagentWebhook({ ...options, limit: 1000 }));
   return app;
 }
 
@@ -50,6 +51,16 @@ describe('Express adapter', () => {
     const delivery = buildMaiAgentDelivery();
     await post(path, delivery).expect(200);
     expect(received.map((m) => m.id)).toEqual([delivery.id]);
+  });
+
+  it('holds a body express.json() parsed to the webhook\'s own limit', async () => {
+    await post('/after-json-small-limit', buildMaiAgentDelivery({ content: 'x'.repeat(2000) })).expect(413);
+    await post('/after-json-small-limit', buildMaiAgentDelivery()).expect(200);
+  });
+
+  it('answers 400 empty_body to an empty body behind express.json(), which turned it into {}', async () => {
+    const response = await post('/after-json', '').expect(400);
+    expect(response.body).toMatchObject({ error: 'empty_body' });
   });
 
   it('reads the stream itself when an earlier express.json() skipped a body of another type', async () => {

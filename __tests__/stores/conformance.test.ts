@@ -60,35 +60,52 @@ describe.each(stores)('$name', ({ create }) => {
 
   it('claims an unknown id, and answers in_flight while the claim is held', async () => {
     const key = uniqueKey();
-    expect(await store.claim(key)).toBe('claimed');
-    expect(await store.claim(key)).toBe('in_flight');
+    expect(await store.claim(key, 'attempt-1')).toBe('claimed');
+    expect(await store.claim(key, 'attempt-1')).toBe('in_flight');
   });
 
   it('answers done for an id whose callback completed', async () => {
     const key = uniqueKey();
-    await store.claim(key);
-    await store.complete(key);
-    expect(await store.claim(key)).toBe('done');
-    expect(await store.claim(key)).toBe('done');
+    await store.claim(key, 'attempt-1');
+    await store.complete(key, 'attempt-1');
+    expect(await store.claim(key, 'attempt-1')).toBe('done');
+    expect(await store.claim(key, 'attempt-1')).toBe('done');
   });
 
   it('lets an id be claimed again after a release', async () => {
     const key = uniqueKey();
-    await store.claim(key);
-    await store.release(key);
-    expect(await store.claim(key)).toBe('claimed');
+    await store.claim(key, 'attempt-1');
+    await store.release(key, 'attempt-1');
+    expect(await store.claim(key, 'attempt-1')).toBe('claimed');
   });
 
   it('keeps ids apart', async () => {
     const [a, b] = [uniqueKey(), uniqueKey()];
-    await store.claim(a);
-    await store.complete(a);
-    expect(await store.claim(b)).toBe('claimed');
+    await store.claim(a, 'attempt-1');
+    await store.complete(a, 'attempt-1');
+    expect(await store.claim(b, 'attempt-1')).toBe('claimed');
+  });
+
+  it('frees a claim only for the attempt that holds it', async () => {
+    const key = uniqueKey();
+    expect(await store.claim(key, 'first')).toBe('claimed');
+    await store.release(key, 'someone-else');
+    expect(await store.claim(key, 'second')).toBe('in_flight');
+    await store.release(key, 'first');
+    expect(await store.claim(key, 'third')).toBe('claimed');
+  });
+
+  it('marks an id done on completion whoever holds it, and a later release changes nothing', async () => {
+    const key = uniqueKey();
+    await store.claim(key, 'first');
+    await store.complete(key, 'first');
+    await store.release(key, 'first');
+    expect(await store.claim(key, 'second')).toBe('done');
   });
 
   it('grants exactly one of many simultaneous claims of one id', async () => {
     const key = uniqueKey();
-    const answers = await Promise.all(Array.from({ length: 50 }, () => store.claim(key)));
+    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => store.claim(key, `attempt-${i}`)));
     expect(answers.filter((a) => a === 'claimed')).toHaveLength(1);
     expect(answers.filter((a) => a === 'in_flight')).toHaveLength(49);
   });
@@ -98,12 +115,12 @@ describe('MemoryStore bounds', () => {
   it('holds at most maxEntries succeeded ids however many arrive, dropping the oldest generation', () => {
     const store = new MemoryStore({ maxEntries: 1000 });
     for (let i = 0; i < 100_000; i += 1) {
-      store.claim(`k${i}`);
-      store.complete(`k${i}`);
+      store.claim(`k${i}`, 'attempt-1');
+      store.complete(`k${i}`, 'attempt-1');
     }
     expect(store.size).toBeLessThanOrEqual(1000);
-    expect(store.claim('k99999')).toBe('done');
-    expect(store.claim('k0')).toBe('claimed');
+    expect(store.claim('k99999', 'attempt-1')).toBe('done');
+    expect(store.claim('k0', 'attempt-1')).toBe('claimed');
     store.close();
   });
 
@@ -111,12 +128,12 @@ describe('MemoryStore bounds', () => {
     jest.useFakeTimers();
     try {
       const store = new MemoryStore({ ttlMs: 1000 });
-      store.claim('a');
-      store.complete('a');
+      store.claim('a', 'attempt-1');
+      store.complete('a', 'attempt-1');
       jest.advanceTimersByTime(1000);
-      expect(store.claim('a')).toBe('done');
+      expect(store.claim('a', 'attempt-1')).toBe('done');
       jest.advanceTimersByTime(1000);
-      expect(store.claim('a')).toBe('claimed');
+      expect(store.claim('a', 'attempt-1')).toBe('claimed');
       store.close();
     } finally {
       jest.useRealTimers();
@@ -127,13 +144,13 @@ describe('MemoryStore bounds', () => {
     jest.useFakeTimers();
     try {
       const store = new MemoryStore({ ttlMs: 10, maxEntries: 2 });
-      store.claim('running');
+      store.claim('running', 'attempt-1');
       for (let i = 0; i < 10; i += 1) {
-        store.claim(`x${i}`);
-        store.complete(`x${i}`);
+        store.claim(`x${i}`, 'attempt-1');
+        store.complete(`x${i}`, 'attempt-1');
       }
       jest.advanceTimersByTime(1000);
-      expect(store.claim('running')).toBe('in_flight');
+      expect(store.claim('running', 'attempt-1')).toBe('in_flight');
       store.close();
     } finally {
       jest.useRealTimers();
@@ -142,7 +159,7 @@ describe('MemoryStore bounds', () => {
 
   it('does not keep the process alive: its timer is unref’d', () => {
     const store = new MemoryStore();
-    store.claim('a');
+    store.claim('a', 'attempt-1');
     const timer = (store as unknown as { rotationTimer: NodeJS.Timeout }).rotationTimer;
     expect(timer.hasRef()).toBe(false);
     store.close();
@@ -161,38 +178,48 @@ describe('RedisStore specifics', () => {
   it('frees the claim of a process that never settles it after claimTtlMs', async () => {
     const store = storeWith({ claimTtlMs: 50 });
     const key = uniqueKey();
-    await store.claim(key);
+    await store.claim(key, 'attempt-1');
     await sleep(120);
-    expect(await store.claim(key)).toBe('claimed');
+    expect(await store.claim(key, 'attempt-1')).toBe('claimed');
   });
 
   it('forgets a succeeded id after ttlMs', async () => {
     const store = storeWith({ ttlMs: 50 });
     const key = uniqueKey();
-    await store.claim(key);
-    await store.complete(key);
-    expect(await store.claim(key)).toBe('done');
+    await store.claim(key, 'attempt-1');
+    await store.complete(key, 'attempt-1');
+    expect(await store.claim(key, 'attempt-1')).toBe('done');
     await sleep(120);
-    expect(await store.claim(key)).toBe('claimed');
+    expect(await store.claim(key, 'attempt-1')).toBe('claimed');
   });
 
   it('never releases a claim another process took after its own expired', async () => {
     const slow = storeWith({ claimTtlMs: 50 });
     const other = storeWith();
     const key = uniqueKey();
-    await slow.claim(key);
+    await slow.claim(key, 'attempt-1');
     await sleep(120);
-    expect(await other.claim(key)).toBe('claimed');
-    await slow.release(key);
-    expect(await other.claim(key)).toBe('in_flight');
+    expect(await other.claim(key, 'attempt-2')).toBe('claimed');
+    await slow.release(key, 'attempt-1');
+    expect(await other.claim(key, 'attempt-3')).toBe('in_flight');
+  });
+
+  it('never releases a claim it took again itself, for a later attempt, after the first expired', async () => {
+    const store = storeWith({ claimTtlMs: 50 });
+    const key = uniqueKey();
+    await store.claim(key, 'attempt-1');
+    await sleep(120);
+    expect(await store.claim(key, 'attempt-2')).toBe('claimed');
+    await store.release(key, 'attempt-1');
+    expect(await store.claim(key, 'attempt-3')).toBe('in_flight');
   });
 
   it('writes only under its prefix, with an expiry on every key', async () => {
     const store = storeWith();
     const key = uniqueKey();
-    await store.claim(key);
+    await store.claim(key, 'attempt-1');
     expect(Number(await redis.sendCommand(['PTTL', `${redis.prefix}${key}`]))).toBeGreaterThan(0);
-    await store.complete(key);
+    await store.complete(key, 'attempt-1');
     expect(Number(await redis.sendCommand(['PTTL', `${redis.prefix}${key}`]))).toBeGreaterThan(0);
   });
 

@@ -53,4 +53,39 @@ describe('DeadlineQueue: many deadlines of one delay on one timer', () => {
     expect(timerOf()?.hasRef()).toBe(true);
     again.cancel();
   });
+
+  it('works where setTimeout returns a number (Workers, Deno, the Edge runtime): no ref or unref is called on it', async () => {
+    const realSetTimeout = globalThis.setTimeout;
+    const numbered = ((callback: () => void, ms: number) => Number(realSetTimeout(callback, ms)[Symbol.toPrimitive]())) as unknown as typeof setTimeout;
+    globalThis.setTimeout = numbered;
+    try {
+      const queue = new DeadlineQueue(10);
+      const fired: string[] = [];
+      queue.add(() => fired.push('cancelled')).cancel();
+      queue.add(() => fired.push('kept'));
+      await sleep(40);
+      expect(fired).toEqual(['kept']);
+    } finally {
+      globalThis.setTimeout = realSetTimeout;
+    }
+  });
+
+  it('lets no expiry throw into the event loop, and still expires the ones behind it', async () => {
+    const uncaught = jest.fn();
+    const listeners = process.listeners('uncaughtException');
+    process.removeAllListeners('uncaughtException');
+    process.on('uncaughtException', uncaught);
+    try {
+      const queue = new DeadlineQueue(5);
+      const fired: string[] = [];
+      queue.add(() => { throw new TypeError('stop is not a function'); });
+      queue.add(() => fired.push('behind'));
+      await sleep(40);
+      expect(fired).toEqual(['behind']);
+      expect(uncaught).not.toHaveBeenCalled();
+    } finally {
+      process.off('uncaughtException', uncaught);
+      for (const listener of listeners) process.on('uncaughtException', listener);
+    }
+  });
 });

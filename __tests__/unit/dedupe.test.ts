@@ -110,8 +110,8 @@ describe('duplicates and retries (default memory store)', () => {
 
   it('keys ids by platform, so equal ids from two platforms never collide', async () => {
     const store = new MemoryStore();
-    await store.claim('gptbots:same-id');
-    await store.complete('gptbots:same-id');
+    await store.claim('gptbots:same-id', 'attempt-1');
+    await store.complete('gptbots:same-id', 'attempt-1');
     const onMessage = jest.fn();
     const { handle } = setup(onMessage, { store });
     expect((await handle(requestFor(JSON.stringify(buildMaiAgentDelivery({ id: 'same-id' }))))).code).toBe('delivered');

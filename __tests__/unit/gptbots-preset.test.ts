@@ -34,6 +34,9 @@ describe('GPTBots: both payload versions', () => {
   it.each([
     ['10-digit seconds', 1679587005, 1679587005000],
     ['13-digit milliseconds', 1683871849906, 1683871849906],
+    // The README's rule: below 10^11 is seconds (as milliseconds it would be before March 1973).
+    ['11-digit seconds, just below 10^11', 99_999_999_999, 99_999_999_999_000],
+    ['milliseconds from 10^11 on', 100_000_000_000, 100_000_000_000],
   ])('gives create_time in milliseconds when it arrives in %s', (_unit, sent, expected) => {
     expect(gptbotsPreset.toMessage(buildGptBotsDelivery({ create_time: sent })).create_time).toBe(expected);
   });

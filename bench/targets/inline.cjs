@@ -45,12 +45,12 @@ ready(http.createServer((req, res) => {
     if (!without.has('validate') && !parts.validatePayload(preset.validator, value).ok) return refuse(res, 422);
     const { message, reply } = fold(value);
     const key = `${reply.platform}:${reply.id}`;
-    if (!without.has('store') && store.claim(key) !== 'claimed') return refuse(res, 409);
+    if (!without.has('store') && store.claim(key, key) !== 'claimed') return refuse(res, 409);
     const context = new parts.CallbackContext(text, reply, 10_000);
     const callbackDeadline = callbackDeadlines.add(() => refuse(res, 503));
     const answer = () => {
       callbackDeadline.cancel();
-      if (!without.has('store')) store.complete(key);
+      if (!without.has('store')) store.complete(key, key);
       res.writeHead(200, HEADERS).end(preset.ackBody);
     };
     const returned = onMessage(message, context);

@@ -35,12 +35,16 @@ export function fromNodeRequest(req: NodeRequest): WebhookRequest {
 function nodeBodySource(req: NodeRequest): BodySource {
   const alreadyRead = req.readableEnded || req._body === true;
   if (!alreadyRead) return { kind: 'stream', stream: new RequestChunks(req) };
+  // A parser leaves `{}` for an empty body; the sender's own length says what it was.
+  if (req.headers['content-length'] === '0') return EMPTY_BODY;
   const body = req.body;
   if (typeof body === 'string') return { kind: 'text', text: body };
   if (body instanceof Uint8Array) return { kind: 'bytes', bytes: body };
   if (body === undefined) return { kind: 'consumed' };
   return { kind: 'parsed', value: body };
 }
+
+const EMPTY_BODY: BodySource = Object.freeze({ kind: 'bytes', bytes: new Uint8Array(0) });
 
 /**
  * The request body from the stream's own events, pushed to the core as it arrives. Stopping early only pauses

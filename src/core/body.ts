@@ -48,7 +48,7 @@ export function readJsonBody(request: WebhookRequest, limit: number, deadlines: 
   const source = request.body;
   switch (source.kind) {
     case 'parsed':
-      return done(parsedBody(source.value));
+      return done(parsedBody(source.value, limit));
     case 'consumed':
       return done({ ok: false, code: 'body_unavailable' });
     case 'text':
@@ -62,10 +62,13 @@ export function readJsonBody(request: WebhookRequest, limit: number, deadlines: 
   }
 }
 
-function parsedBody(value: unknown): BodyResult {
+function parsedBody(value: unknown, limit: number): BodyResult {
   if (value === undefined) return { ok: false, code: 'empty_body' };
-  // The exact bytes are gone once express.json() has parsed them; this is the closest faithful text.
-  return { ok: true, value, rawBody: serialize(value) };
+  // The exact bytes are gone once express.json() has parsed them; this is the closest faithful text, and what the
+  // limit is measured against, so a body is held to it whatever read it.
+  const rawBody = serialize(value);
+  if (exceedsLimit(rawBody, limit)) return { ok: false, code: 'payload_too_large' };
+  return { ok: true, value, rawBody };
 }
 
 function serialize(value: unknown): string {
@@ -98,7 +101,7 @@ class BodyCollector implements ChunkSink {
   private received = 0;
   private finished = false;
   private readonly deadline: Deadline;
-  private readonly stop: () => void;
+  private stop: () => void = ignore;
 
   constructor(
     stream: ChunkStream,
@@ -107,11 +110,18 @@ class BodyCollector implements ChunkSink {
     private readonly done: BodyReceiver,
   ) {
     this.deadline = deadlines.add(() => this.stopEarly('body_timeout'));
-    this.stop = stream.read(this);
+    try {
+      this.stop = stream.read(this);
+    } catch {
+      // A stream that cannot be read at all (a Fetch body already locked by a reader) was taken by someone else.
+      if (this.finish()) this.done({ ok: false, code: 'body_unavailable' });
+    }
   }
 
   chunk(bytes: Uint8Array): void {
     if (this.finished) return;
+    // A stream that yields something else (strings from a hand-made ReadableStream) was not given us by a server.
+    if (!(bytes instanceof Uint8Array)) return this.stopEarly('body_unavailable');
     this.received += bytes.byteLength;
     if (this.received > this.limit) return this.stopEarly('payload_too_large');
     this.chunks.push(bytes);
@@ -131,7 +141,7 @@ class BodyCollector implements ChunkSink {
     if (this.finish()) this.done({ ok: false, code: 'body_incomplete' });
   }
 
-  private stopEarly(code: 'body_timeout' | 'payload_too_large'): void {
+  private stopEarly(code: 'body_timeout' | 'payload_too_large' | 'body_unavailable'): void {
     if (!this.finish()) return;
     this.chunks.length = 0;
     this.stop();
@@ -202,6 +212,8 @@ function declaredLength(header: string | undefined): number | undefined {
   if (typeof header !== 'string' || !/^\d+$/.test(header)) return undefined;
   return Number(header);
 }
+
+function ignore(): void {}
 
 const encoder = new TextEncoder();
 

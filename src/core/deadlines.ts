@@ -15,7 +15,7 @@ export class DeadlineQueue {
   private head: Entry | undefined;
   private tail: Entry | undefined;
   /** Armed for the head or earlier (for a head since cancelled): never later than the head, so it never fires late. */
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timer: Timer | undefined;
 
   constructor(readonly delayMs: number) {}
 
@@ -42,11 +42,11 @@ export class DeadlineQueue {
     entry.previous = entry.next = undefined;
     // The timer stays armed: re-arming per request is the cost this class exists to avoid. Unreferenced, it no
     // longer keeps the process alive, and when it fires with nothing due it simply re-arms or stops.
-    if (!this.head) this.timer?.unref();
+    if (!this.head) letTheProcessExit(this.timer);
   }
 
   private holdTheProcess(): void {
-    if (this.timer) this.timer.ref();
+    if (this.timer) holdTheProcess(this.timer);
     else this.arm(this.delayMs);
   }
 
@@ -57,16 +57,33 @@ export class DeadlineQueue {
   private readonly expireDue = (): void => {
     this.timer = undefined;
     const now = performance.now();
-    try {
-      for (let entry = this.head; entry && entry.at <= now; entry = this.head) {
-        entry.cancel();
-        entry.expire();
-      }
-    } finally {
-      // Even if an expiry threw, the deadlines behind it still get their timer.
-      if (this.head) this.arm(this.head.at - now);
+    for (let entry = this.head; entry && entry.at <= now; entry = this.head) {
+      entry.cancel();
+      expireQuietly(entry);
     }
+    if (this.head) this.arm(this.head.at - now);
   };
+}
+
+/** An expiry that throws must neither reach the event loop (it would end the process) nor stop the ones behind it. */
+function expireQuietly(entry: Entry): void {
+  try {
+    entry.expire();
+  } catch {
+    // The expiries are the core's own steps, which answer their failures themselves.
+  }
+}
+
+type Timer = ReturnType<typeof setTimeout>;
+
+// Node's timers can be told whether they keep the process alive; in Workers, Deno's web timers and the Next.js
+// Edge runtime, setTimeout returns a number that has no such methods.
+function holdTheProcess(timer: Timer): void {
+  (timer as { ref?: () => void }).ref?.();
+}
+
+function letTheProcessExit(timer: Timer | undefined): void {
+  (timer as { unref?: () => void } | undefined)?.unref?.();
 }
 
 class Entry implements Deadline {

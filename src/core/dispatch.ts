@@ -17,19 +17,23 @@ export function runCallback<Message>(
   context: DeliveryContext,
   settled: (result: CallbackResult) => void,
 ): boolean {
-  let returned: unknown;
+  let pending: PromiseLike<unknown> | undefined;
   try {
-    returned = callback(message, context);
+    const returned = callback(message, context);
+    // Inspecting what came back can throw too (a revoked Proxy, a `then` getter that throws): a failure of the
+    // callback like any other, so its claim is freed.
+    if (isPromiseLike(returned)) pending = returned;
   } catch (error) {
     settled(failedWith(error));
     return false;
   }
-  if (!isPromiseLike(returned)) {
+  if (!pending) {
     settled(SUCCEEDED);
     return false;
   }
-  // A native promise passes through Promise.resolve as itself: one reaction, no extra promise in between.
-  Promise.resolve(returned).then(
+  // A native promise passes through Promise.resolve as itself: one reaction, no extra promise in between. A
+  // thenable whose `then` throws becomes a rejection here, never an exception.
+  Promise.resolve(pending).then(
     () => settled(SUCCEEDED),
     (error: unknown) => settled(failedWith(error)),
   );

@@ -1,10 +1,12 @@
 import { isJsonContentType, readJsonBody, type BodyResult } from './body';
 import { DeadlineQueue, type Deadline } from './deadlines';
 import { CallbackContext, runCallback, type CallbackResult } from './dispatch';
-import { isPromiseLike, type Eventually } from './eventually';
-import type { ClaimState, DedupeStore } from './store';
+import { attemptIds } from './attempts';
+import { isPromiseLike } from './eventually';
+import type { ClaimState } from './store';
+import { recordResult, StoreTimeoutError } from './store-calls';
 import { errorOutcome, OUTCOMES, type ErrorCode } from './outcomes';
-import { resolveOptions, type ResolvedConfig, type WebhookOptions } from './options';
+import { resolveOptions, type DeliveryOutcome, type DeliveryWarning, type ResolvedConfig, type WebhookOptions } from './options';
 import { validatePayload } from './validate';
 import type { Preset, Reply } from '../presets/preset';
 import type { Outcome, Problem, WebhookRequest } from './types';
@@ -37,15 +39,17 @@ export function createWebhookHandler<Message>(preset: Preset<Message>, options: 
 /** What a handler keeps between requests: whether it still takes deliveries, what is running, the deadlines. */
 class HandlerState {
   readonly bodyDeadlines: DeadlineQueue;
-  readonly callbackDeadlines: DeadlineQueue;
+  /** Every delivery's budget from its claim on, and each store write's. */
+  readonly deadlines: DeadlineQueue;
+  readonly nextAttempt = attemptIds();
   private closing = false;
-  /** Callbacks not yet settled and recorded: a counter, so the common case allocates nothing. */
+  /** Deliveries between their claim (or callback) and their record: a counter, so the common case allocates nothing. */
   private running = 0;
   private drained: (() => void) | undefined;
 
-  constructor(bodyTimeoutMs: number, callbackTimeoutMs: number) {
+  constructor(bodyTimeoutMs: number, timeoutMs: number) {
     this.bodyDeadlines = new DeadlineQueue(bodyTimeoutMs);
-    this.callbackDeadlines = new DeadlineQueue(callbackTimeoutMs);
+    this.deadlines = new DeadlineQueue(timeoutMs);
   }
 
   isClosing(): boolean {
@@ -81,30 +85,52 @@ interface Accepted<Message> {
   rawBody: string;
   /** The dedupe key: the platform and its message id. */
   key: string;
+  /** What the payload said that does not stop it (two different conversation ids, say). */
+  warnings?: readonly DeliveryWarning[];
 }
+
+/**
+ * Where a delivery is. Its one deadline (`timeoutMs`, from the claim on) means something different in each:
+ * the store did not answer the claim, the callback is late, the record is late.
+ */
+type Phase = 'reading' | 'claiming' | 'running' | 'recording' | 'over';
 
 /**
  * One request on its way to an outcome. The cheap checks run before a byte of the body is read; each step then
  * answers or hands on to the next, at once when it can and from a callback when it must wait (the body, the
  * store, the callback). A step resumed from a callback catches what it throws and answers 500, so nothing escapes
  * into the event loop, and the answer is given once: whatever comes after it (a callback that settles after its
- * deadline) only tidies up.
+ * deadline, a store write being retried) only tidies up. The delivery is over when it is answered and its claim
+ * recorded: then `close()` stops waiting for it and `onOutcome` hears of it.
  */
 class Delivery<Message> {
-  private answered = false;
+  private phase: Phase = 'reading';
+  private answered: Outcome | undefined;
+  private rawBody: string | undefined;
   private accepted: Accepted<Message> | undefined;
+  private attempt = '';
+  private counted = false;
   private deadline: Deadline | undefined;
+  private context: CallbackContext | undefined;
+  private result: CallbackResult | undefined;
+  /** The answer decided before the callback (a claim granted during close()), instead of the callback's. */
+  private instead: Outcome | undefined;
+  private warnings: DeliveryWarning[] | undefined;
+  /** Read only for `onOutcome`, so a handler without it pays nothing. */
+  private readonly startedAt: number;
 
   constructor(
     private readonly config: ResolvedConfig<Message>,
     private readonly state: HandlerState,
     private readonly answer: Answer,
-  ) {}
+  ) {
+    this.startedAt = config.onOutcome ? performance.now() : 0;
+  }
 
   start(request: WebhookRequest): void {
     try {
       const refused = refuseBeforeReading(this.config, this.state, request);
-      if (refused) return this.finish(refused);
+      if (refused) return this.conclude(refused);
       readJsonBody(request, this.config.body.limit, this.state.bodyDeadlines, (body) => this.bodyRead(body));
     } catch (error) {
       this.failInternally(error);
@@ -113,89 +139,169 @@ class Delivery<Message> {
 
   private bodyRead(body: BodyResult): void {
     try {
+      this.rawBody = body.rawBody;
       const accepted = accept(this.config, body);
-      if (!('key' in accepted)) return this.finish(accepted);
+      if (!('key' in accepted)) return this.conclude(accepted);
       this.accepted = accepted;
+      if (accepted.warnings) this.warn(...accepted.warnings);
+      this.counted = true;
+      this.state.started();
       const store = this.config.store;
-      if (!store) return this.deliver(accepted);
-      const refused = claim(this.config, store, accepted);
-      if (isPromiseLike(refused)) refused.then((answer) => this.claimAnswered(answer));
-      else this.claimAnswered(refused);
+      if (!store) return this.runCallback(accepted);
+      this.phase = 'claiming';
+      this.attempt = this.state.nextAttempt();
+      const claimed = store.claim(accepted.key, this.attempt);
+      if (!isPromiseLike(claimed)) return this.claimAnswered(claimed);
+      this.startTheClock();
+      Promise.resolve(claimed).then(
+        (answer) => this.claimAnswered(answer),
+        (error: unknown) => this.claimFailed(error),
+      );
     } catch (error) {
-      this.failInternally(error);
+      // A store whose claim() throws is a store that failed.
+      if (this.phase === 'claiming') this.claimFailed(error);
+      else this.failInternally(error);
     }
   }
 
-  private claimAnswered(refused: Outcome | undefined): void {
+  private claimAnswered(claimed: ClaimState): void {
     try {
-      if (refused) this.finish(refused);
-      else this.deliver(this.accepted as Accepted<Message>);
+      if (this.phase !== 'claiming') return this.lateClaimAnswered(claimed);
+      const accepted = this.accepted as Accepted<Message>;
+      if (claimed === 'done') return this.conclude(this.config.answers.duplicate);
+      if (claimed === 'in_flight') return this.conclude(reject(this.config, this.config.answers.in_progress, { rawBody: accepted.rawBody }));
+      // Checked again just before the callback: close() may have been called while the body or the claim was awaited.
+      if (this.state.isClosing()) return this.record(CLOSED_BEFORE_START, reject(this.config, this.config.answers.shutting_down, { rawBody: accepted.rawBody }));
+      this.runCallback(accepted);
     } catch (error) {
       this.failInternally(error);
     }
   }
 
-  /** Runs the callback; the answer waits for it to settle and be recorded, or for its deadline, whichever is first. */
-  private deliver(accepted: Accepted<Message>): void {
-    const { config, state } = this;
-    // Checked again just before the callback: close() may have been called while the body or the claim was awaited.
-    if (state.isClosing()) {
-      state.started();
-      this.settled(CLOSED_BEFORE_START, config.answers.shutting_down);
-      return;
-    }
-    const context = new CallbackContext(accepted.rawBody, accepted.reply, config.timeoutMs);
-    state.started();
-    const running = runCallback(config.onMessage, accepted.message, context, (result) => this.settled(result));
-    if (running) this.deadline = state.callbackDeadlines.add(() => this.expire(context));
+  private claimFailed(error: unknown): void {
+    if (this.phase !== 'claiming') return;
+    this.conclude(reject(this.config, this.config.answers.store_unavailable, { rawBody: this.rawBody, error }));
   }
 
   /**
-   * The store follows the callback itself, however late: marked done after a success, freed otherwise. The answer
-   * waits for the store, so a retry arriving right after it already meets 'done' (or a free claim).
+   * The claim answered after its deadline: the platform was told 503 and will retry, so a claim granted now is
+   * given back at once, or every retry would meet 409 until it expires.
    */
-  private settled(result: CallbackResult, answerInstead?: Outcome): void {
+  private lateClaimAnswered(claimed: ClaimState): void {
+    const store = this.config.store;
+    if (claimed !== 'claimed' || !store) return;
+    recordResult(store, (this.accepted as Accepted<Message>).key, this.attempt, false, this.state.deadlines, ignore);
+  }
+
+  /** Runs the callback; the answer waits for it to settle and be recorded, or for the deadline, whichever is first. */
+  private runCallback(accepted: Accepted<Message>): void {
+    this.phase = 'running';
+    this.context = new CallbackContext(accepted.rawBody, accepted.reply, this.config.timeoutMs);
+    const running = runCallback(this.config.onMessage, accepted.message, this.context, (result) => this.record(result));
+    if (running) this.startTheClock();
+  }
+
+  /** The store follows the callback itself, however late: marked done after a success, freed otherwise. */
+  private record(result: CallbackResult, answerInstead?: Outcome): void {
+    try {
+      this.phase = 'recording';
+      this.result = result;
+      this.instead = answerInstead;
+      const store = this.config.store;
+      if (!store) return this.recorded();
+      const succeeded = result.kind === 'ok';
+      recordResult(store, (this.accepted as Accepted<Message>).key, this.attempt, succeeded, this.state.deadlines, (written) => {
+        if (!written.ok) this.warn({ code: 'store_record_failed', step: succeeded ? 'complete' : 'release', error: written.error });
+        else if (written.value?.evictedEarly) this.warn({ code: 'dedupe_evicted_early', evicted: written.value.evictedEarly });
+        this.recorded();
+      });
+    } catch (error) {
+      this.failInternally(error);
+    }
+  }
+
+  /** The answer waits for the store, so a retry arriving right after it already meets 'done' (or a free claim). */
+  private recorded(): void {
     try {
       this.deadline?.cancel();
-      const recorded = recordInStore(this.config.store, (this.accepted as Accepted<Message>).key, result);
-      if (isPromiseLike(recorded)) recorded.then(() => this.recorded(result, answerInstead));
-      else this.recorded(result, answerInstead);
+      this.finish(this.settledAnswer());
     } catch (error) {
       this.failInternally(error);
+    }
+    this.over();
+  }
+
+  /** The delivery's budget runs from its claim (or its callback, without a store); set once, when first waited on. */
+  private startTheClock(): void {
+    this.deadline ??= this.state.deadlines.add(() => this.expire());
+  }
+
+  private expire(): void {
+    switch (this.phase) {
+      case 'claiming':
+        this.claimFailed(new StoreTimeoutError('claim', this.config.timeoutMs));
+        return;
+      case 'running':
+        // The callback keeps its claim until it settles; its signal aborts now.
+        this.finish(reject(this.config, this.config.answers.handler_timeout, { rawBody: this.rawBody }));
+        CallbackContext.expire(this.context as CallbackContext);
+        return;
+      case 'recording':
+        // The callback's result is known; a store write still under way is not worth a late answer.
+        this.finish(this.settledAnswer());
+        return;
     }
   }
 
-  private recorded(result: CallbackResult, answerInstead: Outcome | undefined): void {
-    this.state.finished();
-    if (this.answered) return;
-    try {
-      const { rawBody } = this.accepted as Accepted<Message>;
-      this.finish(answerInstead ? reject(this.config, answerInstead, { rawBody }) : answerFor(this.config, result, rawBody));
-    } catch (error) {
-      this.failInternally(error);
-    }
+  private settledAnswer(): Outcome {
+    return this.instead ?? answerFor(this.config, this.result as CallbackResult, this.rawBody as string);
   }
 
-  /** The callback outlived `timeoutMs`: answer 503 now; it keeps its claim until it settles. */
-  private expire(context: CallbackContext): void {
-    try {
-      this.finish(reject(this.config, this.config.answers.handler_timeout, { rawBody: this.accepted?.rawBody }));
-      CallbackContext.expire(context);
-    } catch (error) {
-      this.failInternally(error);
-    }
+  private conclude(outcome: Outcome): void {
+    this.finish(outcome);
+    this.over();
   }
 
   private finish(outcome: Outcome): void {
     if (this.answered) return;
-    this.answered = true;
+    this.answered = outcome;
     this.answer(outcome);
   }
 
+  private warn(...warnings: DeliveryWarning[]): void {
+    (this.warnings ??= []).push(...warnings);
+  }
+
+  /** Once per delivery: it no longer holds `close()` back, and `onOutcome` hears how it ended. */
+  private over(): void {
+    if (this.phase === 'over') return;
+    this.phase = 'over';
+    this.deadline?.cancel();
+    if (this.counted) this.state.finished();
+    const hook = this.config.onOutcome;
+    if (hook && this.answered) tellQuietly(hook, this.outcome(this.answered));
+  }
+
+  private outcome(answered: Outcome): DeliveryOutcome {
+    const reply = this.accepted?.reply;
+    return {
+      code: answered.code,
+      status: answered.status,
+      platform: this.config.preset.platform,
+      ...(reply ? { messageId: reply.id, conversationId: reply.conversationId } : {}),
+      durationMs: performance.now() - this.startedAt,
+      warnings: this.warnings ?? NO_WARNINGS,
+    };
+  }
+
   private failInternally(error: unknown): void {
-    if (!this.answered) this.finish(reject(this.config, this.config.answers.internal_error, { error }));
+    if (!this.answered) this.finish(reject(this.config, this.config.answers.internal_error, { rawBody: this.rawBody, error }));
+    // A callback still running comes back through record(); anything else is over now.
+    if (this.phase !== 'running' && this.phase !== 'recording') this.over();
   }
 }
+
+const NO_WARNINGS: readonly DeliveryWarning[] = Object.freeze([]);
 
 function refuseBeforeReading<Message>(config: ResolvedConfig<Message>, state: HandlerState, request: WebhookRequest): Outcome | undefined {
   if (state.isClosing()) return reject(config, config.answers.shutting_down);
@@ -217,32 +323,8 @@ function accept<Message>(config: ResolvedConfig<Message>, body: BodyResult): Acc
   }
   const message = config.preset.toMessage(body.value);
   const reply = config.preset.toReply(message);
-  return { message, reply, rawBody, key: `${reply.platform}:${reply.id}` };
-}
-
-/** Claims the id in the store: undefined when this attempt may run the callback, else the answer to give. */
-function claim<Message>(config: ResolvedConfig<Message>, store: DedupeStore, { key, rawBody }: Accepted<Message>): Eventually<Outcome | undefined> {
-  let claimed: Eventually<ClaimState>;
-  try {
-    claimed = store.claim(key);
-  } catch (error) {
-    return storeUnavailable(config, rawBody, error);
-  }
-  if (!isPromiseLike(claimed)) return answerClaim(config, rawBody, claimed);
-  return Promise.resolve(claimed).then(
-    (state) => answerClaim(config, rawBody, state),
-    (error: unknown) => storeUnavailable(config, rawBody, error),
-  );
-}
-
-function answerClaim<Message>(config: ResolvedConfig<Message>, rawBody: string, claimed: ClaimState): Outcome | undefined {
-  if (claimed === 'done') return config.answers.duplicate;
-  if (claimed === 'in_flight') return reject(config, config.answers.in_progress, { rawBody });
-  return undefined;
-}
-
-function storeUnavailable<Message>(config: ResolvedConfig<Message>, rawBody: string, error: unknown): Outcome {
-  return reject(config, config.answers.store_unavailable, { rawBody, error });
+  const warnings = config.preset.warningsFor(body.value);
+  return { message, reply, rawBody, key: `${reply.platform}:${reply.id}`, ...(warnings ? { warnings } : {}) };
 }
 
 function answerFor<Message>(config: ResolvedConfig<Message>, result: CallbackResult, rawBody: string): Outcome {
@@ -252,23 +334,6 @@ function answerFor<Message>(config: ResolvedConfig<Message>, result: CallbackRes
 
 /** Frees a claim whose callback never started. */
 const CLOSED_BEFORE_START: CallbackResult = Object.freeze({ kind: 'failed', error: undefined });
-
-/**
- * Marks the id done after a success, or frees it after a failure. A store error here cannot change an answer
- * already decided by the callback: a success stays a success (the retry of a claim left behind meets 409 until
- * the store's claim expires), and it never becomes an unhandled rejection.
- */
-function recordInStore(store: DedupeStore | undefined, key: string, result: CallbackResult): Eventually<void> {
-  if (!store) return undefined;
-  try {
-    const recorded = result.kind === 'ok' ? store.complete(key) : store.release(key);
-    return isPromiseLike(recorded) ? Promise.resolve(recorded).then(undefined, leaveTheClaimToExpire) : undefined;
-  } catch {
-    return leaveTheClaimToExpire();
-  }
-}
-
-function leaveTheClaimToExpire(): void {}
 
 interface RejectionDetails {
   rawBody?: string | undefined;
@@ -281,18 +346,23 @@ function reject<Message>(config: ResolvedConfig<Message>, outcome: Outcome, deta
   const hook = config.onRejected;
   if (hook) {
     const code = outcome.code as ErrorCode;
-    try {
-      const returned = hook({ code, status: outcome.status, message: OUTCOMES[code].message, ...withoutUndefined(details) });
-      if (returned instanceof Promise) returned.catch(ignore);
-    } catch {
-      // A broken hook must not turn a clear answer into a crash.
-    }
+    tellQuietly(hook, { code, status: outcome.status, message: OUTCOMES[code].message, ...withoutUndefined(details) });
   }
   return outcome;
 }
 
 function withoutUndefined(details: RejectionDetails): RejectionDetails {
   return Object.fromEntries(Object.entries(details).filter(([, value]) => value !== undefined));
+}
+
+/** A hook that throws or rejects changes nothing: what it was told stands. */
+function tellQuietly<T>(hook: (value: T) => unknown, value: T): void {
+  try {
+    const returned = hook(value);
+    if (returned instanceof Promise) returned.catch(ignore);
+  } catch {
+    // A broken hook must not turn a clear answer into a crash.
+  }
 }
 
 function ignore(): void {}

@@ -5,7 +5,7 @@ import { isDedupeStore, type DedupeStore } from './store';
 import { MemoryStore } from '../stores/memory';
 import type { Preset, Reply } from '../presets/preset';
 import { fixedOutcomes, type ErrorCode, type FixedCode } from './outcomes';
-import type { Outcome, Problem } from './types';
+import type { Outcome, OutcomeCode, Problem } from './types';
 
 export interface WebhookOptions<Message> {
   /**
@@ -18,9 +18,17 @@ export interface WebhookOptions<Message> {
   onMessage: (message: Message, context: DeliveryContext) => unknown;
   /** Hears of every delivery answered with a non-2xx status. Errors it throws are swallowed. */
   onRejected?: ((rejection: Rejection) => unknown) | undefined;
+  /**
+   * Hears of every delivery once, 2xx included, when its work is over: after the answer and after the store has
+   * recorded it, so `warnings` is complete. Never given the body or the token. Errors it throws are swallowed.
+   */
+  onOutcome?: ((outcome: DeliveryOutcome) => unknown) | undefined;
   /** Largest body accepted, in bytes or as a size such as `'2mb'`. Default `'1mb'`. */
   limit?: number | string | undefined;
-  /** How long `onMessage` may run before the platform is answered 503 and `signal` aborts. Default 10000. */
+  /**
+   * The budget of a delivery from its store claim on: the claim and `onMessage` together get this long before the
+   * platform is answered 503 (and `signal` aborts). Each later store write gets as long again. Default 10000.
+   */
   timeoutMs?: number | undefined;
   /** How long the whole body may take to arrive before the answer is 408 and the connection closes. Default 10000. */
   bodyTimeoutMs?: number | undefined;
@@ -53,6 +61,28 @@ export interface Rejection {
   error?: unknown;
 }
 
+/** One delivery, as `onOutcome` hears of it. */
+export interface DeliveryOutcome {
+  code: OutcomeCode;
+  status: number;
+  platform: Reply['platform'];
+  /** Known once the body passed validation. */
+  messageId?: string;
+  conversationId?: string;
+  /** From the start of the request to its answer. */
+  durationMs: number;
+  /** What went wrong without changing the answer; empty for most deliveries. */
+  warnings: readonly DeliveryWarning[];
+}
+
+export type DeliveryWarning =
+  /** A store write after the callback (complete or release) still failed after its retries. */
+  | { code: 'store_record_failed'; step: 'complete' | 'release'; error: unknown }
+  /** The memory store forgot succeeded ids before its `ttlMs` to stay within `maxEntries`: their retries would run again. */
+  | { code: 'dedupe_evicted_early'; evicted: number }
+  /** The body named two different conversations (`conversation` and `conversation_id`); `conversation` was used. */
+  | { code: 'conflicting_conversation_ids' };
+
 export const DEFAULT_LIMIT = '1mb';
 /**
  * Below the 10-30 s that webhook senders commonly wait for an answer, so the platform hears 503 and retries
@@ -67,12 +97,13 @@ export interface ResolvedConfig<Message> {
   readonly timeoutMs: number;
   readonly onMessage: WebhookOptions<Message>['onMessage'];
   readonly onRejected: ((rejection: Rejection) => unknown) | undefined;
+  readonly onOutcome: ((outcome: DeliveryOutcome) => unknown) | undefined;
   readonly store: DedupeStore | undefined;
   /** Every answer but `invalid_payload`'s, made once: the 200s with the platform's acknowledgement body, the refusals. */
   readonly answers: Readonly<Record<FixedCode, Outcome>>;
 }
 
-export const OPTION_NAMES: readonly string[] = Object.freeze(['authToken', 'bodyTimeoutMs', 'onMessage', 'onRejected', 'limit', 'store', 'timeoutMs']);
+export const OPTION_NAMES: readonly string[] = Object.freeze(['authToken', 'bodyTimeoutMs', 'onMessage', 'onOutcome', 'onRejected', 'limit', 'store', 'timeoutMs']);
 const KNOWN_OPTIONS = new Set(OPTION_NAMES);
 
 /** Checks the caller's options once, at start-up, into a frozen config; the caller's object is never written to. */
@@ -81,8 +112,8 @@ export function resolveOptions<Message>(preset: Preset<Message>, options: Webhoo
   const unknown = Object.keys(options).filter((key) => !KNOWN_OPTIONS.has(key));
   if (unknown.length > 0) throw new TypeError(`${preset.factoryName}: unknown option ${unknown.map((k) => `'${k}'`).join(', ')}`);
   if (typeof options.onMessage !== 'function') throw new TypeError(`${preset.factoryName}: onMessage must be a function`);
-  if (options.onRejected !== undefined && typeof options.onRejected !== 'function') {
-    throw new TypeError(`${preset.factoryName}: onRejected must be a function`);
+  for (const hook of ['onRejected', 'onOutcome'] as const) {
+    if (options[hook] !== undefined && typeof options[hook] !== 'function') throw new TypeError(`${preset.factoryName}: ${hook} must be a function`);
   }
   const timeoutMs = resolveTimeout(preset, 'timeoutMs', options.timeoutMs);
   return Object.freeze({
@@ -95,6 +126,7 @@ export function resolveOptions<Message>(preset: Preset<Message>, options: Webhoo
     timeoutMs,
     onMessage: options.onMessage,
     onRejected: options.onRejected,
+    onOutcome: options.onOutcome,
     store: resolveStore(preset, options.store),
     answers: fixedOutcomes({ ackBody: preset.ackBody, challenge: challenge(preset), retryAfterSeconds: Math.ceil(timeoutMs / 1000) }),
   });

@@ -1,6 +1,6 @@
 import { validate } from '../schemas/generated/gptbots.validator';
 import type { GeneratedValidator } from '../core/validate';
-import type { Preset, Reply } from './preset';
+import { noWarnings, type Preset, type Reply } from './preset';
 
 /** A GPTBots reply delivery as it may arrive, V1 or V2 (a type-level test keeps this equal to the schema). */
 export interface GptBotsPayload {
@@ -92,6 +92,7 @@ export const gptbotsPreset: Preset<GptBotsMessage> = Object.freeze({
   validator: validate as GeneratedValidator,
   isProbe: isAvailabilityProbe,
   toMessage: (payload: unknown) => toGptBotsMessage(payload as GptBotsPayload),
+  warningsFor: noWarnings,
   toReply: (message: GptBotsMessage): Reply => ({
     platform: 'gptbots',
     id: message.message_id,

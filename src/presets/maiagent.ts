@@ -1,6 +1,7 @@
 import { validate } from '../schemas/generated/maiagent.validator';
 import type { GeneratedValidator } from '../core/validate';
 import { neverAProbe, type Preset, type Reply } from './preset';
+import type { DeliveryWarning } from '../core/options';
 
 /**
  * A MaiAgent reply delivery as it may arrive: every alternative the platform's documents show is here,
@@ -94,6 +95,14 @@ export function toMaiAgentMessage(payload: MaiAgentPayload): MaiAgentMessage {
   return folded;
 }
 
+const CONFLICTING_CONVERSATIONS: readonly DeliveryWarning[] = Object.freeze([Object.freeze({ code: 'conflicting_conversation_ids' as const })]);
+
+/** `conversation` wins when both spellings are present; when they disagree, someone should hear of it. */
+function conversationConflicts(payload: unknown): readonly DeliveryWarning[] | undefined {
+  const { conversation, conversation_id: conversationId } = payload as MaiAgentPayload;
+  return conversation !== undefined && conversationId !== undefined && conversation !== conversationId ? CONFLICTING_CONVERSATIONS : undefined;
+}
+
 export const maiagentPreset: Preset<MaiAgentMessage> = Object.freeze({
   platform: 'maiagent',
   factoryName: 'maiagentWebhook',
@@ -110,5 +119,6 @@ export const maiagentPreset: Preset<MaiAgentMessage> = Object.freeze({
     text: message.content,
     createdAt: new Date(Number(message.created_at)),
   }),
+  warningsFor: conversationConflicts,
   ackBody: JSON.stringify({ message: 'Webhook received successfully' }),
 });

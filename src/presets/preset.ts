@@ -1,4 +1,5 @@
 import type { AuthScheme } from '../core/auth';
+import type { DeliveryWarning } from '../core/options';
 import type { GeneratedValidator } from '../core/validate';
 
 /** The same few facts about any platform's reply, so forwarding code can serve several platforms. */
@@ -26,10 +27,16 @@ export interface Preset<Message> {
   /** Folds documented alternatives into one shape; only ever given a payload the validator accepted. */
   toMessage(payload: unknown): Message;
   toReply(message: Message): Reply;
+  /** What a valid payload says that does not stop it but someone should hear of; undefined for most. */
+  warningsFor(payload: unknown): readonly DeliveryWarning[] | undefined;
   /** The 200 body the platform's documents ask for, as JSON text. */
   ackBody: string;
 }
 
 export function neverAProbe(): boolean {
   return false;
+}
+
+export function noWarnings(): undefined {
+  return undefined;
 }

@@ -1,53 +1,70 @@
-import type { ClaimState, DedupeStore } from '../core/store';
+import type { ClaimState, CompletionReport, DedupeStore } from '../core/store';
 
 export interface MemoryStoreOptions {
-  /** How long a succeeded id is remembered, at least. Default 24 hours. */
+  /** How long a succeeded id is remembered, at least, unless `maxEntries` forces it out sooner. Default 24 hours. */
   ttlMs?: number;
-  /** The most succeeded ids remembered at once; the oldest generation is dropped first. Default 100000. */
+  /** The most ids held at once; the older generation is dropped first. Default 500000. */
   maxEntries?: number;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/**
+ * At least half of it is always the newest succeeded ids: 250,000, a day of an assistant answering three replies a
+ * second, in about 30 MB.
+ */
+const DEFAULT_MAX_ENTRIES = 500_000;
+
+/** Marks a succeeded id; an id in flight maps to the attempt that holds its claim. */
+const DONE = true;
+type Entry = typeof DONE | string;
 
 /**
  * The default store: one process, no dependencies. Ids live in two generations; every `ttlMs` (or when the newer
  * one holds half of `maxEntries`) the older one is dropped whole, so expiry costs nothing per entry and memory
- * stays under `maxEntries` ids however many arrive. A succeeded id is remembered between `ttlMs` and twice that,
- * unless `maxEntries` forces it out sooner. Ids in flight never expire: each rotation carries them into the new
+ * stays under `maxEntries` ids however many arrive. A succeeded id is remembered at least `ttlMs` (and at most
+ * about three times that), unless `maxEntries` forces it out sooner: then the completion that made room reports how many ids went early,
+ * and the webhook passes that on as a warning. Ids in flight never expire: each rotation carries them into the new
  * generation, since they must hold until their callback settles (they are few: one per running callback).
  */
 export class MemoryStore implements DedupeStore {
   readonly ttlMs: number;
   readonly maxEntries: number;
-  /** Id -> whether its callback succeeded (false: still in flight). One lookup answers a claim. */
-  private current = new Map<string, boolean>();
+  /** Id -> DONE or the attempt holding it. One lookup answers a claim. */
+  private current = new Map<string, Entry>();
   /** Only succeeded ids: the in-flight ones were carried over when it stopped being current. */
-  private previous = new Map<string, boolean>();
+  private previous = new Map<string, Entry>();
+  /** When `previous` stopped being current: its newest ids are that old. */
+  private previousEndedAt = 0;
   private rotationTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.ttlMs = positiveInteger(options.ttlMs ?? DAY_MS, 'MemoryStore: ttlMs');
     // Timers cannot wait longer than 2^31-1 ms (about 24.8 days); a longer interval would fire at once.
     if (this.ttlMs > 2 ** 31 - 1) throw new TypeError('MemoryStore: ttlMs must be at most 2147483647 (24.8 days)');
-    this.maxEntries = positiveInteger(options.maxEntries ?? 100_000, 'MemoryStore: maxEntries');
+    this.maxEntries = positiveInteger(options.maxEntries ?? DEFAULT_MAX_ENTRIES, 'MemoryStore: maxEntries');
   }
 
-  claim(key: string): ClaimState {
-    const succeeded = this.current.get(key);
-    if (succeeded !== undefined) return succeeded ? 'done' : 'in_flight';
+  claim(key: string, attempt: string): ClaimState {
+    const held = this.current.get(key);
+    if (held !== undefined) return held === DONE ? 'done' : 'in_flight';
     if (this.previous.has(key)) return 'done';
-    this.current.set(key, false);
+    this.current.set(key, attempt);
     this.startRotating();
     return 'claimed';
   }
 
-  complete(key: string): void {
-    if (this.current.size >= Math.ceil(this.maxEntries / 2)) this.rotate();
-    this.current.set(key, true);
+  complete(key: string, _attempt?: string): CompletionReport | undefined {
+    let report: CompletionReport | undefined;
+    if (this.current.size >= Math.ceil(this.maxEntries / 2)) {
+      const evictedEarly = this.rotate();
+      if (evictedEarly > 0) report = { evictedEarly };
+    }
+    this.current.set(key, DONE);
+    return report;
   }
 
-  release(key: string): void {
-    this.current.delete(key);
+  release(key: string, attempt: string): void {
+    if (this.current.get(key) === attempt) this.current.delete(key);
   }
 
   /** How many ids the store holds (succeeded and in flight). */
@@ -61,21 +78,33 @@ export class MemoryStore implements DedupeStore {
     this.rotationTimer = undefined;
   }
 
-  private rotate(): void {
+  /** Drops the older generation; answers how many of its ids were younger than `ttlMs`, as far as can be told. */
+  private rotate(): number {
+    const now = Date.now();
+    const dropped = this.previous;
     const older = this.current;
     this.current = new Map();
-    for (const [key, succeeded] of older) {
-      if (succeeded) continue;
-      this.current.set(key, false);
+    for (const [key, entry] of older) {
+      if (entry === DONE) continue;
+      this.current.set(key, entry);
       older.delete(key);
     }
     this.previous = older;
+    // Its ids succeeded before it stopped being current: if that was less than ttlMs ago, the newest went early.
+    const early = now - this.previousEndedAt < this.ttlMs ? dropped.size : 0;
+    this.previousEndedAt = now;
+    return early;
+  }
+
+  /** The timer's turn: only a generation that stopped being current at least `ttlMs` ago may go. */
+  private rotateWhenDue(): void {
+    if (Date.now() - this.previousEndedAt >= this.ttlMs) this.rotate();
   }
 
   private startRotating(): void {
     if (this.rotationTimer) return;
-    this.rotationTimer = setInterval(() => this.rotate(), this.ttlMs);
-    this.rotationTimer.unref?.();
+    this.rotationTimer = setInterval(() => this.rotateWhenDue(), this.ttlMs);
+    (this.rotationTimer as { unref?: () => void }).unref?.();
   }
 }
 

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { ClaimState, DedupeStore } from '../core/store';
 
 /**
@@ -21,22 +20,22 @@ export interface RedisStoreOptions {
 }
 
 const DONE = 'done';
-const IN_FLIGHT = 'in_flight';
+const IN_FLIGHT = 'in_flight:';
 
-// Deletes the claim only while it is still this store's own: one that expired and was taken by another process stays.
+// Deletes the claim only while it is still this attempt's own: one that expired and was taken again (by another
+// process, or by this one for a later attempt) stays.
 const RELEASE_IF_OWNED = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 
 /**
- * Dedupe shared by several processes behind a load balancer. A claim is one atomic `SET key in_flight:<owner> NX PX`,
- * so two processes receiving the same retry at once cannot both run the callback.
+ * Dedupe shared by several processes behind a load balancer. A claim is one atomic
+ * `SET key in_flight:<attempt> NX PX`, so two processes receiving the same retry at once cannot both run the
+ * callback, and only the attempt that took a claim can free it.
  */
 export class RedisStore implements DedupeStore {
   private readonly send: SendCommand;
   private readonly prefix: string;
   private readonly ttl: string;
   private readonly claimTtl: string;
-  /** Identifies this store's claims, so it never releases another process's. */
-  private readonly owner = `${IN_FLIGHT}:${randomUUID()}`;
 
   constructor(options: RedisStoreOptions) {
     if (typeof options?.sendCommand !== 'function') throw new TypeError('RedisStore: sendCommand must be a function');
@@ -46,21 +45,21 @@ export class RedisStore implements DedupeStore {
     this.claimTtl = String(milliseconds(options.claimTtlMs ?? 5 * 60 * 1000, 'claimTtlMs'));
   }
 
-  async claim(key: string): Promise<ClaimState> {
+  async claim(key: string, attempt: string): Promise<ClaimState> {
     const redisKey = this.prefix + key;
-    const set = await this.send(['SET', redisKey, this.owner, 'NX', 'PX', this.claimTtl]);
+    const set = await this.send(['SET', redisKey, IN_FLIGHT + attempt, 'NX', 'PX', this.claimTtl]);
     if (set === 'OK') return 'claimed';
     const state = await this.send(['GET', redisKey]);
     // Gone between the two commands (a release or an expiry): say "in flight", and the platform's retry claims it.
     return state === DONE ? 'done' : 'in_flight';
   }
 
-  async complete(key: string): Promise<void> {
+  async complete(key: string, _attempt?: string): Promise<void> {
     await this.send(['SET', this.prefix + key, DONE, 'PX', this.ttl]);
   }
 
-  async release(key: string): Promise<void> {
-    await this.send(['EVAL', RELEASE_IF_OWNED, '1', this.prefix + key, this.owner]);
+  async release(key: string, attempt: string): Promise<void> {
+    await this.send(['EVAL', RELEASE_IF_OWNED, '1', this.prefix + key, IN_FLIGHT + attempt]);
   }
 }
 
