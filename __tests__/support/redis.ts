@@ -38,7 +38,7 @@ export async function connectTestRedis(): Promise<TestRedis> {
   };
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer().listen(0, '127.0.0.1', () => {
       const address = probe.address();
@@ -47,9 +47,9 @@ function freePort(): Promise<number> {
   });
 }
 
-function startRedisServer(port: number): Promise<ChildProcess> {
+export function startRedisServer(port: number, settings: string[] = ['--appendonly', 'no']): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...settings], { stdio: ['ignore', 'pipe', 'inherit'] });
     child.once('error', (error) => reject(new Error(`redis-server could not start (apt-get install redis-server): ${error.message}`)));
     child.stdout?.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('Ready to accept connections')) resolve(child);

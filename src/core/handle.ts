@@ -118,6 +118,7 @@ class Delivery<Message> {
   private warnings: DeliveryWarning[] | undefined;
   /** Read only for `onOutcome`, so a handler without it pays nothing. */
   private readonly startedAt: number;
+  private answeredAt = 0;
 
   constructor(
     private readonly config: ResolvedConfig<Message>,
@@ -265,6 +266,7 @@ class Delivery<Message> {
   private finish(outcome: Outcome): void {
     if (this.answered) return;
     this.answered = outcome;
+    if (this.config.onOutcome) this.answeredAt = performance.now();
     this.answer(outcome);
   }
 
@@ -289,7 +291,7 @@ class Delivery<Message> {
       status: answered.status,
       platform: this.config.preset.platform,
       ...(reply ? { messageId: reply.id, conversationId: reply.conversationId } : {}),
-      durationMs: performance.now() - this.startedAt,
+      durationMs: this.answeredAt - this.startedAt,
       warnings: this.warnings ?? NO_WARNINGS,
     };
   }

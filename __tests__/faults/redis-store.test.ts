@@ -1,0 +1,203 @@
+// The fault suite, in one process: a RedisStore over node-redis through a TCP proxy that makes a real redis-server
+// slow or silent, and each store command failing at each step. Counts: answered, late, lost, run twice, stuck.
+import { createClient } from 'redis';
+import { createWebhookHandler } from '../../src/core/handle';
+import type { DeliveryOutcome } from '../../src/core/options';
+import type { Outcome } from '../../src/core/types';
+import { maiagentPreset } from '../../src/presets/maiagent';
+import { RedisStore, type SendCommand } from '../../src/stores/redis';
+import { buildMaiAgentDelivery } from '../../src/testing';
+import { printFigures } from '../support/figures';
+import { TOKEN } from '../support/fixtures';
+import { plainRequest, promising } from '../support/plain-request';
+import { connectTestRedis, type TestRedis } from '../support/redis';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
+
+const TIMEOUT_MS = 200;
+const LATE_MARGIN_MS = 1000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let redis: TestRedis;
+beforeAll(async () => {
+  redis = await connectTestRedis();
+});
+afterAll(() => redis.close());
+
+let run = 0;
+
+/** A receiver over `sendCommand`, counting each id's successful callbacks; `failFirstCall` fails each id's first call. */
+function receiver(sendCommand: SendCommand, options: { failFirstCall?: boolean } = {}) {
+  const prefix = `${redis.prefix}faults-${++run}:`;
+  const successes = new Map<string, number>();
+  const calls = new Map<string, number>();
+  const outcomes: DeliveryOutcome[] = [];
+  const handle = promising(createWebhookHandler(maiagentPreset, {
+    authToken: TOKEN,
+    timeoutMs: TIMEOUT_MS,
+    store: new RedisStore({ sendCommand, prefix, claimTtlMs: 3000 }),
+    onOutcome: (outcome) => void outcomes.push(outcome),
+    onMessage: (message) => {
+      const call = (calls.get(message.id) ?? 0) + 1;
+      calls.set(message.id, call);
+      if (options.failFirstCall && call === 1) throw new Error('downstream down');
+      successes.set(message.id, (successes.get(message.id) ?? 0) + 1);
+    },
+  }));
+  const send = (text: string): Promise<Outcome> =>
+    handle(plainRequest({ body: { kind: 'text', text }, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' } }));
+  /** Like the platform: again until 200, with a pause, a bounded number of times. */
+  const deliver = async (text: string): Promise<boolean> => {
+    for (let attempt = 0; attempt < 100; attempt += 1) {
+      if ((await send(text)).status === 200) return true;
+      await sleep(20);
+    }
+    return false;
+  };
+  /** Keys left under this receiver's prefix that are not 'done': claims nobody will ever record. */
+  const stuck = async (): Promise<number> => {
+    const keys = (await redis.sendCommand(['KEYS', `${prefix}*`])) as string[];
+    const values = keys.length ? ((await redis.sendCommand(['MGET', ...keys])) as string[]) : [];
+    return values.filter((value) => value !== 'done').length;
+  };
+  return { handle, send, deliver, stuck, successes, outcomes };
+}
+
+function deliveries(count: number): { ids: string[]; texts: string[] } {
+  const all = Array.from({ length: count }, () => buildMaiAgentDelivery());
+  return { ids: all.map((d) => d.id), texts: all.map((d) => JSON.stringify(d)) };
+}
+
+describe('a Redis that is slow or silent (a TCP proxy in front of it)', () => {
+  let proxy: TcpProxy;
+  let client: ReturnType<typeof createClient>;
+  beforeAll(async () => {
+    proxy = await startTcpProxy(Number(new URL(redis.url).port));
+    client = createClient({ url: `redis://127.0.0.1:${proxy.port}` });
+    client.on('error', () => {});
+    await client.connect();
+  });
+  afterAll(async () => {
+    client.destroy();
+    await proxy.close();
+  });
+
+  it.each([
+    ['slow (every packet held 3 × timeoutMs)', { kind: 'slow', delayMs: 3 * TIMEOUT_MS }],
+    ['silent (nothing forwarded until it recovers)', { kind: 'silent' }],
+  ] as const)('%s: every delivery answered 503 within timeoutMs; after it recovers, each id runs once and nothing is stuck', async (_name, mode) => {
+    const { send, deliver, stuck, successes, outcomes, handle } = receiver((args) => client.sendCommand(args));
+    const { ids, texts } = deliveries(50);
+    proxy.setMode(mode);
+    const answers = await Promise.all(texts.map(send));
+    const during = {
+      answered: answers.length,
+      storeUnavailable: answers.filter((a) => a.code === 'store_unavailable').length,
+      answeredLate: outcomes.filter((o) => o.durationMs > TIMEOUT_MS + LATE_MARGIN_MS).length,
+      callbacks: successes.size,
+    };
+    proxy.setMode({ kind: 'pass' });
+    const delivered = await Promise.all(texts.map(deliver));
+    await handle.close();
+    const after = {
+      undelivered: delivered.filter((ok) => !ok).length,
+      lost: ids.filter((id) => !successes.has(id)).length,
+      runTwice: [...successes.values()].filter((n) => n > 1).length,
+      stuck: await stuck(),
+    };
+    printFigures(`Redis ${mode.kind}`, { during, after });
+    expect(during).toEqual({ answered: 50, storeUnavailable: 50, answeredLate: 0, callbacks: 0 });
+    expect(after).toEqual({ undelivered: 0, lost: 0, runTwice: 0, stuck: 0 });
+  }, 60_000);
+});
+
+describe('Redis down behind the README\'s ioredis wiring (it retries each command for about 72 s)', () => {
+  it('every delivery is answered 503 within timeoutMs while it is down; after it is back, each id runs once', async () => {
+    const { startOwnRedis } = await import('../support/redis-server');
+    const Redis = (await import('ioredis')).default;
+    const own = await startOwnRedis();
+    const client = new Redis(own.url, { lazyConnect: true });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      const { send, deliver, successes, outcomes, handle } = receiver(([command, ...args]) => client.call(command as string, ...args));
+      const { ids, texts } = deliveries(20);
+      await own.stop();
+      const answers = await Promise.all(texts.map(send));
+      const during = {
+        storeUnavailable: answers.filter((a) => a.code === 'store_unavailable').length,
+        answeredLate: outcomes.filter((o) => o.durationMs > TIMEOUT_MS + LATE_MARGIN_MS).length,
+      };
+      await own.start();
+      const delivered = await Promise.all(texts.map(deliver));
+      await handle.close();
+      const after = {
+        undelivered: delivered.filter((ok) => !ok).length,
+        lost: ids.filter((id) => !successes.has(id)).length,
+        runTwice: [...successes.values()].filter((n) => n > 1).length,
+      };
+      printFigures('Redis down (ioredis)', { during, after });
+      expect({ during, after }).toEqual({ during: { storeUnavailable: 20, answeredLate: 0 }, after: { undelivered: 0, lost: 0, runTwice: 0 } });
+    } finally {
+      client.disconnect();
+      await own.dispose();
+    }
+  }, 60_000);
+});
+
+type Step = 'claim' | 'complete' | 'release';
+
+function stepOf(args: string[]): Step | undefined {
+  if (args[0] === 'SET' && args.includes('NX')) return 'claim';
+  if (args[0] === 'SET' && args[2] === 'done') return 'complete';
+  if (args[0] === 'EVAL') return 'release';
+  return undefined;
+}
+
+/** Fails the given step's command for each key: `times` times, or always. */
+function failing(step: Step, times: number): SendCommand {
+  const failures = new Map<string, number>();
+  return async (args) => {
+    if (stepOf(args) === step) {
+      const key = args[1] as string;
+      const failed = failures.get(key) ?? 0;
+      if (failed < times) {
+        failures.set(key, failed + 1);
+        throw new Error(`${step} failed`);
+      }
+    }
+    return redis.sendCommand(args);
+  };
+}
+
+describe('each store command failing at each step', () => {
+  it.each<Step>(['claim', 'complete', 'release'])('%s failing once for every id: none lost, none run twice, nothing stuck', async (step) => {
+    const { deliver, stuck, successes, outcomes, handle } = receiver(failing(step, 1), { failFirstCall: step === 'release' });
+    const { ids, texts } = deliveries(30);
+    const delivered = await Promise.all(texts.map(deliver));
+    await handle.close();
+    const figures = {
+      undelivered: delivered.filter((ok) => !ok).length,
+      lost: ids.filter((id) => !successes.has(id)).length,
+      runTwice: [...successes.values()].filter((n) => n > 1).length,
+      stuck: await stuck(),
+      // A failed claim is a 503 the platform retries; a failed write is tried again before anyone is told.
+      storeUnavailable: outcomes.filter((o) => o.code === 'store_unavailable').length,
+      warnings: outcomes.flatMap((o) => o.warnings).length,
+    };
+    printFigures(`${step} failing once`, figures);
+    expect(figures).toEqual({ undelivered: 0, lost: 0, runTwice: 0, stuck: 0, storeUnavailable: step === 'claim' ? 30 : 0, warnings: 0 });
+  }, 60_000);
+
+  it.each<['complete' | 'release', string]>([
+    ['complete', 'the answer stays 200'],
+    ['release', 'the answer stays 500'],
+  ])('%s failing every time: %s, and onOutcome hears store_record_failed', async (step) => {
+    const { send, successes, outcomes, handle } = receiver(failing(step, Infinity), { failFirstCall: step === 'release' });
+    const { texts } = deliveries(5);
+    const answers = await Promise.all(texts.map(send));
+    await handle.close();
+    expect(answers.map((a) => a.code)).toEqual(Array(5).fill(step === 'complete' ? 'delivered' : 'handler_failed'));
+    expect(successes.size).toBe(step === 'complete' ? 5 : 0);
+    expect(outcomes.map((o) => o.warnings.map((w) => `${w.code}:${'step' in w ? w.step : ''}`))).toEqual(Array(5).fill([`store_record_failed:${step}`]));
+  }, 60_000);
+});
