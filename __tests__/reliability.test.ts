@@ -1,9 +1,7 @@
 // The platform's retries against a flaky callback: counts, not timings. Every message must reach exactly one
 // successful callback, none may be lost, none processed again after it succeeded.
-import { fork, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { buildMaiAgentDelivery, deliverWithRetries } from 'maiagent-webhook/testing';
-import { testBuildDir } from './support/build';
+import { forkReceiver } from './support/receiver-process';
 import { connectTestRedis, type TestRedis } from './support/redis';
 
 const MESSAGES = 10_000;
@@ -17,21 +15,7 @@ interface Receiver {
 }
 
 async function startReceiver(seed: number, args: string[]): Promise<Receiver> {
-  const child: ChildProcess = fork(join(__dirname, 'support', 'flaky-receiver.js'), [testBuildDir(), ...args], {
-    env: { ...process.env, SEED: String(seed) },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const next = (type: string) =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      const onMessage = (message: Record<string, unknown>) => {
-        if (message.type !== type) return;
-        child.off('message', onMessage);
-        resolve(message);
-      };
-      child.on('message', onMessage);
-      child.once('exit', (code) => reject(new Error(`receiver exited with ${code}`)));
-    });
-  const { port } = await next('listening');
+  const { child, port, next } = await forkReceiver('flaky-receiver.js', args, { SEED: String(seed) });
   return {
     url: `http://127.0.0.1:${String(port)}/maiagent/webhook?token=reliability-token`,
     report: async () => {

@@ -1,12 +1,11 @@
 // The fault suite against real processes and a real redis-server: Redis stopped and restarted mid-load, a receiver
 // killed with SIGKILL mid-load. Counts, never timings: lost, run twice, answered late.
-import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildMaiAgentDelivery, deliverWithRetries } from 'maiagent-webhook/testing';
-import { testBuildDir } from '../support/build';
 import { printFigures } from '../support/figures';
+import { forkReceiver } from '../support/receiver-process';
 import { startOwnRedis, type OwnRedis } from '../support/redis-server';
 
 const MESSAGES = 1000;
@@ -31,22 +30,12 @@ afterAll(() => rmSync(logDir, { recursive: true, force: true }));
 
 async function startReceiver(redisUrl: string, prefix: string, name: string, seed: number): Promise<Receiver> {
   const logFile = join(logDir, `${name}.log`);
-  const child: ChildProcess = fork(join(__dirname, '..', 'support', 'fault-receiver.js'), [testBuildDir(), redisUrl, prefix, logFile], {
-    env: { ...process.env, SEED: String(seed), TIMEOUT_MS: String(TIMEOUT_MS), CLAIM_TTL_MS: String(CLAIM_TTL_MS), FAIL_RATE: '0.2' },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  const { child, port, next, exited } = await forkReceiver('fault-receiver.js', [redisUrl, prefix, logFile], {
+    SEED: String(seed),
+    TIMEOUT_MS: String(TIMEOUT_MS),
+    CLAIM_TTL_MS: String(CLAIM_TTL_MS),
+    FAIL_RATE: '0.2',
   });
-  const next = (type: string) =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      const onMessage = (message: Record<string, unknown>) => {
-        if (message.type !== type) return;
-        child.off('message', onMessage);
-        resolve(message);
-      };
-      child.on('message', onMessage);
-      child.once('exit', (code) => reject(new Error(`receiver ${name} exited with ${code}`)));
-    });
-  const { port } = await next('listening');
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     url: `http://127.0.0.1:${String(port)}/maiagent/webhook?token=fault-token`,
     logFile,

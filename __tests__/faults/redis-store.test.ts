@@ -59,7 +59,17 @@ function receiver(sendCommand: SendCommand, options: { failFirstCall?: boolean }
     const values = keys.length ? ((await redis.sendCommand(['MGET', ...keys])) as string[]) : [];
     return values.filter((value) => value !== 'done').length;
   };
-  return { handle, send, deliver, stuck, successes, outcomes };
+  /** Delivers every one like the platform, closes like the README's shutdown, and counts what went wrong. */
+  const deliverAll = async (ids: string[], texts: string[]) => {
+    const delivered = await Promise.all(texts.map(deliver));
+    await handle.close();
+    return {
+      undelivered: delivered.filter((ok) => !ok).length,
+      lost: ids.filter((id) => !successes.has(id)).length,
+      runTwice: [...successes.values()].filter((n) => n > 1).length,
+    };
+  };
+  return { handle, send, deliverAll, stuck, successes, outcomes };
 }
 
 function deliveries(count: number): { ids: string[]; texts: string[] } {
@@ -85,7 +95,7 @@ describe('a Redis that is slow or silent (a TCP proxy in front of it)', () => {
     ['slow (every packet held 3 × timeoutMs)', { kind: 'slow', delayMs: 3 * TIMEOUT_MS }],
     ['silent (nothing forwarded until it recovers)', { kind: 'silent' }],
   ] as const)('%s: every delivery answered 503 within timeoutMs; after it recovers, each id runs once and nothing is stuck', async (_name, mode) => {
-    const { send, deliver, stuck, successes, outcomes, handle } = receiver((args) => client.sendCommand(args));
+    const { send, deliverAll, stuck, successes, outcomes } = receiver((args) => client.sendCommand(args));
     const { ids, texts } = deliveries(50);
     proxy.setMode(mode);
     const answers = await Promise.all(texts.map(send));
@@ -96,14 +106,7 @@ describe('a Redis that is slow or silent (a TCP proxy in front of it)', () => {
       callbacks: successes.size,
     };
     proxy.setMode({ kind: 'pass' });
-    const delivered = await Promise.all(texts.map(deliver));
-    await handle.close();
-    const after = {
-      undelivered: delivered.filter((ok) => !ok).length,
-      lost: ids.filter((id) => !successes.has(id)).length,
-      runTwice: [...successes.values()].filter((n) => n > 1).length,
-      stuck: await stuck(),
-    };
+    const after = { ...(await deliverAll(ids, texts)), stuck: await stuck() };
     printFigures(`Redis ${mode.kind}`, { during, after });
     expect(during).toEqual({ answered: 50, storeUnavailable: 50, answeredLate: 0, callbacks: 0 });
     expect(after).toEqual({ undelivered: 0, lost: 0, runTwice: 0, stuck: 0 });
@@ -119,7 +122,7 @@ describe('Redis down behind the README\'s ioredis wiring (it retries each comman
     client.on('error', () => {});
     try {
       await client.connect();
-      const { send, deliver, successes, outcomes, handle } = receiver(([command, ...args]) => client.call(command as string, ...args));
+      const { send, deliverAll, outcomes } = receiver(([command, ...args]) => client.call(command as string, ...args));
       const { ids, texts } = deliveries(20);
       await own.stop();
       const answers = await Promise.all(texts.map(send));
@@ -128,13 +131,7 @@ describe('Redis down behind the README\'s ioredis wiring (it retries each comman
         answeredLate: outcomes.filter((o) => o.durationMs > TIMEOUT_MS + LATE_MARGIN_MS).length,
       };
       await own.start();
-      const delivered = await Promise.all(texts.map(deliver));
-      await handle.close();
-      const after = {
-        undelivered: delivered.filter((ok) => !ok).length,
-        lost: ids.filter((id) => !successes.has(id)).length,
-        runTwice: [...successes.values()].filter((n) => n > 1).length,
-      };
+      const after = await deliverAll(ids, texts);
       printFigures('Redis down (ioredis)', { during, after });
       expect({ during, after }).toEqual({ during: { storeUnavailable: 20, answeredLate: 0 }, after: { undelivered: 0, lost: 0, runTwice: 0 } });
     } finally {
@@ -171,14 +168,10 @@ function failing(step: Step, times: number): SendCommand {
 
 describe('each store command failing at each step', () => {
   it.each<Step>(['claim', 'complete', 'release'])('%s failing once for every id: none lost, none run twice, nothing stuck', async (step) => {
-    const { deliver, stuck, successes, outcomes, handle } = receiver(failing(step, 1), { failFirstCall: step === 'release' });
+    const { deliverAll, stuck, outcomes } = receiver(failing(step, 1), { failFirstCall: step === 'release' });
     const { ids, texts } = deliveries(30);
-    const delivered = await Promise.all(texts.map(deliver));
-    await handle.close();
     const figures = {
-      undelivered: delivered.filter((ok) => !ok).length,
-      lost: ids.filter((id) => !successes.has(id)).length,
-      runTwice: [...successes.values()].filter((n) => n > 1).length,
+      ...(await deliverAll(ids, texts)),
       stuck: await stuck(),
       // A failed claim is a 503 the platform retries; a failed write is tried again before anyone is told.
       storeUnavailable: outcomes.filter((o) => o.code === 'store_unavailable').length,

@@ -14,14 +14,7 @@ const { RedisStore } = require(`${buildDir}/redis.js`);
 const TIMEOUT_MS = Number(process.env.TIMEOUT_MS);
 const CLAIM_TTL_MS = Number(process.env.CLAIM_TTL_MS);
 const FAIL_RATE = Number(process.env.FAIL_RATE);
-let seed = Number(process.env.SEED ?? 1);
-function random() {
-  // mulberry32: a seeded generator, so a failing run can be replayed.
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+const random = require('./seeded-random')(Number(process.env.SEED ?? 1));
 const log = (line) => appendFileSync(logFile, `${line}\n`);
 
 async function onMessage(message) {

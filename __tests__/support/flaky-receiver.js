@@ -8,14 +8,7 @@ const [buildDir, storeKind, redisUrl, prefix] = process.argv.slice(2);
 const { maiagentWebhook } = require(`${buildDir}/node.js`);
 
 const TIMEOUT_MS = 40;
-let seed = Number(process.env.SEED ?? 1);
-function random() {
-  // mulberry32: a seeded generator, so a failing run can be replayed.
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+const random = require('./seeded-random')(Number(process.env.SEED ?? 1));
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const successes = [];
