@@ -1,10 +1,10 @@
-export { OUTCOMES, DEFAULT_LIMIT, DEFAULT_TIMEOUT_MS, MemoryStore } from './runtime';
-export type { WebhookOptions, DeliveryContext, Rejection } from './core/options';
+export { OUTCOMES, DEFAULT_LIMIT, DEFAULT_TIMEOUT_MS, MemoryStore, StoreTimeoutError } from './runtime';
+export type { WebhookOptions, DeliveryContext, Rejection, DeliveryOutcome, DeliveryWarning } from './core/options';
 export type { ErrorCode, SuccessCode } from './core/outcomes';
 export type { Outcome, OutcomeCode, Problem } from './core/types';
 export type { Reply } from './presets/preset';
 export type { Closable } from './core/handle';
-export type { DedupeStore, ClaimState } from './core/store';
+export type { DedupeStore, ClaimState, CompletionReport, CompletionResult } from './core/store';
 export type { MemoryStoreOptions } from './stores/memory';
 export type {
   MaiAgentMessage,

@@ -8,3 +8,4 @@ export { presetFactories, loadPreset } from './presets/factories';
 export { OUTCOMES } from './core/outcomes';
 export { DEFAULT_LIMIT, DEFAULT_TIMEOUT_MS } from './core/options';
 export { MemoryStore } from './stores/memory';
+export { StoreTimeoutError } from './core/store-calls';

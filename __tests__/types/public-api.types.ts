@@ -5,7 +5,7 @@ import type { RequestHandler } from 'express';
 import * as expressEntry from 'maiagent-webhook';
 import * as nodeEntry from 'maiagent-webhook/node';
 import * as fetchEntry from 'maiagent-webhook/fetch';
-import type { DeliveryContext, GptBotsMessage, MaiAgentMessage, Rejection, Reply, WebhookOptions } from 'maiagent-webhook';
+import type { DedupeStore, DeliveryContext, DeliveryOutcome, GptBotsMessage, MaiAgentMessage, Rejection, Reply, WebhookOptions } from 'maiagent-webhook';
 
 // The message each factory hands to its callback.
 expectTypeOf(expressEntry.maiagentWebhook).parameter(0).toEqualTypeOf<WebhookOptions<MaiAgentMessage>>();
@@ -26,6 +26,13 @@ expectTypeOf<{ authToken: false; onMessage: () => void }>().toMatchTypeOf<Webhoo
 expectTypeOf<{ authToken: 'x' }>().not.toMatchTypeOf<WebhookOptions<MaiAgentMessage>>();
 expectTypeOf<{ authToken: 'x'; onMessage: () => void; limit: true }>().not.toMatchTypeOf<WebhookOptions<MaiAgentMessage>>();
 expectTypeOf<Rejection['code']>().toEqualTypeOf<Exclude<import('maiagent-webhook').OutcomeCode, 'delivered' | 'duplicate' | 'probe_acknowledged'>>();
+
+// onOutcome: what it is told; a store of one's own, with or without a completion report.
+expectTypeOf<Parameters<NonNullable<WebhookOptions<MaiAgentMessage>['onOutcome']>>>().toEqualTypeOf<[DeliveryOutcome]>();
+expectTypeOf<DeliveryOutcome['warnings'][number]['code']>().toEqualTypeOf<'store_record_failed' | 'dedupe_evicted_early' | 'conflicting_conversation_ids'>();
+expectTypeOf<{ claim: () => Promise<'claimed'>; complete: () => Promise<void>; release: () => void }>().toMatchTypeOf<DedupeStore>();
+expectTypeOf<{ claim: () => 'done'; complete: () => { evictedEarly: number }; release: () => Promise<void> }>().toMatchTypeOf<DedupeStore>();
+expectTypeOf(new expressEntry.StoreTimeoutError('claim', 1)).toMatchTypeOf<Error>();
 
 // What each runtime returns, all closable.
 expectTypeOf(expressEntry.maiagentWebhook).returns.toMatchTypeOf<RequestHandler>();

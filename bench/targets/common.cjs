@@ -3,7 +3,8 @@
 const { join } = require('node:path');
 
 const TOKEN = 'bench-token-0123456789abcdef';
-const dist = (file) => join(__dirname, '..', '..', 'dist', file);
+// DIST_DIR points a target at another build, so `bench:pair -- package-node:DIST_DIR=/tmp/old/dist package-node` compares two commits.
+const dist = (file) => join(process.env.DIST_DIR ?? join(__dirname, '..', '..', 'dist'), file);
 
 // Exiting (rather than dying of the signal) lets `node --cpu-prof` write its profile.
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(0));

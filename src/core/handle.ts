@@ -14,7 +14,8 @@ import type { Outcome, Problem, WebhookRequest } from './types';
 export interface Closable {
   /**
    * Stops taking deliveries (each is answered 503, so the platform retries later) and resolves once every
-   * callback already running has settled and its outcome is recorded in the store.
+   * delivery that reached the store is over: its claim recorded (done or freed), or the bounded retries of that
+   * write given up.
    */
   close(): Promise<void>;
 }
@@ -86,7 +87,7 @@ interface Accepted<Message> {
   /** The dedupe key: the platform and its message id. */
   key: string;
   /** What the payload said that does not stop it (two different conversation ids, say). */
-  warnings?: readonly DeliveryWarning[];
+  warnings: readonly DeliveryWarning[] | undefined;
 }
 
 /**
@@ -325,8 +326,7 @@ function accept<Message>(config: ResolvedConfig<Message>, body: BodyResult): Acc
   }
   const message = config.preset.toMessage(body.value);
   const reply = config.preset.toReply(message);
-  const warnings = config.preset.warningsFor(body.value);
-  return { message, reply, rawBody, key: `${reply.platform}:${reply.id}`, ...(warnings ? { warnings } : {}) };
+  return { message, reply, rawBody, key: `${reply.platform}:${reply.id}`, warnings: config.preset.warningsFor(body.value) };
 }
 
 function answerFor<Message>(config: ResolvedConfig<Message>, result: CallbackResult, rawBody: string): Outcome {
