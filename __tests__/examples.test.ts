@@ -1,5 +1,5 @@
 // The runnable example apps, each started as its README says (here on free ports), answering real deliveries.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { buildMaiAgentDelivery, sendDelivery } from 'maiagent-webhook/testing';
 import { connectTestRedis, type TestRedis } from './support/redis';
@@ -10,8 +10,8 @@ interface Running {
   stop(): Promise<void>;
 }
 
-function start(script: string, env: Record<string, string> = {}): Running {
-  const child: ChildProcess = spawn(process.execPath, [join(__dirname, '..', 'examples', script)], {
+function start(script: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Running {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, join(__dirname, '..', 'examples', script)], {
     env: { ...process.env, PORT: '0', MAIAGENT_WEBHOOK_TOKEN: 'example-token', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -68,6 +68,43 @@ describe('example apps', () => {
       await broken.waitFor(/not delivered: 500 handler_failed/);
     } finally {
       await broken.stop();
+    }
+  });
+
+  it('observability: Prometheus scrapes the counts from /metrics (promtool checks them), spans sit under the HTTP server spans', async () => {
+    const app = start('observability/server.mjs', {}, ['--require', join(__dirname, '..', 'examples', 'observability', 'telemetry.cjs')]);
+    try {
+      const [, base] = await app.waitFor(/listening on (http:\/\/\S+)\/maiagent\/webhook/);
+      const delivery = buildMaiAgentDelivery();
+      for (const body of [delivery, delivery, buildMaiAgentDelivery()]) expect((await sendDelivery(`${base}/maiagent/webhook`, { token: 'example-token', body })).status).toBe(200);
+      expect((await sendDelivery(`${base}/maiagent/webhook`, { token: 'wrong' })).status).toBe(401);
+      const exposition = await (await fetch(`${base}/metrics`)).text();
+
+      const promtool = spawnSync('promtool', ['check', 'metrics'], { input: exposition, encoding: 'utf8' });
+      if (promtool.error) throw new Error(`promtool could not run (apt-get install prometheus): ${promtool.error.message}`);
+      expect({ status: promtool.status, problems: `${promtool.stdout}${promtool.stderr}`.trim() }).toEqual({ status: 0, problems: '' });
+
+      const sample = (name: string, labels: string) => new RegExp(`^${name}\\{${labels}[^}]*\\} (\\S+)$`, 'm').exec(exposition)?.[1];
+      const deliveries = (code: string, status: number) => sample('maiagent_webhook_deliveries_total', `messaging_system="maiagent",maiagent_webhook_outcome="${code}",http_response_status_code="${status}"`);
+      expect({ delivered: deliveries('delivered', 200), duplicate: deliveries('duplicate', 200), unauthorized: deliveries('unauthorized', 401) }).toEqual({ delivered: '2', duplicate: '1', unauthorized: '1' });
+      expect(sample('maiagent_webhook_duplicates_total', 'messaging_system="maiagent"')).toBe('1');
+      expect(sample('messaging_process_duration_count', 'messaging_system="maiagent"')).toBe('2');
+      expect(sample('maiagent_webhook_callback_active', 'messaging_system="maiagent"')).toBe('0');
+
+      // The console exporter prints each span as an object: every 'process maiagent' span's parent is a POST span.
+      await app.waitFor(/name: 'process maiagent'[\s\S]*name: 'process maiagent'/);
+      await app.waitFor(/name: 'POST'[\s\S]*name: 'POST'[\s\S]*name: 'POST'/);
+      const printed = app.output().split(/^\{$/m).map((block) => ({
+        name: /^ {2}name: '([^']+)'/m.exec(block)?.[1],
+        id: /^ {2}id: '(\w+)'/m.exec(block)?.[1],
+        parent: /parentSpanContext: \{[^}]*spanId: '(\w+)'/.exec(block)?.[1],
+      }));
+      const httpSpans = new Set(printed.filter((span) => span.name === 'POST').map((span) => span.id));
+      const processSpans = printed.filter((span) => span.name === 'process maiagent');
+      expect(processSpans).toHaveLength(2);
+      expect(processSpans.every((span) => httpSpans.has(span.parent))).toBe(true);
+    } finally {
+      await app.stop();
     }
   });
 

@@ -72,6 +72,7 @@ function receiver(store: DedupeStore, onMessage: (message: MaiAgentMessage) => u
     store,
     onMessage,
     onOutcome: (outcome) => void outcomes.push(outcome),
+    log: false,
     timeoutMs: extra.timeoutMs ?? 50,
   }));
   return { handle, outcomes };

@@ -36,6 +36,7 @@ function receiver(sendCommand: SendCommand, options: { failFirstCall?: boolean }
     timeoutMs: TIMEOUT_MS,
     store: new RedisStore({ sendCommand, prefix, claimTtlMs: 3000 }),
     onOutcome: (outcome) => void outcomes.push(outcome),
+    log: false,
     onMessage: (message) => {
       const call = (calls.get(message.id) ?? 0) + 1;
       calls.set(message.id, call);

@@ -37,7 +37,7 @@ async function main() {
   client.on('error', () => {});
   await client.connect();
   const store = new RedisStore({ sendCommand: (args) => client.sendCommand(args), prefix, claimTtlMs: CLAIM_TTL_MS });
-  const webhook = maiagentWebhook({ authToken: 'fault-token', onMessage, onOutcome, timeoutMs: TIMEOUT_MS, store });
+  const webhook = maiagentWebhook({ authToken: 'fault-token', onMessage, onOutcome, log: false, timeoutMs: TIMEOUT_MS, store });
   const server = http.createServer(webhook);
   server.listen(0, '127.0.0.1', () => process.send({ type: 'listening', port: server.address().port }));
   process.on('message', async (command) => {

@@ -6,7 +6,7 @@ import { isPromiseLike } from './eventually';
 import type { ClaimState } from './store';
 import { recordResult, StoreTimeoutError } from './store-calls';
 import { errorOutcome, OUTCOMES, type ErrorCode } from './outcomes';
-import { resolveOptions, type DeliveryOutcome, type DeliveryWarning, type ResolvedConfig, type WebhookOptions } from './options';
+import { resolveOptions, type DeliveryOutcome, type DeliveryWarning, type Logger, type ResolvedConfig, type WebhookOptions } from './options';
 import { validatePayload } from './validate';
 import type { Preset, Reply } from '../presets/preset';
 import type { Outcome, Problem, WebhookRequest } from './types';
@@ -117,7 +117,9 @@ class Delivery<Message> {
   /** The answer decided before the callback (a claim granted during close()), instead of the callback's. */
   private instead: Outcome | undefined;
   private warnings: DeliveryWarning[] | undefined;
-  /** Read only for `onOutcome`, so a handler without it pays nothing. */
+  private internalError: unknown;
+  /** Whether anyone hears of the outcome (`onOutcome`, a channel subscriber): only then is the clock read. */
+  private readonly observed: boolean;
   private readonly startedAt: number;
   private answeredAt = 0;
 
@@ -126,7 +128,8 @@ class Delivery<Message> {
     private readonly state: HandlerState,
     private readonly answer: Answer,
   ) {
-    this.startedAt = config.onOutcome ? performance.now() : 0;
+    this.observed = config.onOutcome !== undefined || config.observer.wantsOutcomes();
+    this.startedAt = this.observed ? performance.now() : 0;
   }
 
   start(request: WebhookRequest): void {
@@ -199,8 +202,16 @@ class Delivery<Message> {
   private runCallback(accepted: Accepted<Message>): void {
     this.phase = 'running';
     this.context = new CallbackContext(accepted.rawBody, accepted.reply, this.config.timeoutMs);
-    const running = runCallback(this.config.onMessage, accepted.message, this.context, (result) => this.record(result));
+    const running = runCallback(this.callback(accepted.reply), accepted.message, this.context, (result) => this.record(result));
     if (running) this.startTheClock();
+  }
+
+  /** `onMessage`, traced when someone subscribes to the callback channel (only then is anything made for it). */
+  private callback({ platform, id, conversationId }: Reply): ResolvedConfig<Message>['onMessage'] {
+    const { onMessage, observer } = this.config;
+    if (!observer.tracesCallbacks()) return onMessage;
+    const trace = { platform, messageId: id, conversationId };
+    return (message, context) => observer.traceCallback(trace, () => onMessage(message, context));
   }
 
   /** The store follows the callback itself, however late: marked done after a success, freed otherwise. */
@@ -267,7 +278,7 @@ class Delivery<Message> {
   private finish(outcome: Outcome): void {
     if (this.answered) return;
     this.answered = outcome;
-    if (this.config.onOutcome) this.answeredAt = performance.now();
+    if (this.observed) this.answeredAt = performance.now();
     this.answer(outcome);
   }
 
@@ -281,8 +292,17 @@ class Delivery<Message> {
     this.phase = 'over';
     this.deadline?.cancel();
     if (this.counted) this.state.finished();
-    const hook = this.config.onOutcome;
-    if (hook && this.answered) tellQuietly(hook, this.outcome(this.answered));
+    if (this.answered) this.tell(this.answered);
+  }
+
+  /** Every listener hears of the delivery: the hook, the channel, and the log for what is worth a line. */
+  private tell(answered: Outcome): void {
+    const { onOutcome, observer, log } = this.config;
+    if (answered.code === 'internal_error' || this.warnings) logWorthyLines(log, this.config.preset.platform, this.accepted?.reply.id, answered, this.internalError, this.warnings);
+    if (!this.observed) return;
+    const outcome = this.outcome(answered);
+    if (onOutcome) tellQuietly(onOutcome, outcome);
+    if (observer.wantsOutcomes()) observer.outcome(outcome);
   }
 
   private outcome(answered: Outcome): DeliveryOutcome {
@@ -298,6 +318,7 @@ class Delivery<Message> {
   }
 
   private failInternally(error: unknown): void {
+    this.internalError = error;
     if (!this.answered) this.finish(reject(this.config, this.config.answers.internal_error, { rawBody: this.rawBody, error }));
     // A callback still running comes back through record(); anything else is over now.
     if (this.phase !== 'running' && this.phase !== 'recording') this.over();
@@ -305,6 +326,31 @@ class Delivery<Message> {
 }
 
 const NO_WARNINGS: readonly DeliveryWarning[] = Object.freeze([]);
+
+/** The few lines an operator should read: never the body, the headers or the token. */
+function logWorthyLines(
+  log: Logger,
+  platform: Reply['platform'],
+  messageId: string | undefined,
+  answered: Outcome,
+  error: unknown,
+  warnings: readonly DeliveryWarning[] = NO_WARNINGS,
+): void {
+  const about = messageId === undefined ? { platform } : { platform, messageId };
+  if (answered.code === 'internal_error') log.error({ code: answered.code, ...about, error },'maiagent-webhook: internal error; the platform was answered 500 and will retry');
+  for (const warning of warnings) {
+    if (warning.code === 'store_record_failed') {
+      log.warn({ ...warning, ...about }, `maiagent-webhook: the store did not record the ${warning.step} of a delivery after retries; ${STORE_RECORD_FAILED_MEANS[warning.step]}`);
+    } else if (warning.code === 'dedupe_evicted_early') {
+      log.warn({ ...warning, ...about }, `maiagent-webhook: the memory store forgot ${warning.evicted} delivered ids before ttlMs to stay within maxEntries; a retry of one would run onMessage again`);
+    }
+  }
+}
+
+const STORE_RECORD_FAILED_MEANS = Object.freeze({
+  complete: 'a later copy of this id would run onMessage again',
+  release: 'retries of this id are answered 409 until the claim expires',
+});
 
 function refuseBeforeReading<Message>(config: ResolvedConfig<Message>, state: HandlerState, request: WebhookRequest): Outcome | undefined {
   if (state.isClosing()) return reject(config, config.answers.shutting_down);

@@ -4,6 +4,7 @@ import type { BodyLimits } from './body';
 import { isDedupeStore, type DedupeStore } from './store';
 import { MemoryStore } from '../stores/memory';
 import type { Preset, Reply } from '../presets/preset';
+import { deliveryObserver, type DeliveryObserver } from './observer';
 import { fixedOutcomes, type ErrorCode, type FixedCode } from './outcomes';
 import type { Outcome, OutcomeCode, Problem } from './types';
 
@@ -23,6 +24,12 @@ export interface WebhookOptions<Message> {
    * recorded it, so `warnings` is complete. Never given the body or the token. Errors it throws are swallowed.
    */
   onOutcome?: ((outcome: DeliveryOutcome) => unknown) | undefined;
+  /**
+   * Where the few lines worth reading in production go: `internal_error` (error), `store_record_failed` and
+   * `dedupe_evicted_early` (warn). Any object with `warn` and `error` (and `debug`, `info`) fits: console, pino.
+   * Default: `console.warn` and `console.error`. `false` writes nothing.
+   */
+  log?: Partial<Logger> | false | undefined;
   /** Largest body accepted, in bytes or as a size such as `'2mb'`. Default `'1mb'`. */
   limit?: number | string | undefined;
   /**
@@ -83,6 +90,14 @@ export type DeliveryWarning =
   /** The body named two different conversations (`conversation` and `conversation_id`); `conversation` was used. */
   | { code: 'conflicting_conversation_ids' };
 
+/** The shape console, pino and bunyan share: a fields object first, then the message. */
+export interface Logger {
+  debug(fields: object, message: string): void;
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
 export const DEFAULT_LIMIT = '1mb';
 /**
  * Below the 10-30 s that webhook senders commonly wait for an answer, so the platform hears 503 and retries
@@ -98,12 +113,14 @@ export interface ResolvedConfig<Message> {
   readonly onMessage: WebhookOptions<Message>['onMessage'];
   readonly onRejected: ((rejection: Rejection) => unknown) | undefined;
   readonly onOutcome: ((outcome: DeliveryOutcome) => unknown) | undefined;
+  readonly log: Logger;
+  readonly observer: DeliveryObserver;
   readonly store: DedupeStore | undefined;
   /** Every answer but `invalid_payload`'s, made once: the 200s with the platform's acknowledgement body, the refusals. */
   readonly answers: Readonly<Record<FixedCode, Outcome>>;
 }
 
-export const OPTION_NAMES: readonly string[] = Object.freeze(['authToken', 'bodyTimeoutMs', 'onMessage', 'onOutcome', 'onRejected', 'limit', 'store', 'timeoutMs']);
+export const OPTION_NAMES: readonly string[] = Object.freeze(['authToken', 'bodyTimeoutMs', 'log', 'onMessage', 'onOutcome', 'onRejected', 'limit', 'store', 'timeoutMs']);
 const KNOWN_OPTIONS = new Set(OPTION_NAMES);
 
 /** Checks the caller's options once, at start-up, into a frozen config; the caller's object is never written to. */
@@ -127,6 +144,8 @@ export function resolveOptions<Message>(preset: Preset<Message>, options: Webhoo
     onMessage: options.onMessage,
     onRejected: options.onRejected,
     onOutcome: options.onOutcome,
+    log: resolveLog(preset, options.log),
+    observer: deliveryObserver(),
     store: resolveStore(preset, options.store),
     answers: fixedOutcomes({ ackBody: preset.ackBody, challenge: challenge(preset), retryAfterSeconds: Math.ceil(timeoutMs / 1000) }),
   });
@@ -149,6 +168,29 @@ function resolveTokens(preset: Preset<unknown>, authToken: WebhookOptions<unknow
   // Surrounding whitespace (a trailing newline from a secrets file) is never part of a token.
   return Object.freeze(tokens.map((token) => token.trim()));
 }
+
+function resolveLog(preset: Preset<unknown>, log: WebhookOptions<unknown>['log']): Logger {
+  if (log === false) return SILENT;
+  if (log === undefined) return CONSOLE;
+  if (typeof log !== 'object' || log === null) throw new TypeError(`${preset.factoryName}: log must be an object with warn and error methods, or false`);
+  // Called as methods of the user's object, so a logger that reads `this` (pino) keeps working.
+  const level = (name: keyof Logger) => (typeof log[name] === 'function' ? (fields: object, message: string) => log[name]?.(fields, message) : CONSOLE[name]);
+  return Object.freeze({ debug: level('debug'), info: level('info'), warn: level('warn'), error: level('error') });
+}
+
+function nothing(): void {}
+
+const SILENT: Logger = Object.freeze({ debug: nothing, info: nothing, warn: nothing, error: nothing });
+
+// As @octokit/webhooks does: warnings and errors reach the console unless told otherwise, the rest stays quiet.
+const CONSOLE: Logger = Object.freeze({
+  debug: nothing,
+  info: nothing,
+  // eslint-disable-next-line no-console -- the default destination of the log option
+  warn: (fields: object, message: string) => console.warn(message, fields),
+  // eslint-disable-next-line no-console -- the default destination of the log option
+  error: (fields: object, message: string) => console.error(message, fields),
+});
 
 function resolveStore(preset: Preset<unknown>, store: WebhookOptions<unknown>['store']): DedupeStore | undefined {
   if (store === false) return undefined;

@@ -1,0 +1,152 @@
+import type * as OpenTelemetry from '@opentelemetry/api';
+import type { DeliveryOutcome } from '../core/options';
+import { isPromiseLike } from '../core/eventually';
+import { CALLBACK_CHANNEL, diagnosticsChannels, OUTCOME_CHANNEL, type TracedCallback, type TracingHandlers } from './channels';
+
+/** The parts of `@opentelemetry/api` used: the caller passes their own, so the package imports none of it. */
+export type OpenTelemetryApi = Pick<typeof OpenTelemetry, 'trace' | 'metrics' | 'context' | 'SpanKind' | 'SpanStatusCode'>;
+
+export interface InstrumentOptions {
+  /** `import * as api from '@opentelemetry/api'`. */
+  api: OpenTelemetryApi;
+  /** Default: the global one the SDK registered. */
+  tracerProvider?: OpenTelemetry.TracerProvider;
+  /** Default: the global one the SDK registered. */
+  meterProvider?: OpenTelemetry.MeterProvider;
+}
+
+/** Span and metric names and attribute keys, pinned by the tests (the messaging conventions are still in development). */
+export const NAMES = Object.freeze({
+  instrumentation: 'maiagent-webhook',
+  deliveries: 'maiagent_webhook.deliveries',
+  processDuration: 'messaging.process.duration',
+  active: 'maiagent_webhook.callback.active',
+  duplicates: 'maiagent_webhook.duplicates',
+  system: 'messaging.system',
+  operationName: 'messaging.operation.name',
+  operationType: 'messaging.operation.type',
+  messageId: 'messaging.message.id',
+  conversationId: 'messaging.message.conversation_id',
+  errorType: 'error.type',
+  outcome: 'maiagent_webhook.outcome',
+  statusCode: 'maiagent_webhook.status_code',
+});
+
+// messaging.process.duration's bucket advice in the semantic conventions, in seconds.
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+
+/**
+ * Turns the package's diagnostics channels into OpenTelemetry: one CONSUMER span per delivery whose callback ran
+ * (`process maiagent`, a child of whatever span is active, the HTTP server span when the HTTP instrumentation runs),
+ * ended with the delivery's outcome; and four metrics. Call it once; it answers a function that stops it.
+ */
+export function instrument({ api, tracerProvider, meterProvider }: InstrumentOptions): () => void {
+  const channels = diagnosticsChannels();
+  if (!channels) throw new Error('maiagent-webhook/otel: node:diagnostics_channel is not available here (Node ≥ 20.16, Bun, Deno, Workers with nodejs_compat)');
+  const tracer = (tracerProvider ?? api.trace.getTracerProvider()).getTracer(NAMES.instrumentation);
+  const meter = (meterProvider ?? api.metrics.getMeterProvider()).getMeter(NAMES.instrumentation);
+  const deliveries = meter.createCounter(NAMES.deliveries, { unit: '{delivery}', description: 'Deliveries answered, by platform and outcome code' });
+  const duplicates = meter.createCounter(NAMES.duplicates, { unit: '{delivery}', description: 'Retries of a delivered reply, answered 200 without a second callback' });
+  const active = meter.createUpDownCounter(NAMES.active, { unit: '{delivery}', description: 'Callbacks running now' });
+  const duration = meter.createHistogram(NAMES.processDuration, {
+    unit: 's',
+    description: 'How long onMessage took',
+    advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+  });
+
+  const running = new WeakMap<TracedCallback, { span: OpenTelemetry.Span; startedAt: number }>();
+  /** Spans waiting for their delivery's outcome, by platform and message id (first in, first out). */
+  const awaitingOutcome = new Map<string, OpenTelemetry.Span[]>();
+
+  const callbackSettled = (context: TracedCallback): void => {
+    const started = running.get(context);
+    if (!started) return;
+    running.delete(context);
+    const system = { [NAMES.system]: context.platform };
+    active.add(-1, system);
+    const failed = context.error === undefined ? {} : { [NAMES.errorType]: errorType(context.error) };
+    duration.record((performance.now() - started.startedAt) / 1000, { ...system, [NAMES.operationName]: 'process', ...failed });
+  };
+
+  const handlers: TracingHandlers = {
+    start(context) {
+      const span = tracer.startSpan(
+        `process ${context.platform}`,
+        {
+          kind: api.SpanKind.CONSUMER,
+          attributes: {
+            [NAMES.system]: context.platform,
+            [NAMES.operationName]: 'process',
+            [NAMES.operationType]: 'process',
+            [NAMES.messageId]: context.messageId,
+            [NAMES.conversationId]: context.conversationId,
+          },
+        },
+        api.context.active(),
+      );
+      running.set(context, { span, startedAt: performance.now() });
+      const key = keyOf(context.platform, context.messageId);
+      awaitingOutcome.set(key, [...(awaitingOutcome.get(key) ?? []), span]);
+      active.add(1, { [NAMES.system]: context.platform });
+    },
+    end(context) {
+      // A callback that returned a promise settles later (asyncEnd); any other is done now.
+      if (context.error !== undefined || !returnedAPromise(context)) callbackSettled(context);
+    },
+    asyncEnd: callbackSettled,
+    error(context) {
+      const error = context.error;
+      running.get(context)?.span.recordException(error instanceof Error ? error : { message: String(error) });
+    },
+  };
+
+  const outcomeHeard = (message: unknown): void => {
+    const outcome = message as DeliveryOutcome;
+    const system = { [NAMES.system]: outcome.platform };
+    deliveries.add(1, { ...system, [NAMES.outcome]: outcome.code, 'http.response.status_code': outcome.status });
+    if (outcome.code === 'duplicate') duplicates.add(1, system);
+    if (outcome.messageId === undefined) return;
+    const span = takeSpan(awaitingOutcome, keyOf(outcome.platform, outcome.messageId));
+    if (!span) return;
+    span.setAttributes({ [NAMES.outcome]: outcome.code, [NAMES.statusCode]: outcome.status });
+    if (outcome.status >= 300) {
+      span.setAttribute(NAMES.errorType, outcome.code);
+      span.setStatus({ code: api.SpanStatusCode.ERROR, message: outcome.code });
+    }
+    span.end();
+  };
+
+  const callbacks = channels.tracingChannel(CALLBACK_CHANNEL);
+  const outcomes = channels.channel(OUTCOME_CHANNEL);
+  callbacks.subscribe(handlers);
+  outcomes.subscribe(outcomeHeard);
+  return () => {
+    callbacks.unsubscribe(handlers);
+    outcomes.unsubscribe(outcomeHeard);
+  };
+}
+
+/** Inspecting what a callback returned can throw (a revoked Proxy); a subscriber must not, or Node rethrows it. */
+function returnedAPromise(context: TracedCallback): boolean {
+  try {
+    return isPromiseLike(context.result);
+  } catch {
+    return false;
+  }
+}
+
+function keyOf(platform: string, messageId: string): string {
+  return `${platform}:${messageId}`;
+}
+
+function takeSpan(spans: Map<string, OpenTelemetry.Span[]>, key: string): OpenTelemetry.Span | undefined {
+  const waiting = spans.get(key);
+  const span = waiting?.shift();
+  if (waiting?.length === 0) spans.delete(key);
+  return span;
+}
+
+/** Low-cardinality, as the conventions ask: the error's class name, never its message. */
+function errorType(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
+}
