@@ -32,6 +32,12 @@ export const NAMES = Object.freeze({
   statusCode: 'maiagent_webhook.status_code',
 });
 
+/** Where a subscriber keeps its span on the trace's shared context object, as TracingChannel subscribers do. */
+const RUNNING = Symbol('maiagent-webhook/otel span');
+interface Running {
+  [RUNNING]?: { span: OpenTelemetry.Span; startedAt: number } | undefined;
+}
+
 // messaging.process.duration's bucket advice in the semantic conventions, in seconds.
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 
@@ -54,22 +60,33 @@ export function instrument({ api, tracerProvider, meterProvider }: InstrumentOpt
     advice: { explicitBucketBoundaries: DURATION_BUCKETS },
   });
 
-  const running = new WeakMap<TracedCallback, { span: OpenTelemetry.Span; startedAt: number }>();
   /** Spans waiting for their delivery's outcome, by platform and message id (first in, first out). */
-  const awaitingOutcome = new Map<string, OpenTelemetry.Span[]>();
+  const awaitingOutcome = new Map<string, OpenTelemetry.Span | OpenTelemetry.Span[]>();
+  // Attribute sets are made once per value and reused: building them per delivery was most of this code's cost.
+  const attributeSets = new Map<string, OpenTelemetry.Attributes>();
+  const attributesOf = (key: string, make: () => OpenTelemetry.Attributes): OpenTelemetry.Attributes => {
+    let attributes = attributeSets.get(key);
+    if (!attributes) attributeSets.set(key, (attributes = make()));
+    return attributes;
+  };
+  const systemOf = (platform: string) => attributesOf(platform, () => ({ [NAMES.system]: platform }));
 
-  const callbackSettled = (context: TracedCallback): void => {
-    const started = running.get(context);
+  const callbackSettled = (context: TracedCallback & Running): void => {
+    const started = context[RUNNING];
     if (!started) return;
-    running.delete(context);
-    const system = { [NAMES.system]: context.platform };
-    active.add(-1, system);
-    const failed = context.error === undefined ? {} : { [NAMES.errorType]: errorType(context.error) };
-    duration.record((performance.now() - started.startedAt) / 1000, { ...system, [NAMES.operationName]: 'process', ...failed });
+    context[RUNNING] = undefined;
+    active.add(-1, systemOf(context.platform));
+    const failure = context.error === undefined ? '' : errorType(context.error);
+    const attributes = attributesOf(`${context.platform}:process:${failure}`, () => ({
+      [NAMES.system]: context.platform,
+      [NAMES.operationName]: 'process',
+      ...(failure ? { [NAMES.errorType]: failure } : {}),
+    }));
+    duration.record((performance.now() - started.startedAt) / 1000, attributes);
   };
 
   const handlers: TracingHandlers = {
-    start(context) {
+    start(context: TracedCallback & Running) {
       const span = tracer.startSpan(
         `process ${context.platform}`,
         {
@@ -84,34 +101,32 @@ export function instrument({ api, tracerProvider, meterProvider }: InstrumentOpt
         },
         api.context.active(),
       );
-      running.set(context, { span, startedAt: performance.now() });
-      const key = keyOf(context.platform, context.messageId);
-      awaitingOutcome.set(key, [...(awaitingOutcome.get(key) ?? []), span]);
-      active.add(1, { [NAMES.system]: context.platform });
+      context[RUNNING] = { span, startedAt: performance.now() };
+      putSpan(awaitingOutcome, keyOf(context.platform, context.messageId), span);
+      active.add(1, systemOf(context.platform));
     },
-    end(context) {
+    end(context: TracedCallback & Running) {
       // A callback that returned a promise settles later (asyncEnd); any other is done now.
       if (context.error !== undefined || !returnedAPromise(context)) callbackSettled(context);
     },
     asyncEnd: callbackSettled,
-    error(context) {
+    error(context: TracedCallback & Running) {
       const error = context.error;
-      running.get(context)?.span.recordException(error instanceof Error ? error : { message: String(error) });
+      context[RUNNING]?.span.recordException(error instanceof Error ? error : { message: String(error) });
     },
   };
 
   const outcomeHeard = (message: unknown): void => {
-    const outcome = message as DeliveryOutcome;
-    const system = { [NAMES.system]: outcome.platform };
-    deliveries.add(1, { ...system, [NAMES.outcome]: outcome.code, 'http.response.status_code': outcome.status });
-    if (outcome.code === 'duplicate') duplicates.add(1, system);
-    if (outcome.messageId === undefined) return;
-    const span = takeSpan(awaitingOutcome, keyOf(outcome.platform, outcome.messageId));
+    const { platform, code, status, messageId } = message as DeliveryOutcome;
+    deliveries.add(1, attributesOf(`${platform}:${code}:${status}`, () => ({ [NAMES.system]: platform, [NAMES.outcome]: code, 'http.response.status_code': status })));
+    if (code === 'duplicate') duplicates.add(1, systemOf(platform));
+    if (messageId === undefined) return;
+    const span = takeSpan(awaitingOutcome, keyOf(platform, messageId));
     if (!span) return;
-    span.setAttributes({ [NAMES.outcome]: outcome.code, [NAMES.statusCode]: outcome.status });
-    if (outcome.status >= 300) {
-      span.setAttribute(NAMES.errorType, outcome.code);
-      span.setStatus({ code: api.SpanStatusCode.ERROR, message: outcome.code });
+    span.setAttributes({ [NAMES.outcome]: code, [NAMES.statusCode]: status });
+    if (status >= 300) {
+      span.setAttribute(NAMES.errorType, code);
+      span.setStatus({ code: api.SpanStatusCode.ERROR, message: code });
     }
     span.end();
   };
@@ -139,10 +154,22 @@ function keyOf(platform: string, messageId: string): string {
   return `${platform}:${messageId}`;
 }
 
-function takeSpan(spans: Map<string, OpenTelemetry.Span[]>, key: string): OpenTelemetry.Span | undefined {
+/** Most ids have one span waiting; an array only when the same id runs twice at once (no store, a lapsed claim). */
+function putSpan(spans: Map<string, OpenTelemetry.Span | OpenTelemetry.Span[]>, key: string, span: OpenTelemetry.Span): void {
   const waiting = spans.get(key);
-  const span = waiting?.shift();
-  if (waiting?.length === 0) spans.delete(key);
+  if (waiting === undefined) spans.set(key, span);
+  else if (Array.isArray(waiting)) waiting.push(span);
+  else spans.set(key, [waiting, span]);
+}
+
+function takeSpan(spans: Map<string, OpenTelemetry.Span | OpenTelemetry.Span[]>, key: string): OpenTelemetry.Span | undefined {
+  const waiting = spans.get(key);
+  if (!Array.isArray(waiting)) {
+    spans.delete(key);
+    return waiting;
+  }
+  const span = waiting.shift();
+  if (waiting.length === 0) spans.delete(key);
   return span;
 }
 
