@@ -23,6 +23,12 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off', 'no-console': 'off' },
   },
   {
+    // The apps the runtime tests start in Bun, Deno and workerd: they print their port, and use those runtimes' globals.
+    files: ['__tests__/runtimes/apps/**'],
+    languageOptions: { globals: { ...globals.node, Bun: 'readonly', Deno: 'readonly' } },
+    rules: { 'no-console': 'off' },
+  },
+  {
     // The command-line tool, scripts and examples talk to a terminal on purpose.
     files: ['src/cli.ts', 'scripts/**', 'examples/**', 'bench/**'],
     rules: { 'no-console': 'off' },

@@ -1,38 +1,24 @@
 // The packed tarball, as users get it: imported from ESM and CommonJS JavaScript, and from TypeScript with
 // moduleResolution node16 and bundler.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { consumerProject, packTarball } from '../support/tarball';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const root = join(__dirname, '..', '..');
 let work: string;
 let tarball: string;
 
-/** A consumer project with the unpacked tarball as its node_modules/maiagent-webhook, as npm would install it. */
+const TYPES = ['express', 'express-serve-static-core', 'node', 'serve-static', 'qs', 'range-parser', 'send', 'mime', 'http-errors', 'body-parser', 'connect'].map((name) => `@types/${name}`);
+
+/** A consumer project with the unpacked tarball; the TypeScript consumers need express's and node's types. */
 function project(name: string, files: Record<string, string>): string {
-  const dir = join(work, name);
-  const installed = join(dir, 'node_modules', 'maiagent-webhook');
-  mkdirSync(installed, { recursive: true });
-  execFileSync('tar', ['-xzf', tarball, '-C', installed, '--strip-components=1']);
-  // Only the TypeScript consumers need these: express's types for the Express entry, node's for node:http.
-  mkdirSync(join(dir, 'node_modules', '@types'), { recursive: true });
-  for (const types of ['express', 'express-serve-static-core', 'node', 'serve-static', 'qs', 'range-parser', 'send', 'mime', 'http-errors', 'body-parser', 'connect']) {
-    try {
-      symlinkSync(join(root, 'node_modules', '@types', types), join(dir, 'node_modules', '@types', types));
-    } catch {
-      // Not every @types package exists in every version of the tree.
-    }
-  }
-  for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
-  return dir;
+  return consumerProject(join(work, name), tarball, files, TYPES);
 }
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'maiagent-webhook-pack-'));
-  // global-setup has just built dist/; packing must not rebuild it under the other test files' feet.
-  const output = execFileSync('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', work], { cwd: root, encoding: 'utf8' });
-  tarball = join(work, output.trim().split('\n').pop() as string);
+  tarball = packTarball(work);
 }, 120_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 

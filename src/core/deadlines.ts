@@ -10,17 +10,25 @@ export interface Deadline {
  * again for the next request, which under light load is every request.
  *
  * The timer keeps the process alive only while a deadline is pending, as a timer per request would.
+ *
+ * One timer shared by requests needs timers that outlive the request that set them. Cloudflare Workers cancel a
+ * request's timers when it ends, so there (and wherever timers are plain numbers, which says the runtime is not
+ * Node's kind) each deadline gets a timer of its own.
  */
 export class DeadlineQueue {
   private head: Entry | undefined;
   private tail: Entry | undefined;
   /** Armed for the head or earlier (for a head since cancelled): never later than the head, so it never fires late. */
   private timer: Timer | undefined;
+  /** Decided at the first deadline, inside a request: Workers refuse timers outside one. */
+  private shared: boolean | undefined;
 
   constructor(readonly delayMs: number) {}
 
   /** Calls `expire` once `delayMs` has passed, unless cancelled first. */
   add(expire: () => void): Deadline {
+    this.shared ??= timersOutliveRequests();
+    if (!this.shared) return new OwnTimer(expire, this.delayMs);
     const entry = new Entry(this, performance.now() + this.delayMs, expire);
     if (this.tail) {
       this.tail.next = entry;
@@ -66,7 +74,7 @@ export class DeadlineQueue {
 }
 
 /** An expiry that throws must neither reach the event loop (it would end the process) nor stop the ones behind it. */
-function expireQuietly(entry: Entry): void {
+function expireQuietly(entry: { expire(): void }): void {
   try {
     entry.expire();
   } catch {
@@ -84,6 +92,29 @@ function holdTheProcess(timer: Timer): void {
 
 function letTheProcessExit(timer: Timer | undefined): void {
   (timer as { unref?: () => void } | undefined)?.unref?.();
+}
+
+/** Node, Bun and Deno: a timer is an object that can be told not to hold the process, and lives until it fires. */
+function timersOutliveRequests(): boolean {
+  if ((globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent === 'Cloudflare-Workers') return false;
+  const probe = setTimeout(nothing, 0);
+  clearTimeout(probe);
+  return typeof (probe as { unref?: unknown }).unref === 'function';
+}
+
+function nothing(): void {}
+
+/** A deadline on a timer of its own, for runtimes that end a request's timers with it. */
+class OwnTimer implements Deadline {
+  private readonly timer: Timer;
+
+  constructor(expire: () => void, delayMs: number) {
+    this.timer = setTimeout(() => expireQuietly({ expire }), delayMs);
+  }
+
+  cancel(): void {
+    clearTimeout(this.timer);
+  }
 }
 
 class Entry implements Deadline {

@@ -1,0 +1,4 @@
+import { route } from '../../../../webhook.mjs';
+
+export const runtime = 'edge';
+export const POST = route;

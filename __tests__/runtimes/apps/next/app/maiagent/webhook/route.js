@@ -1,0 +1,3 @@
+import { route } from '../../../webhook.mjs';
+
+export const POST = route;

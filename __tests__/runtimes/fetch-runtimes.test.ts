@@ -1,0 +1,177 @@
+// The packed tarball in each Fetch runtime the README names, run by the runtime itself: Bun, Deno, workerd (through
+// Miniflare, no nodejs_compat), Next.js route handlers on the Node and the Edge runtime (built and started), Hono on
+// Node and on Bun. The same five cases everywhere. Nothing leaves loopback: Deno gets --allow-net=127.0.0.1 only,
+// Miniflare cf: false, Next telemetry off.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { Miniflare } from 'miniflare';
+import { buildMaiAgentDelivery } from 'maiagent-webhook/testing';
+import { freePort } from '../support/redis';
+import { consumerProject, packTarball } from '../support/tarball';
+
+const root = join(__dirname, '..', '..');
+const apps = join(__dirname, 'apps');
+const bin = (name: string) => join(root, 'node_modules', '.bin', name);
+const TOKEN = 'runtime-token';
+
+let work: string;
+let tarball: string;
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'maiagent-webhook-runtimes-'));
+  tarball = packTarball(work);
+}, 120_000);
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** A consumer project of the tarball with the test apps copied in and `links` linked from this repo. */
+function project(name: string, links: readonly string[] = []): string {
+  const dir = join(work, name);
+  cpSync(apps, dir, { recursive: true });
+  return consumerProject(dir, tarball, { 'package.json': JSON.stringify({ name, private: true, type: 'module', dependencies: { 'maiagent-webhook': '*' } }) }, links);
+}
+
+interface Running {
+  base: string;
+  stop(): Promise<void>;
+}
+
+/** Starts a server and waits for the line that gives its port (or names the port it was given). */
+function startServer(command: string, args: string[], cwd: string, ready: RegExp, env: Record<string, string> = {}): Promise<Running> {
+  const child: ChildProcess = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
+  return new Promise((resolve, reject) => {
+    const onOutput = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = ready.exec(output);
+      if (match) resolve({ base: `http://127.0.0.1:${match[1]}`, stop });
+    };
+    child.stdout?.on('data', onOutput);
+    child.stderr?.on('data', onOutput);
+    child.once('exit', (code) => reject(new Error(`${command} ${args.join(' ')} exited with ${code}:\n${output}`)));
+    setTimeout(() => {
+      void stop();
+      reject(new Error(`${command} ${args.join(' ')} did not start in time:\n${output}`));
+    }, 60_000).unref();
+  });
+}
+
+type Fetch = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => Promise<{ status: number; text(): Promise<string> }>;
+
+/** The five cases: what each answered, and how often the callback ran. */
+async function behaviour(fetchFrom: Fetch, url: string) {
+  const post = async (body: object, token = TOKEN) => {
+    const response = await fetchFrom(`${url}?token=${token}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: response.status, body: await response.text() };
+  };
+  const delivery = buildMaiAgentDelivery({ content: 'hello' });
+  const valid = await post(delivery);
+  const duplicate = await post(delivery);
+  const calls = async () => JSON.parse(await (await fetchFrom(`${url}?calls`, { method: 'POST', headers: {} })).text()) as { calls: number };
+  const callsAfterDuplicate = (await calls()).calls;
+  return {
+    valid: valid.status,
+    ack: valid.body,
+    duplicate: duplicate.status,
+    callsAfterDuplicate,
+    wrongToken: (await post(buildMaiAgentDelivery(), 'wrong')).status,
+    oversized: (await post(buildMaiAgentDelivery({ content: 'x'.repeat(4096) }))).status,
+    callbackPastTimeout: (await post(buildMaiAgentDelivery({ content: 'slow' }))).status,
+  };
+}
+
+const EXPECTED = {
+  valid: 200,
+  ack: '{"message":"Webhook received successfully"}',
+  duplicate: 200,
+  callsAfterDuplicate: 1,
+  wrongToken: 401,
+  oversized: 413,
+  callbackPastTimeout: 503,
+};
+
+const viaFetch: Fetch = (url, init) => fetch(url, { ...init, signal: AbortSignal.timeout(20_000) });
+
+async function serving(server: Promise<Running>, path = '/maiagent/webhook') {
+  const running = await server;
+  try {
+    return await behaviour(viaFetch, `${running.base}${path}`);
+  } finally {
+    await running.stop();
+  }
+}
+
+const LISTENING = /listening (\d+)/;
+
+it('Bun', async () => {
+  const dir = project('bun');
+  expect(await serving(startServer(bin('bun'), ['bun.mjs'], dir, LISTENING))).toEqual(EXPECTED);
+}, 60_000);
+
+it('Deno, with --allow-net=127.0.0.1 only', async () => {
+  const dir = project('deno');
+  const deno = startServer(bin('deno'), ['run', '--no-prompt', '--allow-net=127.0.0.1', 'deno.mjs'], dir, LISTENING, { DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1', DENO_DIR: join(work, 'deno-cache') });
+  expect(await serving(deno)).toEqual(EXPECTED);
+}, 60_000);
+
+it('Hono on Node (@hono/node-server)', async () => {
+  const dir = project('hono-node', ['hono', '@hono/node-server']);
+  expect(await serving(startServer(process.execPath, ['hono.mjs'], dir, LISTENING))).toEqual(EXPECTED);
+}, 60_000);
+
+it('Hono on Bun', async () => {
+  const dir = project('hono-bun', ['hono']);
+  expect(await serving(startServer(bin('bun'), ['hono.mjs'], dir, LISTENING))).toEqual(EXPECTED);
+}, 60_000);
+
+it('Cloudflare workerd through Miniflare, bundled by esbuild, without nodejs_compat', async () => {
+  const dir = project('workerd');
+  const outfile = join(dir, 'dist', 'worker.js');
+  await build({ entryPoints: [join(dir, 'worker.mjs')], bundle: true, format: 'esm', platform: 'browser', conditions: ['worker', 'browser'], outfile, logLevel: 'warning' });
+  const script = readFileSync(outfile, 'utf8');
+  expect(script).not.toMatch(/\brequire\(|from ["']node:/);
+  const mf = new Miniflare({ modules: true, script, compatibilityDate: '2026-04-01', compatibilityFlags: [], cf: false });
+  try {
+    await mf.ready;
+    expect(await behaviour((url, init) => mf.dispatchFetch(url, init) as unknown as ReturnType<Fetch>, 'http://127.0.0.1/maiagent/webhook')).toEqual(EXPECTED);
+  } finally {
+    await mf.dispose();
+  }
+}, 60_000);
+
+describe('Next.js route handlers (next build, then next start)', () => {
+  let next: Running;
+  beforeAll(async () => {
+    const dir = project('next', ['next', 'react', 'react-dom']);
+    // The linked packages live outside the project: Turbopack must be allowed to read them.
+    cpSync(join(apps, 'webhook.mjs'), join(dir, 'next', 'webhook.mjs'));
+    consumerProject(join(dir, 'next'), tarball, { 'package.json': '{"name":"next-app","private":true,"type":"module"}', 'next.config.mjs': "export default { turbopack: { root: '/' } };\n" }, ['next', 'react', 'react-dom']);
+    const env = { NEXT_TELEMETRY_DISABLED: '1' };
+    const nextBin = join(dir, 'next', 'node_modules', 'next', 'dist', 'bin', 'next');
+    await new Promise<void>((resolve, reject) => {
+      const building = spawn(process.execPath, [nextBin, 'build'], { cwd: join(dir, 'next'), env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      building.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      building.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      building.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`next build exited with ${code}:\n${output}`))));
+    });
+    const port = await freePort();
+    next = await startServer(process.execPath, [nextBin, 'start', '-H', '127.0.0.1', '-p', String(port)], join(dir, 'next'), new RegExp(`(${port})[\\s\\S]*Ready`), env);
+  }, 180_000);
+  afterAll(() => next?.stop());
+
+  it('on the Node runtime', async () => {
+    expect(await behaviour(viaFetch, `${next.base}/maiagent/webhook`)).toEqual(EXPECTED);
+  }, 60_000);
+
+  it('on the Edge runtime', async () => {
+    expect(await behaviour(viaFetch, `${next.base}/edge/maiagent/webhook`)).toEqual(EXPECTED);
+  }, 60_000);
+});
