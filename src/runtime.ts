@@ -7,6 +7,8 @@ import { channelsObserver } from './observability/channels';
 export { expressMiddleware } from './adapters/express';
 export { nodeHandler } from './adapters/node';
 export { fetchHandler } from './adapters/fetch';
+export { fastifyPlugin } from './adapters/fastify';
+export { koaMiddleware } from './adapters/koa';
 export { presetFactories, loadPreset } from './presets/factories';
 export { OUTCOMES } from './core/outcomes';
 export { DEFAULT_LIMIT, DEFAULT_TIMEOUT_MS } from './core/options';

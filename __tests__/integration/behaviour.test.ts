@@ -6,6 +6,12 @@ import express4 from 'express4';
 import * as expressEntry from 'maiagent-webhook';
 import * as nodeEntry from 'maiagent-webhook/node';
 import * as fetchEntry from 'maiagent-webhook/fetch';
+import * as fastifyEntry from 'maiagent-webhook/fastify';
+import * as koaEntry from 'maiagent-webhook/koa';
+import Fastify from 'fastify';
+import Koa from 'koa';
+import { NestFactory } from '@nestjs/core';
+import { emptyNestModule } from '../support/nest';
 import { buildGptBotsDelivery, buildMaiAgentDelivery } from 'maiagent-webhook/testing';
 import type { DeliveryContext, GptBotsMessage, MaiAgentMessage, Rejection, WebhookOptions } from 'maiagent-webhook';
 import { OTHER_TOKEN, TOKEN } from '../support/fixtures';
@@ -56,6 +62,41 @@ const expressAdapter = (name: string, createApp: () => express.Express): Adapter
 const adapters: AdapterCase[] = [
   expressAdapter('express 5', express),
   expressAdapter('express 4', express4),
+  {
+    name: 'fastify',
+    start: async (factory, options) => {
+      const app = Fastify();
+      app.register(fastifyEntry[factory](options), { prefix: '/hook' });
+      await app.listen({ host: '127.0.0.1', port: 0 });
+      const address = app.server.address() as { port: number };
+      return {
+        send: ({ method = 'POST', query = '', headers = {}, body }) =>
+          fetch(`http://127.0.0.1:${address.port}/hook${query}`, { method, headers, body: body ?? null, duplex: 'half' } as RequestInit),
+        close: () => app.close(),
+      };
+    },
+  },
+  {
+    // Mounted as users mount it without a router.
+    name: 'koa',
+    start: async (factory, options) => {
+      const app = new Koa();
+      const webhook = koaEntry[factory](options);
+      app.use((ctx, next) => (ctx.path === '/hook' ? webhook(ctx) : next()));
+      return overHttp(app.callback());
+    },
+  },
+  {
+    // The README's NestJS recipe: app.use() before listen(), so Express runs it ahead of Nest's own body parser.
+    name: 'nestjs',
+    start: async (factory, options) => {
+      const app = await NestFactory.create(emptyNestModule(), { logger: false });
+      app.use('/hook', expressEntry[factory](options));
+      await app.init();
+      const endpoint = await overHttp(app.getHttpAdapter().getInstance());
+      return { send: endpoint.send, close: async () => { await endpoint.close(); await app.close(); } };
+    },
+  },
   { name: 'node:http', start: async (factory, options) => overHttp(nodeEntry[factory](options)) },
   {
     name: 'fetch',
