@@ -3,7 +3,7 @@
 // then removes the per-file JavaScript that no entry point loads any more. Loading the package then reads one file
 // instead of twenty: 5-6 ms instead of 20-27 ms here, where a bare node:http server's whole cold start takes about
 // 150 ms (bench/README.md). The .d.ts files stay.
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -22,6 +22,10 @@ await build({
   sourcemap: true,
   logLevel: 'warning',
 });
+
+// The shared values are declared from their own modules (src/shared-values.ts), but served from the bundle, so
+// there is one MemoryStore class, one OUTCOMES, whichever entry point a program loads them from.
+writeFileSync(join(dist, 'shared-values.js'), "'use strict';\n// The values live in the bundle: see src/shared-values.ts.\nmodule.exports = require('./runtime.js');\n");
 
 /** Every file an entry point loads, following relative require() calls in the emitted CommonJS. */
 function loadedFiles() {

@@ -1,11 +1,10 @@
 #!/usr/bin/env node
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import express from 'express';
-import { gptbotsWebhook, maiagentWebhook, type DeliveryContext, type Rejection } from './index';
+import { createServer, type Server } from 'node:http';
+import { gptbotsWebhook, maiagentWebhook, type DeliveryContext, type Rejection } from './node';
 import { loadPreset } from './runtime';
 import { buildGptBotsDelivery, buildMaiAgentDelivery } from './testing';
 
@@ -31,6 +30,12 @@ export interface ReceiverOptions {
   provider?: Provider | undefined;
   /** The token to require; one is generated (and printed) when omitted. */
   token?: string | undefined;
+  /**
+   * Where a given token came from, which decides how the printed lines refer to it: from the environment (the
+   * default), by its variable, so it is never printed; from the command line (`--token`), as typed, since the user
+   * just typed it there. Either way the printed lines work as they are.
+   */
+  tokenFrom?: 'environment' | 'command line' | undefined;
   /** Where the receiver reports; `console.log` by default. */
   log?: (line: string) => void;
 }
@@ -41,39 +46,46 @@ export interface RunningReceiver {
   close(): Promise<void>;
 }
 
-/** A development receiver: an Express app with the middleware that prints each delivery and each refusal. */
+/**
+ * A development receiver: a node:http server (no Express needed) with the webhook that prints each delivery and
+ * each refusal; any other path gets 404.
+ */
 export async function startReceiver(options: ReceiverOptions): Promise<RunningReceiver> {
   const log = options.log ?? console.log;
   const provider = options.provider ?? 'maiagent';
   const path = options.path ?? PROVIDERS[provider].path;
   const token = options.token ?? randomBytes(24).toString('base64url');
   const factory = provider === 'gptbots' ? gptbotsWebhook : maiagentWebhook;
-  const app = express();
-  app.post(
-    path,
-    factory({
-      authToken: token,
-      onMessage: (message: unknown, context: DeliveryContext) => log(describeDelivery(message, context)),
-      onRejected: (rejection) => log(describeRejection(rejection)),
-    }),
+  const webhook = factory({
+    authToken: token,
+    onMessage: (message: unknown, context: DeliveryContext) => log(describeDelivery(message, context)),
+    onRejected: (rejection) => log(describeRejection(rejection)),
+  });
+  const server = await listen(
+    createServer((req, res) => (new URL(req.url ?? '/', 'http://receiver').pathname === path ? webhook(req, res) : res.writeHead(404).end())),
+    options.port,
+    options.host,
   );
-  const server = await listen(app, options.port, options.host);
   const { port } = server.address() as AddressInfo;
   const url = `http://${options.host ?? 'localhost'}:${port}${path}`;
+  const printable = options.token === undefined || options.tokenFrom === 'command line' ? token : undefined;
   log(`maiagent-webhook receiver (${provider}) listening on ${url}`);
-  log(options.token === undefined ? `token (generated for this run): ${token}` : 'token: as given (not printed)');
-  log(`try it:\n  ${curlLine(url, options.token === undefined ? token : undefined, provider)}`);
-  log(`or:\n  npx maiagent-webhook send ${url} --provider ${provider}${options.token === undefined ? ` --token ${token}` : ''}`);
+  log(options.token === undefined ? `token (generated for this run): ${token}` : printable === undefined ? 'token: from the environment (not printed)' : 'token: as given on the command line');
+  log(`try it:\n  ${curlLine(url, printable, provider)}`);
+  log(`or:\n  npx maiagent-webhook send ${url} --provider ${provider}${printable === undefined ? '' : ` --token ${shellQuoted(printable)}`}`);
   return { url, server, close: () => close(server) };
 }
 
-function listen(app: express.Express, port: number, host: string | undefined): Promise<Server> {
+function listen(server: Server, port: number, host: string | undefined): Promise<Server> {
   return new Promise((resolve, reject) => {
-    // Express 5 hands a listen error to the callback; Express 4 emits it on the server.
-    const done = (error?: Error): void => (error ? reject(error) : resolve(server));
-    const server: Server = host === undefined ? app.listen(port, done) : app.listen(port, host, done);
     server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
   });
+}
+
+/** A word the shell passes on as it is, whatever it holds. */
+function shellQuoted(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 function close(server: Server): Promise<void> {
@@ -81,9 +93,9 @@ function close(server: Server): Promise<void> {
   return new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
 }
 
-/** A token passed in by the user is never printed: the line refers to the environment variable instead. */
+/** A token that is not printable (it came from the environment) is referred to by its variable. */
 export function curlLine(url: string, printableToken: string | undefined, provider: Provider = 'maiagent'): string {
-  const token = printableToken ?? `$${PROVIDERS[provider].tokenEnv}`;
+  const token = printableToken === undefined ? `$${PROVIDERS[provider].tokenEnv}` : encodeURIComponent(printableToken);
   const body = JSON.stringify(PROVIDERS[provider].sample());
   return `curl -i -X POST "${url}?token=${token}" -H 'Content-Type: application/json' -d '${body}'`;
 }
@@ -202,7 +214,8 @@ async function listenCommand(args: string[], io: Io): Promise<RunningReceiver | 
   const provider = parseProvider(values.provider);
   const port = parseCount(values.port ?? io.env.PORT, '--port', 3000, 0);
   if (port > 65535) throw new UsageError(`--port must be at most 65535, not '${port}'`);
-  return startReceiver({ port, provider, path: values.path, token: values.token ?? io.env[PROVIDERS[provider].tokenEnv], log: io.log });
+  const tokenFrom = values.token === undefined ? 'environment' : 'command line';
+  return startReceiver({ port, provider, path: values.path, token: values.token ?? io.env[PROVIDERS[provider].tokenEnv], tokenFrom, log: io.log });
 }
 
 async function sendCommand(args: string[], io: Io): Promise<number> {

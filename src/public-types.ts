@@ -1,4 +1,4 @@
-export { OUTCOMES, DEFAULT_LIMIT, DEFAULT_TIMEOUT_MS, MemoryStore, StoreTimeoutError } from './runtime';
+export { OUTCOMES, DEFAULT_LIMIT, DEFAULT_TIMEOUT_MS, MemoryStore, StoreTimeoutError } from './shared-values';
 export type { WebhookOptions, DeliveryContext, Rejection, DeliveryOutcome, DeliveryWarning } from './core/options';
 export type { ErrorCode, SuccessCode } from './core/outcomes';
 export type { Outcome, OutcomeCode, Problem } from './core/types';

@@ -10,10 +10,7 @@ export { fetchHandler } from './adapters/fetch';
 export { fastifyPlugin } from './adapters/fastify';
 export { koaMiddleware } from './adapters/koa';
 export { presetFactories, loadPreset } from './presets/factories';
-export { OUTCOMES } from './core/outcomes';
-export { DEFAULT_LIMIT, DEFAULT_TIMEOUT_MS } from './core/options';
-export { MemoryStore } from './stores/memory';
-export { StoreTimeoutError } from './core/store-calls';
+export * from './shared-values';
 
 // The one place the core's observer port is wired: deliveries are published on node:diagnostics_channel where the
 // runtime has it (nothing is built for a channel nobody subscribes to).

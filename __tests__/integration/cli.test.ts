@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,7 +36,24 @@ describe('listen', () => {
     expect(lines.join('\n')).toContain('Hello from maiagent-webhook');
   });
 
-  it('never prints a token it was given, and prints each refusal with its status', async () => {
+  it('listen --token T: the printed curl and send lines carry T (URL-encoded in the query, quoted for the shell) and work as printed', async () => {
+    const io = captureIo();
+    const token = "a+b&c d'e";
+    const result = await run(['listen', '--port', '0', '--token', token], io);
+    if (typeof result === 'number') throw new Error(io.err.join('\n'));
+    receiver = result;
+    const url = receiver.url.replace('localhost', '127.0.0.1');
+    const printed = io.out.join('\n');
+    expect(printed).toContain(`?token=${encodeURIComponent(token)}"`);
+    expect((await sendLikeCurl(printed.split('\n').find((l) => l.includes('curl ')) ?? '')).status).toBe(200);
+    const sendLine = printed.split('\n').find((l) => l.includes('npx maiagent-webhook send')) ?? '';
+    // What the shell hands the CLI for the printed quoting: bash itself reads it back.
+    const words = JSON.parse(execFileSync('bash', ['-c', `printf '%s\\n' ${sendLine.replace(/^\s*npx maiagent-webhook /, '')} | node -e "process.stdout.write(JSON.stringify(require('fs').readFileSync(0,'utf8').trim().split('\\n')))"`], { encoding: 'utf8' })) as string[];
+    words[1] = url;
+    expect(await run(words, captureIo())).toBe(0);
+  });
+
+  it('never prints a token from the environment, and prints each refusal with its status', async () => {
     const token = 'given-token-never-printed';
     receiver = await startReceiver({ port: 0, host: '127.0.0.1', path: '/hook', token, log: (l) => lines.push(l) });
     const response = await fetch(receiver.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });

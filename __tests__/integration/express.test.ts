@@ -130,3 +130,13 @@ describe('Express adapter', () => {
     }
   });
 });
+
+describe('testing.sendDelivery', () => {
+  it('returns an answer that is not JSON (an Express 404 page) as text instead of throwing', async () => {
+    const { sendDelivery } = await import('maiagent-webhook/testing');
+    const sent = await sendDelivery(`${server.url}/no-such-route`, { token: TOKEN });
+    expect(sent.status).toBe(404);
+    expect(typeof sent.body).toBe('string');
+    expect(sent.body).toMatch(/Cannot POST \/no-such-route/);
+  });
+});

@@ -1,6 +1,6 @@
 // The packed tarball, as users get it: imported from ESM and CommonJS JavaScript, and from TypeScript with
 // moduleResolution node16 and bundler.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { consumerProject, packTarball } from '../support/tarball';
 import { tmpdir } from 'node:os';
@@ -120,4 +120,80 @@ it('has no runtime dependency: the validators are generated code', () => {
     const code = execFileSync('tar', ['-xzOf', tarball, file], { encoding: 'utf8' });
     expect({ file, requiresAjv: /require\("ajv/.test(code) }).toEqual({ file, requiresAjv: false });
   }
+});
+
+describe('in a project with only maiagent-webhook installed (no Express)', () => {
+  it('the CLI prints its help, listens, and sends', async () => {
+    const dir = consumerProject(join(work, 'cli-only'), tarball, { 'package.json': '{"name":"cli-only","private":true}' });
+    const cli = join(dir, 'node_modules', 'maiagent-webhook', 'dist', 'cli.js');
+    expect(execFileSync(process.execPath, [cli, '--help'], { cwd: dir, encoding: 'utf8' })).toMatch(/listen/);
+    const listening = spawn(process.execPath, [cli, 'listen', '--port', '0', '--token', 'cli-token'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let output = '';
+        listening.stdout.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          const match = /listening on (http:\/\/\S+)/.exec(output);
+          if (match) resolve((match[1] as string).replace('localhost', '127.0.0.1'));
+        });
+        listening.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+        listening.once('exit', (code) => reject(new Error(`listen exited with ${code}: ${output}`)));
+      });
+      const sent = await new Promise<{ code: number | null; output: string }>((resolve) => {
+        const sending = spawn(process.execPath, [cli, 'send', url, '--token', 'cli-token'], { cwd: dir });
+        let output = '';
+        sending.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+        sending.once('exit', (code) => resolve({ code, output }));
+      });
+      expect(sent).toMatchObject({ code: 0, output: expect.stringContaining('200') });
+    } finally {
+      listening.kill();
+    }
+  });
+});
+
+describe('types per entry point', () => {
+  const compile = (dir: string) => execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', dir], { cwd: dir, encoding: 'utf8' });
+  const strictTsconfig = (lib: string[], types: string[]) =>
+    JSON.stringify({ compilerOptions: { module: 'esnext', moduleResolution: 'bundler', strict: true, noEmit: true, target: 'es2022', lib, types, skipLibCheck: false }, files: ['main.ts'] });
+
+  it('/fetch needs neither Node’s types nor Express’s (skipLibCheck off, no @types installed)', () => {
+    const dir = consumerProject(join(work, 'types-fetch'), tarball, {
+      'package.json': '{"type":"module"}',
+      'tsconfig.json': strictTsconfig(['es2022', 'dom', 'dom.iterable'], []),
+      'main.ts': `import { maiagentWebhook, MemoryStore, type DeliveryOutcome } from 'maiagent-webhook/fetch';
+export const handler: (request: Request) => Promise<Response> = maiagentWebhook({
+  authToken: 'token',
+  store: new MemoryStore({ maxEntries: 1000 }),
+  onMessage: async (message, { reply }) => { void message.content; void reply.conversationId; },
+  onOutcome: (outcome: DeliveryOutcome) => { void outcome.code; },
+});
+`,
+    });
+    expect(() => compile(dir)).not.toThrow();
+  });
+
+  it('/node needs Node’s types only, not Express’s', () => {
+    const dir = consumerProject(join(work, 'types-node'), tarball, {
+      'package.json': '{"type":"module"}',
+      'tsconfig.json': strictTsconfig(['es2022'], ['node']),
+      'main.ts': `import { createServer } from 'node:http';
+import { maiagentWebhook } from 'maiagent-webhook/node';
+export const server = createServer(maiagentWebhook({ authToken: 'token', onMessage() {} }));
+`,
+    }, ['@types/node', 'undici-types']);
+    expect(() => compile(dir)).not.toThrow();
+  });
+
+  it('deno check passes on a Deno consumer of /fetch', () => {
+    const dir = consumerProject(join(work, 'types-deno'), tarball, {
+      'package.json': '{"type":"module","dependencies":{"maiagent-webhook":"*"}}',
+      'main.ts': `import { maiagentWebhook } from 'maiagent-webhook/fetch';
+const webhook = maiagentWebhook({ authToken: 'token', onMessage: (message) => { console.log(message.content); } });
+export default { fetch: (request: Request): Promise<Response> => webhook(request) };
+`,
+    });
+    const deno = join(__dirname, '..', '..', 'node_modules', '.bin', 'deno');
+    expect(() => execFileSync(deno, ['check', 'main.ts'], { cwd: dir, encoding: 'utf8', env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1', DENO_DIR: join(work, 'deno-cache') } })).not.toThrow();
+  }, 60_000);
 });

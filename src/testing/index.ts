@@ -81,7 +81,7 @@ export interface SendDeliveryOptions {
 export interface SentDelivery {
   status: number;
   headers: Headers;
-  /** The answer's JSON. */
+  /** The answer's JSON, or its text when it is not JSON (an HTML 404 page, say); undefined when empty. */
   body: unknown;
 }
 
@@ -114,6 +114,14 @@ async function post(url: string, body: unknown, options: SendDeliveryOptions): P
   if (options.token !== undefined && options.auth === 'query') target += `${url.includes('?') ? '&' : '?'}token=${encodeURIComponent(options.token)}`;
   else if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
   const response = await fetch(target, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
+  return { status: response.status, headers: response.headers, body: parsedOrText(await response.text()) };
+}
+
+function parsedOrText(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
 }
