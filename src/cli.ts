@@ -7,6 +7,8 @@ import { createServer, type Server } from 'node:http';
 import { gptbotsWebhook, maiagentWebhook, type DeliveryContext, type Rejection } from './node';
 import { loadPreset } from './runtime';
 import { buildGptBotsDelivery, buildMaiAgentDelivery } from './testing';
+import { deadLettersCommand, DEAD_LETTERS_USAGE } from './cli/dead-letters';
+import { UsageError, type Io } from './cli/usage';
 
 type Provider = 'maiagent' | 'gptbots';
 
@@ -16,11 +18,7 @@ const PROVIDERS: Readonly<Record<Provider, { path: string; tokenEnv: string; sam
 };
 
 /** Where the CLI writes; tests pass their own. */
-export interface Io {
-  log(line: string): void;
-  error(line: string): void;
-  env: NodeJS.ProcessEnv;
-}
+export type { Io } from './cli/usage';
 
 export interface ReceiverOptions {
   port: number;
@@ -175,8 +173,9 @@ const USAGE = {
   main: `Usage: maiagent-webhook <command> [options]
 
 Commands:
-  listen   run a local receiver that prints each delivery and the status it answered
-  send     post sample (or given) deliveries to a webhook URL and print the answers
+  listen         run a local receiver that prints each delivery and the status it answered
+  send           post sample (or given) deliveries to a webhook URL and print the answers
+  dead-letters   list, retry or drop the replies a BullMQ queue gave up on (needs bullmq)
 
 Run 'maiagent-webhook <command> --help' for a command's options.`,
   listen: `Usage: maiagent-webhook listen [--port 3000] [--path /maiagent/webhook] [--token T] [--provider maiagent|gptbots]
@@ -189,9 +188,9 @@ and printed. The port comes from --port, else PORT, else 3000.`,
 Posts a valid sample delivery (or the JSON in --file) to <url>, with the token as 'Authorization: Bearer'
 (from --token, else MAIAGENT_WEBHOOK_TOKEN / GPTBOTS_WEBHOOK_TOKEN; none if unset). Prints the status and body,
 or a summary of statuses for --count above 1. Exits 1 when any answer was not 200.`,
+  'dead-letters': DEAD_LETTERS_USAGE,
 };
 
-class UsageError extends Error {}
 
 function parseProvider(value: string | undefined): Provider {
   if (value === undefined || value === 'maiagent' || value === 'gptbots') return value ?? 'maiagent';
@@ -279,6 +278,10 @@ export async function run(argv: readonly string[], io: Io): Promise<number | Run
   try {
     if (command === 'listen') return await listenCommand(rest, io);
     if (command === 'send') return await sendCommand(rest, io);
+    if (command === 'dead-letters') {
+      if (rest.includes('--help') || rest.includes('-h') || rest.length === 0) return help(io, 'dead-letters');
+      return await deadLettersCommand(rest, io);
+    }
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') return help(io, 'main');
     throw new UsageError(`unknown command '${command}' (try --help)`);
   } catch (error) {

@@ -1,5 +1,6 @@
 export { OUTCOMES, DEFAULT_LIMIT, DEFAULT_TIMEOUT_MS, MemoryStore, StoreTimeoutError } from './shared-values';
-export type { WebhookOptions, DeliveryContext, Rejection, DeliveryOutcome, DeliveryWarning } from './core/options';
+export type { WebhookOptions, CommonOptions, InlineOptions, QueuedOptions, DeliveryContext, Rejection, DeliveryOutcome, DeliveryWarning, Logger } from './core/options';
+export type { DeliverySink, QueuedDelivery } from './core/sink';
 export type { ErrorCode, SuccessCode } from './core/outcomes';
 export type { Outcome, OutcomeCode, Problem } from './core/types';
 export type { Reply } from './presets/preset';

@@ -10,7 +10,10 @@ import type { DedupeStore, DeliveryContext, DeliveryOutcome, GptBotsMessage, Mai
 // The message each factory hands to its callback.
 expectTypeOf(expressEntry.maiagentWebhook).parameter(0).toEqualTypeOf<WebhookOptions<MaiAgentMessage>>();
 expectTypeOf(expressEntry.gptbotsWebhook).parameter(0).toEqualTypeOf<WebhookOptions<GptBotsMessage>>();
-expectTypeOf<Parameters<WebhookOptions<MaiAgentMessage>['onMessage']>>().toEqualTypeOf<[MaiAgentMessage, DeliveryContext]>();
+expectTypeOf<Parameters<NonNullable<WebhookOptions<MaiAgentMessage>['onMessage']>>>().toEqualTypeOf<[MaiAgentMessage, DeliveryContext]>();
+// Either a callback or a sink, never both, never neither.
+expectTypeOf<{ authToken: 'x'; deliverTo: { enqueue: () => Promise<void> } }>().toMatchTypeOf<WebhookOptions<MaiAgentMessage>>();
+expectTypeOf<{ authToken: 'x'; deliverTo: { enqueue: () => Promise<void> }; onMessage: () => void }>().not.toMatchTypeOf<WebhookOptions<MaiAgentMessage>>();
 expectTypeOf<MaiAgentMessage['sender']>().toEqualTypeOf<MaiAgentMessage['sender'] & {} | null>();
 expectTypeOf<Extract<GptBotsMessage, { version: 2 }>['output']>().toBeArray();
 expectTypeOf<Extract<GptBotsMessage, { version: 1 }>['message_type']>().toBeString();
@@ -25,7 +28,7 @@ expectTypeOf<{ authToken: string[]; onMessage: () => void; limit: '2mb'; timeout
 expectTypeOf<{ authToken: false; onMessage: () => void }>().toMatchTypeOf<WebhookOptions<MaiAgentMessage>>();
 expectTypeOf<{ authToken: 'x' }>().not.toMatchTypeOf<WebhookOptions<MaiAgentMessage>>();
 expectTypeOf<{ authToken: 'x'; onMessage: () => void; limit: true }>().not.toMatchTypeOf<WebhookOptions<MaiAgentMessage>>();
-expectTypeOf<Rejection['code']>().toEqualTypeOf<Exclude<import('maiagent-webhook').OutcomeCode, 'delivered' | 'duplicate' | 'probe_acknowledged'>>();
+expectTypeOf<Rejection['code']>().toEqualTypeOf<Exclude<import('maiagent-webhook').OutcomeCode, 'delivered' | 'enqueued' | 'duplicate' | 'probe_acknowledged'>>();
 
 // onOutcome: what it is told; a store of one's own, with or without a completion report.
 expectTypeOf<Parameters<NonNullable<WebhookOptions<MaiAgentMessage>['onOutcome']>>>().toEqualTypeOf<[DeliveryOutcome]>();

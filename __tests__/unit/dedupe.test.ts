@@ -1,6 +1,6 @@
 import { createWebhookHandler } from '../../src/core/handle';
 import { maiagentPreset, type MaiAgentMessage } from '../../src/presets/maiagent';
-import type { Rejection, WebhookOptions } from '../../src/core/options';
+import type { CommonOptions, Rejection } from '../../src/core/options';
 import type { DedupeStore } from '../../src/core/store';
 import { MemoryStore } from '../../src/stores/memory';
 import { buildMaiAgentDelivery } from '../../src/testing';
@@ -20,7 +20,7 @@ function deferred() {
   return { promise, resolve, reject };
 }
 
-function setup(onMessage: (message: MaiAgentMessage) => unknown, extra: Partial<WebhookOptions<MaiAgentMessage>> = {}) {
+function setup(onMessage: (message: MaiAgentMessage) => unknown, extra: Partial<CommonOptions> = {}) {
   const rejections: Rejection[] = [];
   const handle = promising(createWebhookHandler(maiagentPreset, {
     authToken: TOKEN,

@@ -8,7 +8,7 @@ const onMessage = (): void => {};
 
 describe('options are checked once, in the factory', () => {
   it('throws a TypeError naming the factory when onMessage is missing', () => {
-    expect(() => maiagentWebhook({ authToken: TOKEN } as never)).toThrow(new TypeError('maiagentWebhook: onMessage must be a function'));
+    expect(() => maiagentWebhook({ authToken: TOKEN } as never)).toThrow(new TypeError('maiagentWebhook: onMessage must be a function (or pass deliverTo)'));
   });
 
   it('throws when no token is given, pointing at the environment variable and the explicit opt-out', () => {

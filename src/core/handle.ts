@@ -6,7 +6,7 @@ import { isPromiseLike } from './eventually';
 import type { ClaimState } from './store';
 import { recordResult, StoreTimeoutError } from './store-calls';
 import { errorOutcome, OUTCOMES, type ErrorCode } from './outcomes';
-import { resolveOptions, type DeliveryOutcome, type DeliveryWarning, type Logger, type ResolvedConfig, type WebhookOptions } from './options';
+import { resolveOptions, type DeliveryOutcome, type DeliveryTarget, type DeliveryWarning, type Logger, type ResolvedConfig, type WebhookOptions } from './options';
 import { validatePayload } from './validate';
 import type { Preset, Reply } from '../presets/preset';
 import type { Outcome, Problem, WebhookRequest } from './types';
@@ -206,10 +206,11 @@ class Delivery<Message> {
     if (running) this.startTheClock();
   }
 
-  /** `onMessage`, traced when someone subscribes to the callback channel (only then is anything made for it). */
-  private callback({ platform, id, conversationId }: Reply): ResolvedConfig<Message>['onMessage'] {
-    const { onMessage, observer } = this.config;
-    if (!observer.tracesCallbacks()) return onMessage;
+  /** `onMessage` (or the sink), traced when someone subscribes to the callback channel (only then is anything made for it). */
+  private callback({ platform, id, conversationId }: Reply): DeliveryTarget<Message>['run'] {
+    const { target, observer } = this.config;
+    const onMessage = target.run;
+    if (target.queued || !observer.tracesCallbacks()) return onMessage;
     const trace = { platform, messageId: id, conversationId };
     return (message, context) => observer.traceCallback(trace, () => onMessage(message, context));
   }
@@ -256,7 +257,7 @@ class Delivery<Message> {
         return;
       case 'running':
         // The callback keeps its claim until it settles; its signal aborts now.
-        this.finish(reject(this.config, this.config.answers.handler_timeout, { rawBody: this.rawBody }));
+        this.finish(reject(this.config, this.config.answers[this.config.target.late], { rawBody: this.rawBody }));
         CallbackContext.expire(this.context as CallbackContext);
         return;
       case 'recording':
@@ -376,8 +377,8 @@ function accept<Message>(config: ResolvedConfig<Message>, body: BodyResult): Acc
 }
 
 function answerFor<Message>(config: ResolvedConfig<Message>, result: CallbackResult, rawBody: string): Outcome {
-  if (result.kind === 'failed') return reject(config, config.answers.handler_failed, { rawBody, error: result.error });
-  return config.answers.delivered;
+  if (result.kind === 'failed') return reject(config, config.answers[config.target.failed], { rawBody, error: result.error });
+  return config.answers[config.target.succeeded];
 }
 
 /** Frees a claim whose callback never started. */

@@ -5,18 +5,35 @@ import { isDedupeStore, type DedupeStore } from './store';
 import { MemoryStore } from '../stores/memory';
 import type { Preset, Reply } from '../presets/preset';
 import { deliveryObserver, type DeliveryObserver } from './observer';
+import { isDeliverySink, queuedDelivery, type DeliverySink } from './sink';
 import { fixedOutcomes, type ErrorCode, type FixedCode } from './outcomes';
 import type { Outcome, OutcomeCode, Problem } from './types';
 
-export interface WebhookOptions<Message> {
+/** The options of either factory: everything in common, and either a callback (`onMessage`) or a sink (`deliverTo`). */
+export type WebhookOptions<Message> = CommonOptions & (InlineOptions<Message> | QueuedOptions);
+
+export interface InlineOptions<Message> {
+  /** Called once per accepted delivery. Resolve to answer 200; throw or reject to have the platform retry. */
+  onMessage: (message: Message, context: DeliveryContext) => unknown;
+  deliverTo?: undefined;
+}
+
+export interface QueuedOptions {
+  /**
+   * Instead of `onMessage`: hand each accepted delivery to a sink (a queue) and answer 200 once it confirms, 503
+   * `queue_unavailable` if it fails or outlives `timeoutMs`. See `maiagent-webhook/bullmq`.
+   */
+  deliverTo: DeliverySink;
+  onMessage?: undefined;
+}
+
+export interface CommonOptions {
   /**
    * The shared secret the platform presents, as `Authorization: Bearer <token>` or as `?token=` in the URL.
    * An array accepts any of several (rotation). Required: pass `false` to accept unauthenticated deliveries,
    * which lets anyone who finds the URL inject replies.
    */
   authToken?: string | readonly string[] | false | undefined;
-  /** Called once per accepted delivery. Resolve to answer 200; throw or reject to have the platform retry. */
-  onMessage: (message: Message, context: DeliveryContext) => unknown;
   /** Hears of every delivery answered with a non-2xx status. Errors it throws are swallowed. */
   onRejected?: ((rejection: Rejection) => unknown) | undefined;
   /**
@@ -41,7 +58,8 @@ export interface WebhookOptions<Message> {
   bodyTimeoutMs?: number | undefined;
   /**
    * Where delivered message ids are remembered, so a retry of a delivered reply is answered 200 without calling
-   * `onMessage` again. Default: a `MemoryStore` of this process. `false` turns deduplication off.
+   * `onMessage` again. Default: a `MemoryStore` of this process; with `deliverTo`, none (the queue's job id
+   * dedupes). `false` turns deduplication off.
    */
   store?: DedupeStore | false | undefined;
 }
@@ -64,7 +82,7 @@ export interface Rejection {
   rawBody?: string;
   /** For `invalid_payload`: where the body failed validation. */
   problems?: readonly Problem[];
-  /** For `handler_failed`: what `onMessage` threw; for `store_unavailable`: what the store threw. */
+  /** For `handler_failed`: what `onMessage` threw; for `store_unavailable` and `queue_unavailable`: what the store or the sink threw. */
   error?: unknown;
 }
 
@@ -110,7 +128,8 @@ export interface ResolvedConfig<Message> {
   readonly checkToken: TokenCheck;
   readonly body: BodyLimits;
   readonly timeoutMs: number;
-  readonly onMessage: WebhookOptions<Message>['onMessage'];
+  /** What runs each accepted delivery: the callback, or the sink's enqueue, and how each ending is answered. */
+  readonly target: DeliveryTarget<Message>;
   readonly onRejected: ((rejection: Rejection) => unknown) | undefined;
   readonly onOutcome: ((outcome: DeliveryOutcome) => unknown) | undefined;
   readonly log: Logger;
@@ -120,7 +139,7 @@ export interface ResolvedConfig<Message> {
   readonly answers: Readonly<Record<FixedCode, Outcome>>;
 }
 
-export const OPTION_NAMES: readonly string[] = Object.freeze(['authToken', 'bodyTimeoutMs', 'log', 'onMessage', 'onOutcome', 'onRejected', 'limit', 'store', 'timeoutMs']);
+export const OPTION_NAMES: readonly string[] = Object.freeze(['authToken', 'bodyTimeoutMs', 'deliverTo', 'log', 'onMessage', 'onOutcome', 'onRejected', 'limit', 'store', 'timeoutMs']);
 const KNOWN_OPTIONS = new Set(OPTION_NAMES);
 
 /** Checks the caller's options once, at start-up, into a frozen config; the caller's object is never written to. */
@@ -128,7 +147,7 @@ export function resolveOptions<Message>(preset: Preset<Message>, options: Webhoo
   if (typeof options !== 'object' || options === null) throw new TypeError(`${preset.factoryName}(options): options must be an object`);
   const unknown = Object.keys(options).filter((key) => !KNOWN_OPTIONS.has(key));
   if (unknown.length > 0) throw new TypeError(`${preset.factoryName}: unknown option ${unknown.map((k) => `'${k}'`).join(', ')}`);
-  if (typeof options.onMessage !== 'function') throw new TypeError(`${preset.factoryName}: onMessage must be a function`);
+  const target = resolveTarget(preset, options);
   for (const hook of ['onRejected', 'onOutcome'] as const) {
     if (options[hook] !== undefined && typeof options[hook] !== 'function') throw new TypeError(`${preset.factoryName}: ${hook} must be a function`);
   }
@@ -141,12 +160,12 @@ export function resolveOptions<Message>(preset: Preset<Message>, options: Webhoo
       timeoutMs: resolveTimeout(preset, 'bodyTimeoutMs', options.bodyTimeoutMs),
     }),
     timeoutMs,
-    onMessage: options.onMessage,
+    target,
     onRejected: options.onRejected,
     onOutcome: options.onOutcome,
     log: resolveLog(preset, options.log),
     observer: deliveryObserver(),
-    store: resolveStore(preset, options.store),
+    store: resolveStore(preset, options.store, target.queued),
     answers: fixedOutcomes({ ackBody: preset.ackBody, challenge: challenge(preset), retryAfterSeconds: Math.ceil(timeoutMs / 1000) }),
   });
 }
@@ -192,9 +211,31 @@ const CONSOLE: Logger = Object.freeze({
   error: (fields: object, message: string) => console.error(message, fields),
 });
 
-function resolveStore(preset: Preset<unknown>, store: WebhookOptions<unknown>['store']): DedupeStore | undefined {
+export interface DeliveryTarget<Message> {
+  readonly run: (message: Message, context: DeliveryContext) => unknown;
+  /** Whether `run` hands the delivery to a sink (no callback runs here). */
+  readonly queued: boolean;
+  readonly succeeded: 'delivered' | 'enqueued';
+  readonly failed: 'handler_failed' | 'queue_unavailable';
+  readonly late: 'handler_timeout' | 'queue_unavailable';
+}
+
+function resolveTarget<Message>(preset: Preset<Message>, options: WebhookOptions<Message>): DeliveryTarget<Message> {
+  const { onMessage, deliverTo } = options;
+  if (onMessage !== undefined && deliverTo !== undefined) throw new TypeError(`${preset.factoryName}: pass onMessage or deliverTo, not both`);
+  if (deliverTo !== undefined) {
+    if (!isDeliverySink(deliverTo)) throw new TypeError(`${preset.factoryName}: deliverTo must have an enqueue method`);
+    const run = (_message: Message, { reply, rawBody }: DeliveryContext) => deliverTo.enqueue(queuedDelivery(reply, rawBody));
+    return Object.freeze({ run, queued: true, succeeded: 'enqueued', failed: 'queue_unavailable', late: 'queue_unavailable' });
+  }
+  if (typeof onMessage !== 'function') throw new TypeError(`${preset.factoryName}: onMessage must be a function (or pass deliverTo)`);
+  return Object.freeze({ run: onMessage, queued: false, succeeded: 'delivered', failed: 'handler_failed', late: 'handler_timeout' });
+}
+
+function resolveStore(preset: Preset<unknown>, store: WebhookOptions<unknown>['store'], queued: boolean): DedupeStore | undefined {
   if (store === false) return undefined;
-  if (store === undefined) return new MemoryStore();
+  // A queue's job id is the message id: the queue itself turns the platform's retries into one job.
+  if (store === undefined) return queued ? undefined : new MemoryStore();
   if (!isDedupeStore(store)) throw new TypeError(`${preset.factoryName}: store must have claim, complete and release methods, or be false`);
   return store;
 }

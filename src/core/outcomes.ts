@@ -13,6 +13,7 @@ interface OutcomeSpec {
  */
 export const OUTCOMES: Readonly<Record<OutcomeCode, OutcomeSpec>> = Object.freeze({
   delivered: { status: 200, retry: false, message: 'Delivery accepted' },
+  enqueued: { status: 200, retry: false, message: 'Delivery queued for processing' },
   duplicate: { status: 200, retry: false, message: 'Delivery already processed' },
   probe_acknowledged: { status: 200, retry: false, message: 'Availability check acknowledged' },
   method_not_allowed: { status: 405, retry: false, message: 'Only POST is accepted' },
@@ -30,6 +31,7 @@ export const OUTCOMES: Readonly<Record<OutcomeCode, OutcomeSpec>> = Object.freez
   handler_timeout: { status: 503, retry: true, message: 'Delivery is still being processed' },
   in_progress: { status: 409, retry: true, message: 'The same delivery is being processed' },
   store_unavailable: { status: 503, retry: true, message: 'Deduplication store unavailable' },
+  queue_unavailable: { status: 503, retry: true, message: 'Queue unavailable' },
   shutting_down: { status: 503, retry: true, message: 'Receiver is shutting down' },
   internal_error: { status: 500, retry: true, message: 'Internal error' },
 });
@@ -38,7 +40,7 @@ const JSON_HEADERS = Object.freeze({ 'content-type': 'application/json; charset=
 
 const MAX_REPORTED_PROBLEMS = 10;
 
-export type SuccessCode = 'delivered' | 'duplicate' | 'probe_acknowledged';
+export type SuccessCode = 'delivered' | 'enqueued' | 'duplicate' | 'probe_acknowledged';
 export type ErrorCode = Exclude<OutcomeCode, SuccessCode>;
 /** Every answer but the one that lists a payload's problems is the same for each delivery to one handler. */
 export type FixedCode = Exclude<OutcomeCode, 'invalid_payload'>;
@@ -69,10 +71,16 @@ export function fixedOutcomes({ ackBody, challenge, retryAfterSeconds }: AnswerS
     in_progress: retryAfter,
     handler_timeout: retryAfter,
     store_unavailable: retryAfter,
+    queue_unavailable: retryAfter,
     shutting_down: retryAfter,
   };
   const success = (code: SuccessCode): Outcome => Object.freeze({ status: 200, code, headers: JSON_HEADERS, body: ackBody });
-  const answers = { delivered: success('delivered'), duplicate: success('duplicate'), probe_acknowledged: success('probe_acknowledged') } as Record<FixedCode, Outcome>;
+  const answers = {
+    delivered: success('delivered'),
+    enqueued: success('enqueued'),
+    duplicate: success('duplicate'),
+    probe_acknowledged: success('probe_acknowledged'),
+  } as Record<FixedCode, Outcome>;
   for (const code of Object.keys(OUTCOMES) as OutcomeCode[]) {
     if (code in answers || code === 'invalid_payload') continue;
     const extra = headers[code as ErrorCode];

@@ -49,6 +49,7 @@ export interface Outcome {
 
 export type OutcomeCode =
   | 'delivered'
+  | 'enqueued'
   | 'duplicate'
   | 'probe_acknowledged'
   | 'method_not_allowed'
@@ -66,6 +67,7 @@ export type OutcomeCode =
   | 'handler_timeout'
   | 'in_progress'
   | 'store_unavailable'
+  | 'queue_unavailable'
   | 'shutting_down'
   | 'internal_error';
 
