@@ -28,19 +28,46 @@ export interface ToQueueOptions {
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
- * The sink over your BullMQ `Queue` (only `queue.add` is used; bullmq itself is never loaded here). One job per
+ * The sink over your BullMQ `Queue` (only `queue.addBulk` is used; bullmq itself is never loaded here). One job per
  * message id: a platform retry of a reply already queued or kept adds nothing. Completed jobs are kept
  * `keepCompletedMs`; failed ones are never removed (`removeOnFail: false`): they are the dead letters. Attempts and
  * backoff are your queue's `defaultJobOptions`.
  */
-export function toQueue(queue: Pick<Queue, 'add'>, options: ToQueueOptions = {}): DeliverySink {
+export function toQueue(queue: Pick<Queue, 'addBulk'>, options: ToQueueOptions = {}): DeliverySink {
   const keepSeconds = Math.ceil((options.keepCompletedMs ?? DAY_MS) / 1000);
   if (!(keepSeconds > 0)) throw new TypeError('toQueue: keepCompletedMs must be a positive number of milliseconds');
   const jobOptions: JobsOptions = { removeOnComplete: { age: keepSeconds }, removeOnFail: false };
+  const add = inBatches(queue);
   return {
     enqueue: (delivery: QueuedDelivery) =>
-      queue.add(options.name ?? delivery.platform, jobData(delivery), { ...jobOptions, jobId: replyJobId(delivery.platform, delivery.messageId) }),
+      add({ name: options.name ?? delivery.platform, data: jobData(delivery), opts: { ...jobOptions, jobId: replyJobId(delivery.platform, delivery.messageId) } }),
   };
+}
+
+type NewJob = { name: string; data: ReplyJobData; opts: JobsOptions };
+
+/**
+ * Adds the jobs of one turn of the event loop with one `addBulk`: one round trip to Redis and one socket write for
+ * all the deliveries that arrived together, instead of one each. Each delivery still hears of its own batch's fate.
+ */
+function inBatches(queue: Pick<Queue, 'addBulk'>): (job: NewJob) => Promise<void> {
+  let batch: { job: NewJob; added: () => void; failed: (error: unknown) => void }[] | undefined;
+  const flush = (): void => {
+    const jobs = batch ?? [];
+    batch = undefined;
+    queue.addBulk(jobs.map(({ job }) => job)).then(
+      () => jobs.forEach(({ added }) => added()),
+      (error: unknown) => jobs.forEach(({ failed }) => failed(error)),
+    );
+  };
+  return (job) =>
+    new Promise((added, failed) => {
+      if (!batch) {
+        batch = [];
+        setImmediate(flush);
+      }
+      batch.push({ job, added, failed });
+    });
 }
 
 /** BullMQ refuses `:` in a job id and an id of digits only: the platform first, then the id with `:` escaped. */
