@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
 const require = createRequire(import.meta.url);
-const ENTRIES = ['index', 'node', 'fetch', 'fastify', 'koa', 'redis', 'otel', 'bullmq', 'testing/index'];
+const ENTRIES = ['index', 'node', 'fetch', 'fastify', 'koa', 'redis', 'otel', 'bullmq', 'client', 'testing/index'];
 
 for (const entry of ENTRIES) {
   const names = Object.keys(require(join(dist, `${entry}.js`))).filter((name) => name !== '__esModule' && name !== 'default');

@@ -10,7 +10,7 @@ import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
-const ENTRIES = ['index.js', 'node.js', 'fetch.js', 'fastify.js', 'koa.js', 'redis.js', 'otel.js', 'bullmq.js', 'testing/index.js', 'cli.js'];
+const ENTRIES = ['index.js', 'node.js', 'fetch.js', 'fastify.js', 'koa.js', 'redis.js', 'otel.js', 'bullmq.js', 'client.js', 'testing/index.js', 'cli.js'];
 
 await build({
   entryPoints: [join(root, 'src', 'runtime.ts')],

@@ -11,6 +11,7 @@ export { fastifyPlugin } from './adapters/fastify';
 export { koaMiddleware } from './adapters/koa';
 export { presetFactories, loadPreset } from './presets/factories';
 export { validatePayload } from './core/validate';
+export { createWebhookHandler } from './core/handle';
 export * from './shared-values';
 
 // The one place the core's observer port is wired: deliveries are published on node:diagnostics_channel where the

@@ -4,6 +4,7 @@ import { CallbackContext, runCallback, type CallbackResult } from './dispatch';
 import { attemptIds } from './attempts';
 import { isPromiseLike } from './eventually';
 import type { ClaimState } from './store';
+import type { DeliveredReply } from './replies';
 import { recordResult, StoreTimeoutError } from './store-calls';
 import { errorOutcome, OUTCOMES, type ErrorCode } from './outcomes';
 import { resolveOptions, type DeliveryOutcome, type DeliveryTarget, type DeliveryWarning, type Logger, type ResolvedConfig, type WebhookOptions } from './options';
@@ -239,10 +240,18 @@ class Delivery<Message> {
     try {
       this.deadline?.cancel();
       this.finish(this.settledAnswer());
+      if (this.result?.kind === 'ok' && !this.instead) this.publishReply();
     } catch (error) {
       this.failInternally(error);
     }
     this.over();
+  }
+
+  /** Tells the reply hub, if there is one, after the store recorded the success: once per message id. */
+  private publishReply(): void {
+    const { replies } = this.config;
+    const accepted = this.accepted;
+    if (replies && accepted) tellQuietly((delivered: DeliveredReply) => replies.publish(delivered), { reply: accepted.reply, message: accepted.message });
   }
 
   /** The delivery's budget runs from its claim (or its callback, without a store); set once, when first waited on. */

@@ -6,6 +6,7 @@ import { MemoryStore } from '../stores/memory';
 import type { Preset, Reply } from '../presets/preset';
 import { deliveryObserver, type DeliveryObserver } from './observer';
 import { isDeliverySink, queuedDelivery, type DeliverySink } from './sink';
+import { isReplyListener, type ReplyListener } from './replies';
 import { fixedOutcomes, type ErrorCode, type FixedCode } from './outcomes';
 import type { Outcome, OutcomeCode, Problem } from './types';
 
@@ -47,6 +48,11 @@ export interface CommonOptions {
    * Default: `console.warn` and `console.error`. `false` writes nothing.
    */
   log?: Partial<Logger> | false | undefined;
+  /**
+   * Where each delivered reply is published, once it was delivered: a `ReplyHub` from `maiagent-webhook/client`, so
+   * the code that sent a message can await its reply (`client.ask`). Every reply still goes to `onMessage`.
+   */
+  replies?: ReplyListener | undefined;
   /** Largest body accepted, in bytes or as a size such as `'2mb'`. Default `'1mb'`. */
   limit?: number | string | undefined;
   /**
@@ -133,13 +139,14 @@ export interface ResolvedConfig<Message> {
   readonly onRejected: ((rejection: Rejection) => unknown) | undefined;
   readonly onOutcome: ((outcome: DeliveryOutcome) => unknown) | undefined;
   readonly log: Logger;
+  readonly replies: ReplyListener | undefined;
   readonly observer: DeliveryObserver;
   readonly store: DedupeStore | undefined;
   /** Every answer but `invalid_payload`'s, made once: the 200s with the platform's acknowledgement body, the refusals. */
   readonly answers: Readonly<Record<FixedCode, Outcome>>;
 }
 
-export const OPTION_NAMES: readonly string[] = Object.freeze(['authToken', 'bodyTimeoutMs', 'deliverTo', 'log', 'onMessage', 'onOutcome', 'onRejected', 'limit', 'store', 'timeoutMs']);
+export const OPTION_NAMES: readonly string[] = Object.freeze(['authToken', 'bodyTimeoutMs', 'deliverTo', 'log', 'onMessage', 'onOutcome', 'onRejected', 'limit', 'replies', 'store', 'timeoutMs']);
 const KNOWN_OPTIONS = new Set(OPTION_NAMES);
 
 /** Checks the caller's options once, at start-up, into a frozen config; the caller's object is never written to. */
@@ -164,6 +171,7 @@ export function resolveOptions<Message>(preset: Preset<Message>, options: Webhoo
     onRejected: options.onRejected,
     onOutcome: options.onOutcome,
     log: resolveLog(preset, options.log),
+    replies: resolveReplies(preset, options.replies),
     observer: deliveryObserver(),
     store: resolveStore(preset, options.store, target.queued),
     answers: fixedOutcomes({ ackBody: preset.ackBody, challenge: challenge(preset), retryAfterSeconds: Math.ceil(timeoutMs / 1000) }),
@@ -186,6 +194,12 @@ function resolveTokens(preset: Preset<unknown>, authToken: WebhookOptions<unknow
   }
   // Surrounding whitespace (a trailing newline from a secrets file) is never part of a token.
   return Object.freeze(tokens.map((token) => token.trim()));
+}
+
+function resolveReplies(preset: Preset<unknown>, replies: CommonOptions['replies']): ReplyListener | undefined {
+  if (replies === undefined) return undefined;
+  if (!isReplyListener(replies)) throw new TypeError(`${preset.factoryName}: replies must have a publish method (a ReplyHub)`);
+  return replies;
 }
 
 function resolveLog(preset: Preset<unknown>, log: WebhookOptions<unknown>['log']): Logger {

@@ -1,0 +1,85 @@
+// maiagent-webhook/client against a stand-in for MaiAgent's API on loopback.
+import { createMaiAgentClient, MaiAgentApiError } from 'maiagent-webhook/client';
+import { API_KEY, startFakeMaiAgent, type FakeMaiAgent } from '../support/fake-maiagent';
+
+let api: FakeMaiAgent;
+beforeEach(async () => {
+  api = await startFakeMaiAgent();
+});
+afterEach(() => api.close());
+
+const clientFor = (extra: { timeoutMs?: number; apiKey?: string } = {}) => createMaiAgentClient({ apiKey: extra.apiKey ?? API_KEY, baseUrl: api.url, ...extra });
+
+describe('createMaiAgentClient', () => {
+  it('sends Authorization: Api-Key to the configured base URL, and keeps keys it does not know', async () => {
+    const conversation = await clientFor().conversations.create({ webChat: 'webchat-1' });
+    expect(api.requests).toEqual([{ method: 'POST', path: 'conversations/', authorization: `Api-Key ${API_KEY}`, body: { webChat: 'webchat-1' } }]);
+    expect(conversation).toMatchObject({ id: 'conv-new', inbox: { channelType: 'web' }, isAutoReplyNow: false });
+  });
+
+  it('messages.create posts conversation, content and attachments, and is never retried', async () => {
+    const client = clientFor();
+    expect(await client.messages.create({ conversation: 'c1', content: 'hi' })).toMatchObject({ id: 'msg-user-1', conversation: 'c1' });
+    expect(api.requests[0]?.body).toEqual({ conversation: 'c1', content: 'hi', attachments: [] });
+    api.failNext.set('messages/', [502]);
+    const failure = await client.messages.create({ conversation: 'c1', content: 'once only' }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(MaiAgentApiError);
+    expect(failure).toMatchObject({ status: 502, detail: 'fake failure 502' });
+    expect(api.requests.filter((r) => r.path === 'messages/')).toHaveLength(2);
+  });
+
+  it('webhookRecords.list follows next across pages, and retries a read after a 5xx', async () => {
+    api.webhookRecords = Array.from({ length: 5 }, (_, i) => ({ id: `r${i}`, url: 'https://x', statusCode: 200, createdAt: String(1700000000000 + i), extra: i }));
+    api.failNext.set('chatbots/bot-1/webhook-records/', [503]);
+    const ids: string[] = [];
+    for await (const record of clientFor().webhookRecords.list('bot-1')) ids.push(record.id);
+    expect(ids).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
+    expect(api.requests.map((r) => r.path)).toEqual([
+      'chatbots/bot-1/webhook-records/',
+      'chatbots/bot-1/webhook-records/',
+      'chatbots/bot-1/webhook-records/?page=2',
+      'chatbots/bot-1/webhook-records/?page=3',
+    ]);
+  });
+
+  it('chatbots.setWebhookUrl patches webhookUrl', async () => {
+    expect(await clientFor().chatbots.setWebhookUrl('bot-1', 'https://example.com/hook?token=t')).toMatchObject({ webhookUrl: 'https://example.com/hook?token=t' });
+    expect(api.requests[0]).toMatchObject({ method: 'PATCH', path: 'chatbots/bot-1/', body: { webhookUrl: 'https://example.com/hook?token=t' } });
+  });
+
+  it('completions.create answers the whole reply, conversationId whichever spelling came', async () => {
+    expect(await clientFor().completions.create('bot-1', { content: '講個故事' })).toMatchObject({ conversationId: 'conv-sync', content: '從前有一隻小狗在玩球', done: true });
+    expect(api.requests[0]?.body).toEqual({ conversation: null, message: { content: '講個故事' }, isStreaming: false });
+  });
+
+  it('completions.stream yields each event, reassembled across reads, and stops at done', async () => {
+    const chunks = [];
+    for await (const chunk of clientFor().completions.stream('bot-1', { conversation: 'conv-s', content: '繼續' })) chunks.push(chunk);
+    expect(chunks).toEqual([
+      { conversationId: 'conv-s', content: '從前有一隻', done: false },
+      { conversationId: 'conv-s', content: '小狗在玩球', done: false },
+      { conversationId: 'conv-s', content: '', done: true },
+    ]);
+  });
+
+  it('errors carry the status and MaiAgent’s detail, never the API key', async () => {
+    const failure = (await clientFor({ apiKey: 'wrong-key-987' }).conversations.create({ webChat: 'w' }).catch((e: unknown) => e)) as MaiAgentApiError;
+    expect(failure).toMatchObject({ name: 'MaiAgentApiError', status: 401, detail: 'Authentication credentials were not provided.' });
+    expect(`${failure.message} ${JSON.stringify(failure)} ${String(failure.stack)}`).not.toContain('wrong-key-987');
+  });
+
+  it('gives up after timeoutMs, and when the caller aborts', async () => {
+    api.hang.add('messages/');
+    const timedOut = (await clientFor({ timeoutMs: 50 }).messages.create({ conversation: 'c', content: 'x' }).catch((e: unknown) => e)) as MaiAgentApiError;
+    expect(timedOut).toMatchObject({ name: 'MaiAgentApiError', status: undefined });
+    expect(timedOut.message).toMatch(/no answer \(timed out\)/);
+    const controller = new AbortController();
+    const aborted = clientFor().messages.create({ conversation: 'c', content: 'x' }, { signal: controller.signal }).catch((e: unknown) => e);
+    controller.abort(new Error('user gave up'));
+    expect(await aborted).toBeInstanceOf(MaiAgentApiError);
+  });
+
+  it('refuses a missing API key at creation', () => {
+    expect(() => createMaiAgentClient({ apiKey: '' })).toThrow(TypeError);
+  });
+});

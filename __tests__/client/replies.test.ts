@@ -1,0 +1,175 @@
+// Awaiting a reply: the hub's rules, the receiver feeding it, client.ask's race, across processes over Redis, and
+// recovering missed deliveries.
+import { createClient } from 'redis';
+import { maiagentWebhook, type MaiAgentMessage } from 'maiagent-webhook/node';
+import { createMaiAgentClient, RedisReplyHub, reconcile, ReplyHub, type HubReply } from 'maiagent-webhook/client';
+import { buildMaiAgentDelivery, sendDelivery } from 'maiagent-webhook/testing';
+import { MemoryStore } from 'maiagent-webhook';
+import { API_KEY, startFakeMaiAgent } from '../support/fake-maiagent';
+import { TOKEN } from '../support/fixtures';
+import { connectTestRedis } from '../support/redis';
+import { listenOnLoopback } from '../support/server';
+
+const replyOf = (conversation: string, id = `msg-${Math.random()}`): HubReply => ({
+  reply: { platform: 'maiagent', id, conversationId: conversation, text: `text of ${id}`, createdAt: new Date(0) },
+  message: { id },
+});
+
+describe('ReplyHub', () => {
+  it('several waiters on one conversation: first come, first served', async () => {
+    const hub = new ReplyHub();
+    const first = hub.next('c');
+    const second = hub.next('c');
+    hub.publish(replyOf('c', 'r1'));
+    hub.publish(replyOf('c', 'r2'));
+    expect([(await first).reply.id, (await second).reply.id]).toEqual(['r1', 'r2']);
+  });
+
+  it('a reply nobody waits for is not kept: a later waiter gets the next reply, not that one', async () => {
+    const hub = new ReplyHub();
+    hub.publish(replyOf('c', 'early'));
+    const waiting = hub.next('c');
+    hub.publish(replyOf('c', 'later'));
+    expect((await waiting).reply.id).toBe('later');
+  });
+
+  it('a reply arriving after its waiter gave up resolves nothing; the waiter heard why it ended', async () => {
+    const hub = new ReplyHub();
+    const controller = new AbortController();
+    const abandoned = hub.next('c', { signal: controller.signal });
+    controller.abort(new Error('user left'));
+    await expect(abandoned).rejects.toThrow('user left');
+    const timedOut = hub.next('c', { timeoutMs: 10 });
+    await expect(timedOut).rejects.toMatchObject({ name: 'TimeoutError' });
+    hub.publish(replyOf('c', 'late'));
+    expect(hub.waiters).toBe(0);
+  });
+
+  it('a duplicate never resolves a second waiter', async () => {
+    const hub = new ReplyHub();
+    const first = hub.next('c');
+    const second = hub.next('c', { timeoutMs: 50 });
+    hub.publish(replyOf('c', 'same'));
+    hub.publish(replyOf('c', 'same'));
+    expect((await first).reply.id).toBe('same');
+    await expect(second).rejects.toMatchObject({ name: 'TimeoutError' });
+  });
+});
+
+describe('the receiver feeds the hub; client.ask', () => {
+  it('every reply still reaches onMessage; the hub is fed once per message id, after the delivery succeeded', async () => {
+    const hub = new ReplyHub();
+    const seen: string[] = [];
+    let fail = true;
+    const webhook = maiagentWebhook({ authToken: TOKEN, replies: hub, onMessage: (m) => {
+      seen.push(m.id);
+      if (fail) throw new Error('downstream');
+    } });
+    const delivery = buildMaiAgentDelivery({ conversation: 'conv-feed' });
+    const waiting = hub.next('conv-feed', { timeoutMs: 2000 });
+    expect((await sendDelivery(webhook, { token: TOKEN, body: delivery })).status).toBe(500);
+    expect(hub.waiters).toBe(1); // a failed delivery feeds nothing
+    fail = false;
+    expect((await sendDelivery(webhook, { token: TOKEN, body: delivery })).status).toBe(200);
+    expect((await waiting).reply).toMatchObject({ id: delivery.id, conversationId: 'conv-feed', text: delivery.content });
+    const again = hub.next('conv-feed', { timeoutMs: 50 });
+    expect((await sendDelivery(webhook, { token: TOKEN, body: delivery })).status).toBe(200); // a duplicate
+    await expect(again).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(seen).toEqual([delivery.id, delivery.id]);
+  });
+
+  it('ask: the reply that beats the receipt (delivered before messages.create answers) is not lost', async () => {
+    const api = await startFakeMaiAgent();
+    const hub = new ReplyHub();
+    const inbox: MaiAgentMessage[] = [];
+    const receiver = await listenOnLoopback(maiagentWebhook({ authToken: TOKEN, replies: hub, onMessage: (m) => void inbox.push(m) }));
+    api.beforeMessageAnswer = async ({ conversation, content }) => {
+      await sendDelivery(`${receiver.url}/maiagent/webhook`, { token: TOKEN, body: buildMaiAgentDelivery({ conversation, content: `reply to: ${content}` }) });
+    };
+    try {
+      const client = createMaiAgentClient({ apiKey: API_KEY, baseUrl: api.url });
+      const answer = await client.ask({ conversation: 'conv-ask', content: 'hello?' }, { replies: hub, replyTimeoutMs: 5000 });
+      expect(answer.reply).toMatchObject({ conversationId: 'conv-ask', text: 'reply to: hello?' });
+      expect(inbox.map((m) => m.content)).toEqual(['reply to: hello?']);
+    } finally {
+      await receiver.close();
+      await api.close();
+    }
+  });
+
+  it('ask: a send that fails stops the wait and says why', async () => {
+    const api = await startFakeMaiAgent();
+    api.failNext.set('messages/', [500]);
+    const hub = new ReplyHub();
+    try {
+      const client = createMaiAgentClient({ apiKey: API_KEY, baseUrl: api.url });
+      await expect(client.ask({ conversation: 'c', content: 'x' }, { replies: hub })).rejects.toMatchObject({ name: 'MaiAgentApiError', status: 500 });
+      expect(hub.waiters).toBe(0);
+    } finally {
+      await api.close();
+    }
+  });
+});
+
+describe('RedisReplyHub', () => {
+  it('the process that sent the message gets the reply whichever process received the webhook', async () => {
+    const redis = await connectTestRedis();
+    const clients = await Promise.all([0, 1, 2, 3].map(async () => {
+      const client = createClient({ url: redis.url });
+      await client.connect();
+      return client;
+    }));
+    const [publisherA, subscriberA, publisherB, subscriberB] = clients as [ReturnType<typeof createClient>, ReturnType<typeof createClient>, ReturnType<typeof createClient>, ReturnType<typeof createClient>];
+    const channel = `${redis.prefix}replies`;
+    // Two "processes": A receives the webhook, B sent the message and waits.
+    const hubA = new RedisReplyHub({ channel, publish: (c, m) => publisherA.publish(c, m), subscribe: (c, l) => subscriberA.subscribe(c, l) });
+    const hubB = new RedisReplyHub({ channel, publish: (c, m) => publisherB.publish(c, m), subscribe: (c, l) => subscriberB.subscribe(c, l) });
+    try {
+      await Promise.all([hubA.ready(), hubB.ready()]);
+      const waitingInB = hubB.next('conv-x', { timeoutMs: 5000 });
+      const webhookInA = maiagentWebhook({ authToken: TOKEN, replies: hubA, onMessage: () => {}, store: new MemoryStore() });
+      const delivery = buildMaiAgentDelivery({ conversation: 'conv-x' });
+      expect((await sendDelivery(webhookInA, { token: TOKEN, body: delivery })).status).toBe(200);
+      const { reply } = await waitingInB;
+      expect(reply).toMatchObject({ id: delivery.id, conversationId: 'conv-x', platform: 'maiagent' });
+      expect(reply.createdAt).toBeInstanceOf(Date);
+    } finally {
+      await Promise.all(clients.map((client) => client.quit()));
+      await redis.close();
+    }
+  });
+});
+
+describe('reconcile', () => {
+  it('replays what was not answered 200, skips what was delivered since, counts each; a second run replays nothing', async () => {
+    const api = await startFakeMaiAgent();
+    const delivered = buildMaiAgentDelivery();
+    const missed = buildMaiAgentDelivery({ content: 'missed reply' });
+    const deliveredLater = buildMaiAgentDelivery();
+    api.webhookRecords = [
+      { id: 'r1', url: 'https://x', statusCode: 200, createdAt: '1700000000001', requestBody: delivered },
+      { id: 'r2', url: 'https://x', statusCode: 500, createdAt: '1700000000002', requestBody: missed },
+      { id: 'r3', url: 'https://x', statusCode: null, createdAt: '1700000000003', requestBody: missed },
+      { id: 'r4', url: 'https://x', statusCode: 503, createdAt: '1700000000004', requestBody: deliveredLater },
+      { id: 'r5', url: 'https://x', statusCode: 422, createdAt: '1700000000005', requestBody: { not: 'a delivery' } },
+      { id: 'r6', url: 'https://x', statusCode: 500, createdAt: '1600000000000', requestBody: buildMaiAgentDelivery() },
+    ];
+    const store = new MemoryStore();
+    const ran: string[] = [];
+    const webhook = { authToken: TOKEN, store, onMessage: (m: MaiAgentMessage) => void ran.push(m.id) };
+    // deliveredLater reached the receiver on a later retry: the store knows it.
+    await sendDelivery(maiagentWebhook(webhook), { token: TOKEN, body: deliveredLater });
+    ran.length = 0;
+    try {
+      const client = createMaiAgentClient({ apiKey: API_KEY, baseUrl: api.url });
+      const first = await reconcile({ client, chatbotId: 'bot-1', webhook, since: new Date(1700000000000) });
+      expect(first).toEqual({ replayed: 1, alreadyDelivered: 2, invalid: 1, failed: 0, answered: 1 });
+      expect(ran).toEqual([missed.id]);
+      const second = await reconcile({ client, chatbotId: 'bot-1', webhook, since: 1700000000000 });
+      expect(second).toEqual({ replayed: 0, alreadyDelivered: 3, invalid: 1, failed: 0, answered: 1 });
+      expect(ran).toEqual([missed.id]);
+    } finally {
+      await api.close();
+    }
+  });
+});

@@ -1,0 +1,83 @@
+import type { WebhookOptions } from '../core/options';
+import type { OutcomeCode } from '../core/types';
+import type { MaiAgentMessage } from '../presets/maiagent';
+import { createWebhookHandler, loadPreset } from '../runtime';
+import type { MaiAgentClient } from './client';
+import type { WebhookRecord } from './types';
+
+export interface ReconcileOptions {
+  client: Pick<MaiAgentClient, 'webhookRecords'>;
+  chatbotId: string;
+  /** The options of your receiver (its `onMessage` or `deliverTo`, and the same `store`, so what was delivered is skipped). */
+  webhook: WebhookOptions<MaiAgentMessage>;
+  /** Only records from this time on (a Date, or epoch milliseconds). Default: every record MaiAgent still lists. */
+  since?: Date | number;
+}
+
+export interface ReconcileReport {
+  /** Records the receiver had not answered 200, replayed and now delivered (or queued). */
+  replayed: number;
+  /** Replayed, but the store knew the reply as delivered: the callback did not run again. */
+  alreadyDelivered: number;
+  /** A recorded body that is not a valid delivery (or no body was recorded). */
+  invalid: number;
+  /** Replayed and failed again (the callback threw, the store was down...): run reconcile again later. */
+  failed: number;
+  /** Records the receiver had answered 200: nothing to do. */
+  answered: number;
+}
+
+const INVALID: ReadonlySet<OutcomeCode> = new Set(['invalid_payload', 'invalid_json', 'empty_body', 'payload_too_large']);
+
+/**
+ * Recovers replies MaiAgent gave up delivering: reads the chatbot's webhook records, and replays the body of each one
+ * the receiver did not answer 200 (or at all) through the same receiver logic: validation, and dedupe, so a reply
+ * delivered since (by a later retry) is skipped, never run twice. Safe to run on a schedule. MaiAgent's records
+ * endpoint has no filters and an undocumented retention: every call reads all the records it still has.
+ */
+export async function reconcile({ client, chatbotId, webhook, since }: ReconcileOptions): Promise<ReconcileReport> {
+  const report: ReconcileReport = { replayed: 0, alreadyDelivered: 0, invalid: 0, failed: 0, answered: 0 };
+  const from = since === undefined ? 0 : Number(since);
+  const handle = createWebhookHandler(loadPreset('maiagent'), webhook);
+  const authorization = tokenHeader(webhook.authToken);
+  try {
+    for await (const record of client.webhookRecords.list(chatbotId)) {
+      if (Number(record.createdAt) < from) continue;
+      if (record.statusCode === 200) {
+        report.answered += 1;
+        continue;
+      }
+      const body = bodyOf(record);
+      if (body === undefined) {
+        report.invalid += 1;
+        continue;
+      }
+      const outcome = await new Promise<{ code: OutcomeCode }>((answer) =>
+        handle({ method: 'POST', url: '/reconcile', header: (name) => ({ authorization, 'content-type': 'application/json' })[name as string], body: { kind: 'text', text: body } }, answer),
+      );
+      count(report, outcome.code);
+    }
+  } finally {
+    await handle.close();
+  }
+  return report;
+}
+
+function count(report: ReconcileReport, code: OutcomeCode): void {
+  if (code === 'delivered' || code === 'enqueued') report.replayed += 1;
+  else if (code === 'duplicate') report.alreadyDelivered += 1;
+  else if (INVALID.has(code)) report.invalid += 1;
+  else report.failed += 1;
+}
+
+function bodyOf(record: WebhookRecord): string | undefined {
+  const body = record.requestBody;
+  if (body === null || body === undefined) return undefined;
+  return typeof body === 'string' ? body : JSON.stringify(body);
+}
+
+function tokenHeader(authToken: WebhookOptions<MaiAgentMessage>['authToken']): string | undefined {
+  if (authToken === false || authToken === undefined) return undefined;
+  const token = typeof authToken === 'string' ? authToken : authToken[0];
+  return token === undefined ? undefined : `Bearer ${token.trim()}`;
+}
