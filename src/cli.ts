@@ -8,6 +8,7 @@ import { gptbotsWebhook, maiagentWebhook, type DeliveryContext, type Rejection }
 import { loadPreset } from './runtime';
 import { buildGptBotsDelivery, buildMaiAgentDelivery } from './testing';
 import { deadLettersCommand, DEAD_LETTERS_USAGE } from './cli/dead-letters';
+import { reconcileCommand, RECONCILE_USAGE } from './cli/reconcile';
 import { UsageError, type Io } from './cli/usage';
 
 type Provider = 'maiagent' | 'gptbots';
@@ -176,6 +177,7 @@ Commands:
   listen         run a local receiver that prints each delivery and the status it answered
   send           post sample (or given) deliveries to a webhook URL and print the answers
   dead-letters   list, retry or drop the replies a BullMQ queue gave up on (needs bullmq)
+  reconcile      replay the deliveries MaiAgent gave up on, from its webhook records, to your receiver
 
 Run 'maiagent-webhook <command> --help' for a command's options.`,
   listen: `Usage: maiagent-webhook listen [--port 3000] [--path /maiagent/webhook] [--token T] [--provider maiagent|gptbots]
@@ -189,6 +191,7 @@ Posts a valid sample delivery (or the JSON in --file) to <url>, with the token a
 (from --token, else MAIAGENT_WEBHOOK_TOKEN / GPTBOTS_WEBHOOK_TOKEN; none if unset). Prints the status and body,
 or a summary of statuses for --count above 1. Exits 1 when any answer was not 200.`,
   'dead-letters': DEAD_LETTERS_USAGE,
+  reconcile: RECONCILE_USAGE,
 };
 
 
@@ -281,6 +284,10 @@ export async function run(argv: readonly string[], io: Io): Promise<number | Run
     if (command === 'dead-letters') {
       if (rest.includes('--help') || rest.includes('-h') || rest.length === 0) return help(io, 'dead-letters');
       return await deadLettersCommand(rest, io);
+    }
+    if (command === 'reconcile') {
+      if (rest.includes('--help') || rest.includes('-h')) return help(io, 'reconcile');
+      return await reconcileCommand(rest, io);
     }
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') return help(io, 'main');
     throw new UsageError(`unknown command '${command}' (try --help)`);

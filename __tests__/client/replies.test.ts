@@ -173,3 +173,59 @@ describe('reconcile', () => {
     }
   });
 });
+
+describe('maiagent-webhook reconcile (the CLI)', () => {
+  it('replays to each record’s own URL, and counts what the receiver says (delivered, duplicate, invalid)', async () => {
+    const { run } = await import('../../src/cli');
+    const api = await startFakeMaiAgent();
+    const ran: string[] = [];
+    const receiver = await listenOnLoopback(maiagentWebhook({ authToken: TOKEN, onMessage: (m) => void ran.push(m.id) }));
+    const hook = `${receiver.url}/maiagent/webhook?token=${TOKEN}`;
+    const missed = buildMaiAgentDelivery();
+    const already = buildMaiAgentDelivery();
+    await sendDelivery(hook, { body: already });
+    ran.length = 0;
+    api.webhookRecords = [
+      { id: 'r1', url: hook, statusCode: 500, createdAt: '1700000000001', requestBody: missed },
+      { id: 'r2', url: hook, statusCode: null, createdAt: '1700000000002', requestBody: already },
+      { id: 'r3', url: hook, statusCode: 422, createdAt: '1700000000003', requestBody: { nope: true } },
+      { id: 'r4', url: hook, statusCode: 200, createdAt: '1700000000004', requestBody: already },
+    ];
+    const out: string[] = [];
+    try {
+      const code = await run(['reconcile', '--chatbot', 'bot-1', '--base-url', api.url], { log: (l) => out.push(l), error: (l) => out.push(l), env: { MAIAGENT_API_KEY: API_KEY } });
+      expect(code).toBe(0);
+      expect(out).toEqual(['replayed 1, already delivered 1, invalid 1, failed 0 (and 1 answered 200 at the time)']);
+      expect(ran).toEqual([missed.id]);
+      expect(out.join('')).not.toContain(API_KEY);
+    } finally {
+      await receiver.close();
+      await api.close();
+    }
+  });
+});
+
+describe('the README’s client example, run as shown', () => {
+  it('POST /chat/:conversation answers with the assistant’s reply, delivered to the same app’s webhook', async () => {
+    const api = await startFakeMaiAgent();
+    Object.assign(process.env, { MAIAGENT_API_KEY: API_KEY, MAIAGENT_API_BASE_URL: api.url, MAIAGENT_WEBHOOK_TOKEN: TOKEN });
+    const log = jest.spyOn(console, 'log').mockImplementation(() => {});
+    const { app } = await import('../../examples/client-ask');
+    const server = await listenOnLoopback(app);
+    api.beforeMessageAnswer = async ({ conversation, content }) => {
+      await sendDelivery(`${server.url}/maiagent/webhook`, { token: TOKEN, body: buildMaiAgentDelivery({ conversation, content: `echo: ${content}` }) });
+    };
+    try {
+      const response = await fetch(`${server.url}/chat/conv-readme`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'hi' }) });
+      expect(await response.json()).toEqual({ text: 'echo: hi' });
+      expect(log.mock.calls.map(([line]) => line)).toContain('[conv-readme] echo: hi');
+    } finally {
+      log.mockRestore();
+      await server.close();
+      await api.close();
+      delete process.env.MAIAGENT_API_KEY;
+      delete process.env.MAIAGENT_API_BASE_URL;
+      delete process.env.MAIAGENT_WEBHOOK_TOKEN;
+    }
+  });
+});

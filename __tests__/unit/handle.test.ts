@@ -227,3 +227,13 @@ describe('core pipeline with plain requests', () => {
     }
   });
 });
+
+describe('the outcome header', () => {
+  it('a 200 says which success it was (x-maiagent-webhook-outcome); the platform reads only the status', async () => {
+    const handle = promising(createWebhookHandler(maiagentPreset, { authToken: TOKEN, onMessage: () => {} }));
+    const text = JSON.stringify(buildMaiAgentDelivery());
+    const request = plainRequest({ body: { kind: 'text', text }, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' } });
+    expect((await handle(request)).headers['x-maiagent-webhook-outcome']).toBe('delivered');
+    expect((await handle({ ...request, body: { kind: 'text', text } })).headers['x-maiagent-webhook-outcome']).toBe('duplicate');
+  });
+});

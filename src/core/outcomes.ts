@@ -38,6 +38,9 @@ export const OUTCOMES: Readonly<Record<OutcomeCode, OutcomeSpec>> = Object.freez
 
 const JSON_HEADERS = Object.freeze({ 'content-type': 'application/json; charset=utf-8' });
 
+/** Sent with every 200: which success it was (`delivered`, `enqueued`, `duplicate`, `probe_acknowledged`). */
+export const OUTCOME_HEADER = 'x-maiagent-webhook-outcome';
+
 const MAX_REPORTED_PROBLEMS = 10;
 
 export type SuccessCode = 'delivered' | 'enqueued' | 'duplicate' | 'probe_acknowledged';
@@ -74,7 +77,9 @@ export function fixedOutcomes({ ackBody, challenge, retryAfterSeconds }: AnswerS
     queue_unavailable: retryAfter,
     shutting_down: retryAfter,
   };
-  const success = (code: SuccessCode): Outcome => Object.freeze({ status: 200, code, headers: JSON_HEADERS, body: ackBody });
+  // The platform reads only the status; the header tells a person (or `reconcile`) a delivery from a duplicate.
+  const success = (code: SuccessCode): Outcome =>
+    Object.freeze({ status: 200, code, headers: Object.freeze({ ...JSON_HEADERS, [OUTCOME_HEADER]: code }), body: ackBody });
   const answers = {
     delivered: success('delivered'),
     enqueued: success('enqueued'),
