@@ -45,6 +45,20 @@ describe('ReplyHub', () => {
     expect(hub.waiters).toBe(0);
   });
 
+  it('a waiter that gave up leaves no timer behind', () => {
+    jest.useFakeTimers();
+    try {
+      const hub = new ReplyHub();
+      const controller = new AbortController();
+      hub.next('c', { signal: controller.signal, timeoutMs: 120_000 }).catch(() => {});
+      expect(jest.getTimerCount()).toBe(1);
+      controller.abort(new Error('gave up'));
+      expect(jest.getTimerCount()).toBe(0);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('a duplicate never resolves a second waiter', async () => {
     const hub = new ReplyHub();
     const first = hub.next('c');

@@ -42,15 +42,16 @@ export class ReplyHub implements ReplyWaiter, ReplyListener {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
       let timer: ReturnType<typeof setTimeout> | undefined;
-      const giveUp = (reason: unknown) => {
-        this.forget(conversationId, waiter);
-        reject(reason);
-      };
-      const onAbort = () => giveUp(signal?.reason);
       const done = () => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
       };
+      const giveUp = (reason: unknown) => {
+        done();
+        this.forget(conversationId, waiter);
+        reject(reason);
+      };
+      const onAbort = () => giveUp(signal?.reason);
       const waiter: Waiter = {
         resolve: (reply) => {
           done();
