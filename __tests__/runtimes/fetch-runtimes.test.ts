@@ -39,13 +39,15 @@ interface Running {
 
 /** Starts a server and waits for the line that gives its port (or names the port it was given). */
 function startServer(command: string, args: string[], cwd: string, ready: RegExp, env: Record<string, string> = {}): Promise<Running> {
-  const child: ChildProcess = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // A process group of its own: `next start` runs workers of its own, which must go with it (holding our pipes, a
+  // surviving worker would keep the test process alive).
+  const child: ChildProcess = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   const stop = () =>
     new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
       child.once('exit', () => resolve());
-      child.kill('SIGKILL');
+      process.kill(-(child.pid as number), 'SIGKILL');
     });
   return new Promise((resolve, reject) => {
     const onOutput = (chunk: Buffer) => {
