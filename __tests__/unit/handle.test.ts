@@ -237,3 +237,24 @@ describe('the outcome header', () => {
     expect((await handle({ ...request, body: { kind: 'text', text } })).headers['x-maiagent-webhook-outcome']).toBe('duplicate');
   });
 });
+
+describe('close() while a body is still arriving', () => {
+  it.each([['without a store', false as const], ['with the memory store', undefined]])('%s: 503 shutting_down, the callback never runs', async (_name, store) => {
+    let calls = 0;
+    const handle = promising(createWebhookHandler(maiagentPreset, { authToken: TOKEN, store, onMessage: () => void (calls += 1) }));
+    let release!: () => void;
+    const text = JSON.stringify(buildMaiAgentDelivery());
+    const chunks = (async function* () {
+      yield encoder.encode(text.slice(0, 10));
+      await new Promise<void>((resolve) => (release = resolve));
+      yield encoder.encode(text.slice(10));
+    })();
+    const answer = handle(requestWith({ kind: 'stream', stream: chunkStreamOf(chunks) }));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const closed = handle.close();
+    release();
+    expect((await answer).code).toBe('shutting_down');
+    await closed;
+    expect(calls).toBe(0);
+  });
+});

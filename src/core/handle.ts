@@ -150,6 +150,8 @@ class Delivery<Message> {
       if (!('key' in accepted)) return this.conclude(accepted);
       this.accepted = accepted;
       if (accepted.warnings) this.warn(...accepted.warnings);
+      // close() may have been called while the body arrived: nothing was claimed yet, so nothing to give back.
+      if (this.state.isClosing()) return this.conclude(reject(this.config, this.config.answers.shutting_down, { rawBody: accepted.rawBody }));
       this.counted = true;
       this.state.started();
       const store = this.config.store;
@@ -176,7 +178,7 @@ class Delivery<Message> {
       const accepted = this.accepted as Accepted<Message>;
       if (claimed === 'done') return this.conclude(this.config.answers.duplicate);
       if (claimed === 'in_flight') return this.conclude(reject(this.config, this.config.answers.in_progress, { rawBody: accepted.rawBody }));
-      // Checked again just before the callback: close() may have been called while the body or the claim was awaited.
+      // Checked again just before the callback: close() may have been called while the claim was awaited.
       if (this.state.isClosing()) return this.record(CLOSED_BEFORE_START, reject(this.config, this.config.answers.shutting_down, { rawBody: accepted.rawBody }));
       this.runCallback(accepted);
     } catch (error) {
