@@ -108,6 +108,21 @@ describe('example apps', () => {
     }
   });
 
+  it('whole-flow: against the fake MaiAgent, a channel message is answered by push, ask answers, reconcile recovers a lost reply once', async () => {
+    const app = start('whole-flow/start.mjs');
+    try {
+      await app.waitFor(/reconcile again: .*/);
+      const output = app.output();
+      expect(output).toContain('pushed to U-alice: The assistant\'s answer to "When do you open?"');
+      expect(output).toContain('ask answered: The assistant\'s answer to "Do you ship abroad?"');
+      expect(output.match(/pushed to U-bob/g)).toHaveLength(1);
+      expect(output).toContain('reconcile: {"replayed":1,"alreadyDelivered":0,"invalid":0,"failed":0,"answered":2}');
+      expect(output).toContain('reconcile again: {"replayed":0,"alreadyDelivered":1,"invalid":0,"failed":0,"answered":2}');
+    } finally {
+      await app.stop();
+    }
+  });
+
   describe('redis-two-processes', () => {
     let redis: TestRedis;
     beforeAll(async () => {

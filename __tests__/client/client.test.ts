@@ -14,12 +14,12 @@ describe('createMaiAgentClient', () => {
   it('sends Authorization: Api-Key to the configured base URL, and keeps keys it does not know', async () => {
     const conversation = await clientFor().conversations.create({ webChat: 'webchat-1' });
     expect(api.requests).toEqual([{ method: 'POST', path: 'conversations/', authorization: `Api-Key ${API_KEY}`, body: { webChat: 'webchat-1' } }]);
-    expect(conversation).toMatchObject({ id: 'conv-new', inbox: { channelType: 'web' }, isAutoReplyNow: false });
+    expect(conversation).toMatchObject({ id: expect.any(String), inbox: { channelType: 'web' }, isAutoReplyNow: false });
   });
 
   it('messages.create posts conversation, content and attachments, and is never retried', async () => {
     const client = clientFor();
-    expect(await client.messages.create({ conversation: 'c1', content: 'hi' })).toMatchObject({ id: 'msg-user-1', conversation: 'c1' });
+    expect(await client.messages.create({ conversation: 'c1', content: 'hi' })).toMatchObject({ id: expect.any(String), conversation: 'c1', type: 'incoming' });
     expect(api.requests[0]?.body).toEqual({ conversation: 'c1', content: 'hi', attachments: [] });
     api.failNext.set('messages/', [502]);
     const failure = await client.messages.create({ conversation: 'c1', content: 'once only' }).catch((error: unknown) => error);
@@ -40,6 +40,15 @@ describe('createMaiAgentClient', () => {
       'chatbots/bot-1/webhook-records/?page=2',
       'chatbots/bot-1/webhook-records/?page=3',
     ]);
+  });
+
+  it('follows a cursor-style next too (no count, an opaque cursor)', async () => {
+    api.cursorPages = true;
+    api.webhookRecords = Array.from({ length: 3 }, (_, i) => ({ id: `r${i}`, url: 'https://x', statusCode: 200, createdAt: '1' }));
+    const ids: string[] = [];
+    for await (const record of clientFor().webhookRecords.list('bot-1')) ids.push(record.id);
+    expect(ids).toEqual(['r0', 'r1', 'r2']);
+    expect(api.requests[1]?.path).toMatch(/\?cursor=/);
   });
 
   it('chatbots.setWebhookUrl patches webhookUrl', async () => {

@@ -102,7 +102,7 @@ describe('the receiver feeds the hub; client.ask', () => {
     };
     try {
       const client = createMaiAgentClient({ apiKey: API_KEY, baseUrl: api.url });
-      const answer = await client.ask({ conversation: 'conv-ask', content: 'hello?' }, { replies: hub, replyTimeoutMs: 5000 });
+      const answer = await client.ask({ conversation: 'conv-ask', content: 'hello?' }, { replies: hub, timeoutMs: 5000 });
       expect(answer.reply).toMatchObject({ conversationId: 'conv-ask', text: 'reply to: hello?' });
       expect(inbox.map((m) => m.content)).toEqual(['reply to: hello?']);
     } finally {
@@ -149,6 +149,37 @@ describe('RedisReplyHub', () => {
       expect(reply.createdAt).toBeInstanceOf(Date);
     } finally {
       await Promise.all(clients.map((client) => client.quit()));
+      await redis.close();
+    }
+  });
+});
+
+describe('the whole flow of the platform’s diagram', () => {
+  it('create a conversation, ask; the fake MaiAgent’s webhook reaches another process; the reply resolves here, over Redis', async () => {
+    const { forkReceiver } = await import('../support/receiver-process');
+    const redis = await connectTestRedis();
+    const api = await startFakeMaiAgent();
+    const channel = `${redis.prefix}flow`;
+    const receiver = await forkReceiver('hub-receiver.js', [redis.url, channel], { WEBHOOK_TOKEN: TOKEN });
+    const [publisher, subscriber] = await Promise.all([0, 1].map(async () => {
+      const c = createClient({ url: redis.url });
+      await c.connect();
+      return c;
+    })) as [ReturnType<typeof createClient>, ReturnType<typeof createClient>];
+    const here = new RedisReplyHub({ channel, publish: (c, m) => publisher.publish(c, m), subscribe: (c, l) => subscriber.subscribe(c, l) });
+    try {
+      const client = createMaiAgentClient({ apiKey: API_KEY, baseUrl: api.url });
+      await client.chatbots.setWebhookUrl('bot-1', `http://127.0.0.1:${receiver.port}/maiagent/webhook?token=${TOKEN}`);
+      const conversation = await client.conversations.create({ webChat: 'web-chat-1' });
+      const { reply } = await client.ask({ conversation: conversation.id, content: 'hello over there' }, { replies: here, timeoutMs: 10_000 });
+      expect(reply).toMatchObject({ platform: 'maiagent', conversationId: conversation.id, text: 'echo: hello over there' });
+      await api.settled();
+      expect(api.webhookRecords.map((r) => r.statusCode)).toEqual([200]);
+    } finally {
+      receiver.child.send('exit');
+      await receiver.exited;
+      await Promise.all([publisher.quit(), subscriber.quit()]);
+      await api.close();
       await redis.close();
     }
   });

@@ -20,11 +20,13 @@ export interface CallOptions {
   timeoutMs?: number;
 }
 
-export interface AskOptions extends CallOptions {
+export interface AskOptions {
   /** Where the receiver publishes replies: a `ReplyHub` (one process) or a `RedisReplyHub` (several). */
   replies: ReplyWaiter;
-  /** How long to wait for the reply once the message is sent. Default 120000. */
-  replyTimeoutMs?: number;
+  /** How long to wait for the reply, sending included. Default 120000. */
+  timeoutMs?: number;
+  /** Stops the wait (and the send, if it is still under way). */
+  signal?: AbortSignal;
 }
 
 export const DEFAULT_BASE_URL = 'https://api.maiagent.ai/api/v1/';
@@ -71,12 +73,12 @@ export function createMaiAgentClient(options: MaiAgentClientOptions) {
      * goes out, so a reply that beats the receipt is not lost. One message in flight per conversation: replies carry
      * no reference to the message that caused them, only the conversation.
      */
-    async ask(message: { conversation: string; content: string; attachments?: Attachment[] }, { replies, replyTimeoutMs = 120_000, ...call }: AskOptions): Promise<HubReply> {
+    async ask(message: { conversation: string; content: string; attachments?: Attachment[] }, { replies, timeoutMs = 120_000, signal }: AskOptions): Promise<HubReply> {
       await replies.ready();
       const giveUp = new AbortController();
-      const reply = replies.next(message.conversation, { signal: anySignal(giveUp.signal, call.signal), timeoutMs: replyTimeoutMs });
+      const reply = replies.next(message.conversation, { signal: anySignal(giveUp.signal, signal), timeoutMs });
       try {
-        await client.messages.create(message, call);
+        await client.messages.create(message, { signal });
       } catch (error) {
         giveUp.abort(error);
         reply.catch(() => {});

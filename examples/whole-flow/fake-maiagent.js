@@ -1,0 +1,108 @@
+// A stand-in for MaiAgent on loopback, shaped after its documents: the REST API (Api-Key auth, 401 with `detail`,
+// page-numbered or cursor lists with absolute `next` URLs, completions as JSON or server-sent events) and, like the
+// real service, the reply POSTed to the chatbot's webhook URL some time after `messages.create` answered, each
+// attempt kept as a webhook record. The package's tests and the whole-flow example run against it.
+'use strict';
+const { createServer } = require('node:http');
+const { randomUUID } = require('node:crypto');
+
+const API_KEY = 'fake-maiagent-api-key-0123456789';
+
+async function startFakeMaiAgent(options = {}) {
+  const fake = {
+    requests: [],
+    failNext: new Map(),
+    hang: new Set(),
+    webhookRecords: [],
+    cursorPages: false,
+    webhookUrl: undefined,
+    replyDelayMs: options.replyDelayMs ?? 50,
+    answer: options.answer ?? ((content) => `echo: ${content}`),
+    beforeMessageAnswer: undefined,
+    /** Replies still on their way to the webhook. */
+    pending: new Set(),
+  };
+  const server = createServer((req, res) => void handle(fake, req, res));
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  fake.url = `http://127.0.0.1:${server.address().port}/api/v1/`;
+  fake.settled = () => Promise.all([...fake.pending]);
+  fake.close = async () => {
+    await fake.settled();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  };
+  return fake;
+}
+
+async function handle(fake, req, res) {
+  const chunks = [];
+  for await (const chunk of req) chunks.push(chunk);
+  const text = Buffer.concat(chunks).toString();
+  const body = text ? JSON.parse(text) : undefined;
+  const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
+  const path = url.pathname.replace(/^\/api\/v1\//, '');
+  fake.requests.push({ method: req.method ?? '', path: `${path}${url.search}`, authorization: req.headers.authorization, body });
+  const json = (status, value) => void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
+  if (req.headers.authorization !== `Api-Key ${API_KEY}`) return json(401, { detail: 'Authentication credentials were not provided.' });
+  if (fake.hang.has(path)) return;
+  const failure = fake.failNext.get(path)?.shift();
+  if (failure) return json(failure, { detail: `fake failure ${failure}` });
+
+  if (req.method === 'POST' && path === 'conversations/') return json(201, { id: randomUUID(), inbox: { channelType: 'web' }, isAutoReplyNow: false, createdAt: String(Date.now()) });
+  if (req.method === 'POST' && path === 'messages/') {
+    if (fake.beforeMessageAnswer) await fake.beforeMessageAnswer(body);
+    json(201, { id: randomUUID(), conversation: body?.conversation, content: body?.content, type: 'incoming', createdAt: String(Date.now()), citations: [], citationNodes: [] });
+    if (fake.webhookUrl && !fake.beforeMessageAnswer) replyLater(fake, body);
+    return;
+  }
+  const records = /^chatbots\/([^/]+)\/webhook-records\/$/.exec(path);
+  if (req.method === 'GET' && records) return json(200, recordsPage(fake, url, path));
+  const chatbot = /^chatbots\/([^/]+)\/$/.exec(path);
+  if (req.method === 'PATCH' && chatbot) {
+    fake.webhookUrl = body?.webhookUrl ?? undefined;
+    return json(200, { id: chatbot[1], name: 'bot', webhookUrl: body?.webhookUrl ?? null, totalWordsCount: 3 });
+  }
+  if (req.method === 'POST' && /^chatbots\/[^/]+\/completions\/$/.test(path)) {
+    if (!body?.isStreaming) return json(200, { conversation_id: 'conv-sync', content: '從前有一隻小狗在玩球', done: true });
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    // Split mid-event, as TCP may: the client must reassemble. The second event spans two data lines.
+    const stream = 'data: {"conversationId":"conv-s","content":"從前有一隻","done":false}\n\ndata: {"conversation_id":"conv-s",\ndata: "content":"小狗在玩球","done":false}\n\ndata: {"conversationId":"conv-s","content":"","done":true}\n\ndata: [DONE]\n\n';
+    const bytes = Buffer.from(stream);
+    const cuts = [0, 20, 47, 120, bytes.length];
+    for (let i = 0; i < cuts.length - 1; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      res.write(bytes.subarray(cuts[i], cuts[i + 1]));
+    }
+    return void res.end();
+  }
+  json(404, { detail: 'Not found.' });
+}
+
+/** The assistant's reply, POSTed to the webhook like MaiAgent does, and kept as a webhook record. */
+function replyLater(fake, { conversation, content }) {
+  const delivery = { id: randomUUID(), conversation, sender: { id: 789, name: 'Assistant', avatar: '' }, type: 'outgoing', content: fake.answer(content), feedback: null, createdAt: String(Date.now()), attachments: [], citations: [] };
+  const sent = (async () => {
+    await new Promise((resolve) => setTimeout(resolve, fake.replyDelayMs));
+    const response = await fetch(fake.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(delivery) }).catch(() => undefined);
+    const answer = response ? await response.text() : '';
+    fake.webhookRecords.push({ id: randomUUID(), url: fake.webhookUrl, requestBody: delivery, response: answer, statusCode: response ? response.status : null, createdAt: String(Date.now()) });
+  })();
+  fake.pending.add(sent);
+  void sent.finally(() => fake.pending.delete(sent));
+}
+
+/** Two records a page; `next` an absolute URL, with a page number, or with a cursor (no count) as other endpoints do. */
+function recordsPage(fake, url, path) {
+  const size = 2;
+  const base = `${url.origin}/api/v1/${path}`;
+  if (fake.cursorPages) {
+    const at = Number(Buffer.from(url.searchParams.get('cursor') ?? 'MA==', 'base64').toString());
+    const more = at + size < fake.webhookRecords.length;
+    return { next: more ? `${base}?cursor=${encodeURIComponent(Buffer.from(String(at + size)).toString('base64'))}` : null, previous: null, results: fake.webhookRecords.slice(at, at + size) };
+  }
+  const page = Number(url.searchParams.get('page') ?? 1);
+  const more = page * size < fake.webhookRecords.length;
+  return { count: fake.webhookRecords.length, next: more ? `${base}?page=${page + 1}` : null, previous: null, results: fake.webhookRecords.slice((page - 1) * size, page * size) };
+}
+
+module.exports = { startFakeMaiAgent, API_KEY };
