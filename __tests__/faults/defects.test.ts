@@ -330,3 +330,24 @@ describe('README and behaviour agree', () => {
     expect(outcomes.map((o) => o.warnings.map((w) => w.code))).toEqual([['conflicting_conversation_ids'], []]);
   });
 });
+
+describe('onRejected hears each delivery once', () => {
+  it('a failure answered at the deadline while its release was still being retried is not reported again when the retries end', async () => {
+    const rejections: string[] = [];
+    const store = new ControlledStore();
+    store.hang.release = true;
+    const handle = promising(createWebhookHandler(maiagentPreset, {
+      authToken: TOKEN,
+      store,
+      timeoutMs: 30,
+      log: false,
+      onRejected: (r) => void rejections.push(r.code),
+      onMessage: () => {
+        throw new Error('downstream');
+      },
+    }));
+    expect((await handle(requestFor(deliveryText()))).code).toBe('handler_failed');
+    await handle.close(); // waits for the release's retries to give up
+    expect(rejections).toEqual(['handler_failed']);
+  });
+});

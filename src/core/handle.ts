@@ -241,7 +241,7 @@ class Delivery<Message> {
   private recorded(): void {
     try {
       this.deadline?.cancel();
-      this.finish(this.settledAnswer());
+      if (!this.answered) this.finish(this.settledAnswer());
       if (this.result?.kind === 'ok' && !this.instead) this.publishReply();
     } catch (error) {
       this.failInternally(error);
