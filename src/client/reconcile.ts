@@ -36,26 +36,15 @@ const INVALID: ReadonlySet<OutcomeCode> = new Set(['invalid_payload', 'invalid_j
  * endpoint has no filters and an undocumented retention: every call reads all the records it still has.
  */
 export async function reconcile({ client, chatbotId, webhook, since }: ReconcileOptions): Promise<ReconcileReport> {
-  const report: ReconcileReport = { replayed: 0, alreadyDelivered: 0, invalid: 0, failed: 0, answered: 0 };
-  const from = since === undefined ? 0 : Number(since);
+  const report = emptyReport();
   const handle = createWebhookHandler(loadPreset('maiagent'), webhook);
-  const authorization = tokenHeader(webhook.authToken);
+  const headers: Record<string, string | undefined> = { authorization: tokenHeader(webhook.authToken), 'content-type': 'application/json' };
   try {
-    for await (const record of client.webhookRecords.list(chatbotId)) {
-      if (Number(record.createdAt) < from) continue;
-      if (record.statusCode === 200) {
-        report.answered += 1;
-        continue;
-      }
-      const body = bodyOf(record);
-      if (body === undefined) {
-        report.invalid += 1;
-        continue;
-      }
+    for await (const { body } of recordsToReplay(client.webhookRecords.list(chatbotId), since, report)) {
       const outcome = await new Promise<{ code: OutcomeCode }>((answer) =>
-        handle({ method: 'POST', url: '/reconcile', header: (name) => ({ authorization, 'content-type': 'application/json' })[name as string], body: { kind: 'text', text: body } }, answer),
+        handle({ method: 'POST', url: '/reconcile', header: (name) => headers[name], body: { kind: 'text', text: body } }, answer),
       );
-      count(report, outcome.code);
+      countReplay(report, outcome.code);
     }
   } finally {
     await handle.close();
@@ -63,7 +52,34 @@ export async function reconcile({ client, chatbotId, webhook, since }: Reconcile
   return report;
 }
 
-function count(report: ReconcileReport, code: OutcomeCode): void {
+export function emptyReport(): ReconcileReport {
+  return { replayed: 0, alreadyDelivered: 0, invalid: 0, failed: 0, answered: 0 };
+}
+
+/**
+ * The records worth replaying: from `since` on, not answered 200 (or not at all), with the body MaiAgent sent. The
+ * others are counted in `report` as they pass: answered, or invalid when no body was recorded.
+ */
+export async function* recordsToReplay(
+  records: AsyncIterable<WebhookRecord>,
+  since: Date | number | undefined,
+  report: ReconcileReport,
+): AsyncIterable<{ record: WebhookRecord; body: string }> {
+  const from = since === undefined ? 0 : Number(since);
+  for await (const record of records) {
+    if (Number(record.createdAt) < from) continue;
+    if (record.statusCode === 200) {
+      report.answered += 1;
+      continue;
+    }
+    const body = bodyOf(record);
+    if (body === undefined) report.invalid += 1;
+    else yield { record, body };
+  }
+}
+
+/** Counts one replay by what the receiver answered. */
+export function countReplay(report: ReconcileReport, code: OutcomeCode): void {
   if (code === 'delivered' || code === 'enqueued') report.replayed += 1;
   else if (code === 'duplicate') report.alreadyDelivered += 1;
   else if (INVALID.has(code)) report.invalid += 1;
