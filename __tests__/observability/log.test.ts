@@ -1,9 +1,11 @@
 // The log option: the few lines worth reading in production, in the shape console and pino share.
+import { execFile } from 'node:child_process';
 import { createWebhookHandler } from '../../src/core/handle';
-import type { Logger } from '../../src/core/options';
-import { maiagentPreset } from '../../src/presets/maiagent';
+import type { Logger, WebhookOptions } from '../../src/core/options';
+import { maiagentPreset, type MaiAgentMessage } from '../../src/presets/maiagent';
 import { MemoryStore } from '../../src/stores/memory';
 import { buildMaiAgentDelivery } from '../../src/testing';
+import { testBuildDir } from '../support/build';
 import { TOKEN } from '../support/fixtures';
 import { plainRequest, promising } from '../support/plain-request';
 
@@ -44,13 +46,85 @@ describe('log', () => {
     store.close();
   });
 
-  it('is quiet for ordinary deliveries, refusals included', async () => {
+  it('is quiet for deliveries that succeed and for refusals of what was sent (401, 422, duplicates)', async () => {
     const log = new RecordingLogger();
-    const handle = promising(createWebhookHandler(maiagentPreset, { authToken: TOKEN, onMessage: () => { throw new Error('downstream'); }, log }));
-    await handle(request(JSON.stringify(buildMaiAgentDelivery())));
+    const handle = promising(createWebhookHandler(maiagentPreset, { authToken: TOKEN, onMessage: () => {}, log }));
+    const text = JSON.stringify(buildMaiAgentDelivery());
+    await handle(request(text));
+    await handle(request(text));
     await handle(request('{'));
+    await handle(request(JSON.stringify({ id: 1 })));
     expect(log.lines).toEqual([]);
   });
+
+  describe('failures, one line each, by default', () => {
+    const slow = () => new Promise((resolve) => setTimeout(resolve, 200));
+    it.each<[string, WebhookOptions<MaiAgentMessage>, string, RegExp, boolean]>([
+      ['handler_failed', { onMessage: () => { throw new Error('downstream refused'); } }, 'error', /downstream refused/, true],
+      ['handler_timeout', { onMessage: slow, timeoutMs: 20 }, 'warn', /did not settle within 20 ms/, true],
+      ['store_unavailable', { onMessage: () => {}, store: { claim: () => Promise.reject(new Error('ECONNREFUSED')), complete: () => {}, release: () => {} } }, 'warn', /ECONNREFUSED/, true],
+      ['queue_unavailable', { deliverTo: { enqueue: () => Promise.reject(new Error('READONLY')) } }, 'warn', /READONLY/, true],
+      // The body never became a message: no id to name.
+      ['internal_error', { onMessage: () => {}, preset: brokenPreset } as never, 'error', /boom/, false],
+    ])('%s: level, code, message id and the error\'s message; never the token, the body or the headers', async (code, extra, level, errorText, idKnown) => {
+      const log = new RecordingLogger();
+      const { preset = maiagentPreset, ...options } = extra as WebhookOptions<MaiAgentMessage> & { preset?: typeof maiagentPreset };
+      const delivery = buildMaiAgentDelivery({ content: 'secret reply text' });
+      const outcome = await promising(createWebhookHandler(preset, { authToken: TOKEN, log, ...options } as WebhookOptions<MaiAgentMessage>))(request(JSON.stringify(delivery)));
+      expect(outcome.code).toBe(code);
+      expect(log.lines.map(([lineLevel, fields]) => [lineLevel, fields.code, fields.messageId])).toEqual([[level, code, idKnown ? delivery.id : undefined]]);
+      expect(String(log.lines[0]?.[1].error)).toMatch(errorText);
+      const written = JSON.stringify(log.lines);
+      expect(written).not.toContain(TOKEN);
+      expect(written).not.toContain('secret reply text');
+      expect(written).not.toContain('authorization');
+    });
+
+    it('reach the console as one line each; log: false silences them', async () => {
+      const error = jest.spyOn(console, 'error').mockImplementation(() => {});
+      try {
+        const failing = { onMessage: () => { throw new Error('downstream\nrefused'); } };
+        await promising(createWebhookHandler(maiagentPreset, { authToken: TOKEN, ...failing }))(request(JSON.stringify(buildMaiAgentDelivery())));
+        expect(error.mock.calls).toHaveLength(1);
+        expect(error.mock.calls[0]).toHaveLength(1);
+        expect(String(error.mock.calls[0]?.[0])).toMatch(/^maiagent-webhook: handler_failed [^\n]*downstream refused[^\n]*$/);
+        await promising(createWebhookHandler(maiagentPreset, { authToken: TOKEN, log: false, ...failing }))(request(JSON.stringify(buildMaiAgentDelivery())));
+        expect(error.mock.calls).toHaveLength(1);
+      } finally {
+        error.mockRestore();
+      }
+    });
+  });
+
+  it('authToken: false warns once, when the receiver is created', async () => {
+    const log = new RecordingLogger();
+    const handle = promising(createWebhookHandler(maiagentPreset, { authToken: false, onMessage: () => {}, log }));
+    await handle(request(JSON.stringify(buildMaiAgentDelivery())));
+    await handle(request(JSON.stringify(buildMaiAgentDelivery())));
+    expect(log.lines.map(([level, fields]) => [level, fields.code])).toEqual([['warn', 'unauthenticated']]);
+  });
+
+  it('a logger that throws changes nothing: the answer stands, the process lives on', async () => {
+    const script = `
+      const { maiagentWebhook } = require(${JSON.stringify(`${testBuildDir()}/fetch.js`)});
+      const { buildMaiAgentDelivery } = require(${JSON.stringify(`${testBuildDir()}/testing/index.js`)});
+      const throwing = () => { throw new Error('logger down'); };
+      const log = { warn: throwing, error: throwing };
+      const store = { claim: () => 'claimed', complete: () => Promise.reject(new Error('READONLY')), release: () => Promise.reject(new Error('READONLY')) };
+      const webhook = maiagentWebhook({ authToken: 't', onMessage() { throw new Error('downstream'); }, log, store, timeoutMs: 500 });
+      const send = async (body) => (await (await webhook(new Request('http://127.0.0.1/hook?token=t', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }))).json()).error;
+      (async () => {
+        console.log(await send(buildMaiAgentDelivery()));
+        webhook.close().then(() => console.log('closed'));
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        console.log('alive');
+      })();`;
+    const { stdout, code } = await new Promise<{ stdout: string; code: number | null }>((resolve) => {
+      execFile(process.execPath, ['-e', script], (error, stdout) => resolve({ stdout, code: error ? (error.code as number) : 0 }));
+    });
+    expect(stdout.trim().split('\n')).toEqual(['handler_failed', 'closed', 'alive']);
+    expect(code).toBe(0);
+  }, 20_000);
 
   it('defaults to console.warn and console.error; false writes nothing', async () => {
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
@@ -58,7 +132,7 @@ describe('log', () => {
       const text = JSON.stringify(buildMaiAgentDelivery());
       await promising(createWebhookHandler(maiagentPreset, { authToken: TOKEN, onMessage: () => {}, store: failingComplete, timeoutMs: 2000 }))(request(text));
       expect(warn).toHaveBeenCalledTimes(1);
-      expect(warn.mock.calls[0]?.[0]).toMatch(/^maiagent-webhook: the store did not record the complete/);
+      expect(warn.mock.calls[0]?.[0]).toMatch(/^maiagent-webhook: store_record_failed \(maiagent message [^)]+\): the store did not record the complete/);
       await promising(createWebhookHandler(maiagentPreset, { authToken: TOKEN, onMessage: () => {}, store: failingComplete, timeoutMs: 2000, log: false }))(request(text));
       expect(warn).toHaveBeenCalledTimes(1);
     } finally {

@@ -7,7 +7,8 @@ import type { ClaimState } from './store';
 import type { DeliveredReply } from './replies';
 import { recordResult, StoreTimeoutError } from './store-calls';
 import { errorOutcome, OUTCOMES, type ErrorCode } from './outcomes';
-import { resolveOptions, type DeliveryOutcome, type DeliveryTarget, type DeliveryWarning, type Logger, type ResolvedConfig, type WebhookOptions } from './options';
+import { resolveOptions, type DeliveryOutcome, type DeliveryTarget, type DeliveryWarning, type ResolvedConfig, type WebhookOptions } from './options';
+import { logFailure, logWarnings, type LineAbout } from './log-lines';
 import { validatePayload } from './validate';
 import type { Preset, Reply } from '../presets/preset';
 import type { Outcome, Problem, WebhookRequest } from './types';
@@ -118,7 +119,6 @@ class Delivery<Message> {
   /** The answer decided before the callback (a claim granted during close()), instead of the callback's. */
   private instead: Outcome | undefined;
   private warnings: DeliveryWarning[] | undefined;
-  private internalError: unknown;
   /** Whether anyone hears of the outcome (`onOutcome`, a channel subscriber): only then is the clock read. */
   private readonly observed: boolean;
   private readonly startedAt: number;
@@ -188,7 +188,7 @@ class Delivery<Message> {
 
   private claimFailed(error: unknown): void {
     if (this.phase !== 'claiming') return;
-    this.conclude(reject(this.config, this.config.answers.store_unavailable, { rawBody: this.rawBody, error }));
+    this.conclude(reject(this.config, this.config.answers.store_unavailable, { rawBody: this.rawBody, error }), error);
   }
 
   /**
@@ -241,7 +241,7 @@ class Delivery<Message> {
   private recorded(): void {
     try {
       this.deadline?.cancel();
-      if (!this.answered) this.finish(this.settledAnswer());
+      if (!this.answered) this.finish(this.settledAnswer(), this.failure());
       if (this.result?.kind === 'ok' && !this.instead) this.publishReply();
     } catch (error) {
       this.failInternally(error);
@@ -268,12 +268,12 @@ class Delivery<Message> {
         return;
       case 'running':
         // The callback keeps its claim until it settles; its signal aborts now.
-        this.finish(reject(this.config, this.config.answers[this.config.target.late], { rawBody: this.rawBody }));
+        this.finish(reject(this.config, this.config.answers[this.config.target.late], { rawBody: this.rawBody }), lateness(this.config));
         CallbackContext.expire(this.context as CallbackContext);
         return;
       case 'recording':
         // The callback's result is known; a store write still under way is not worth a late answer.
-        this.finish(this.settledAnswer());
+        this.finish(this.settledAnswer(), this.failure());
         return;
     }
   }
@@ -282,16 +282,27 @@ class Delivery<Message> {
     return this.instead ?? answerFor(this.config, this.result as CallbackResult, this.rawBody as string);
   }
 
-  private conclude(outcome: Outcome): void {
-    this.finish(outcome);
+  /** What the callback threw, when it failed. */
+  private failure(): unknown {
+    return this.result?.kind === 'failed' ? this.result.error : undefined;
+  }
+
+  private conclude(outcome: Outcome, cause?: unknown): void {
+    this.finish(outcome, cause);
     this.over();
   }
 
-  private finish(outcome: Outcome): void {
+  /** Answers once; a failure the platform will retry is also a line in the log, written after the answer. */
+  private finish(outcome: Outcome, cause?: unknown): void {
     if (this.answered) return;
     this.answered = outcome;
     if (this.observed) this.answeredAt = performance.now();
     this.answer(outcome);
+    logFailure(this.config.log, this.about(), outcome.code, cause);
+  }
+
+  private about(): LineAbout {
+    return { platform: this.config.preset.platform, messageId: this.accepted?.reply.id };
   }
 
   private warn(...warnings: DeliveryWarning[]): void {
@@ -307,10 +318,10 @@ class Delivery<Message> {
     if (this.answered) this.tell(this.answered);
   }
 
-  /** Every listener hears of the delivery: the hook, the channel, and the log for what is worth a line. */
+  /** Every listener hears of the delivery: the hook, the channel, and the log for the warnings worth a line. */
   private tell(answered: Outcome): void {
     const { onOutcome, observer, log } = this.config;
-    if (answered.code === 'internal_error' || this.warnings) logWorthyLines(log, this.config.preset.platform, this.accepted?.reply.id, answered, this.internalError, this.warnings);
+    if (this.warnings) logWarnings(log, this.about(), this.warnings);
     if (!this.observed) return;
     const outcome = this.outcome(answered);
     if (onOutcome) tellQuietly(onOutcome, outcome);
@@ -330,39 +341,13 @@ class Delivery<Message> {
   }
 
   private failInternally(error: unknown): void {
-    this.internalError = error;
-    if (!this.answered) this.finish(reject(this.config, this.config.answers.internal_error, { rawBody: this.rawBody, error }));
+    if (!this.answered) this.finish(reject(this.config, this.config.answers.internal_error, { rawBody: this.rawBody, error }), error);
     // A callback still running comes back through record(); anything else is over now.
     if (this.phase !== 'running' && this.phase !== 'recording') this.over();
   }
 }
 
 const NO_WARNINGS: readonly DeliveryWarning[] = Object.freeze([]);
-
-/** The few lines an operator should read: never the body, the headers or the token. */
-function logWorthyLines(
-  log: Logger,
-  platform: Reply['platform'],
-  messageId: string | undefined,
-  answered: Outcome,
-  error: unknown,
-  warnings: readonly DeliveryWarning[] = NO_WARNINGS,
-): void {
-  const about = messageId === undefined ? { platform } : { platform, messageId };
-  if (answered.code === 'internal_error') log.error({ code: answered.code, ...about, error },'maiagent-webhook: internal error; the platform was answered 500 and will retry');
-  for (const warning of warnings) {
-    if (warning.code === 'store_record_failed') {
-      log.warn({ ...warning, ...about }, `maiagent-webhook: the store did not record the ${warning.step} of a delivery after retries; ${STORE_RECORD_FAILED_MEANS[warning.step]}`);
-    } else if (warning.code === 'dedupe_evicted_early') {
-      log.warn({ ...warning, ...about }, `maiagent-webhook: the memory store forgot ${warning.evicted} delivered ids before ttlMs to stay within maxEntries; a retry of one would run onMessage again`);
-    }
-  }
-}
-
-const STORE_RECORD_FAILED_MEANS = Object.freeze({
-  complete: 'a later copy of this id would run onMessage again',
-  release: 'retries of this id are answered 409 until the claim expires',
-});
 
 function refuseBeforeReading<Message>(config: ResolvedConfig<Message>, state: HandlerState, request: WebhookRequest): Outcome | undefined {
   if (state.isClosing()) return reject(config, config.answers.shutting_down);
@@ -385,6 +370,11 @@ function accept<Message>(config: ResolvedConfig<Message>, body: BodyResult): Acc
   const message = config.preset.toMessage(body.value);
   const reply = config.preset.toReply(message);
   return { message, reply, rawBody, key: `${reply.platform}:${reply.id}`, warnings: config.preset.warningsFor(body.value) };
+}
+
+/** Why a delivery was answered at its deadline: the callback (or the sink) had not settled. */
+function lateness({ target, timeoutMs }: { target: { queued: boolean }; timeoutMs: number }): string {
+  return `${target.queued ? 'the queue' : 'onMessage'} did not settle within ${timeoutMs} ms`;
 }
 
 function answerFor<Message>(config: ResolvedConfig<Message>, result: CallbackResult, rawBody: string): Outcome {

@@ -159,9 +159,12 @@ export function resolveOptions<Message>(preset: Preset<Message>, options: Webhoo
     if (options[hook] !== undefined && typeof options[hook] !== 'function') throw new TypeError(`${preset.factoryName}: ${hook} must be a function`);
   }
   const timeoutMs = resolveTimeout(preset, 'timeoutMs', options.timeoutMs);
+  const tokens = resolveTokens(preset, options.authToken);
+  const log = resolveLog(preset, options.log);
+  if (tokens === false) warnUnauthenticated(preset, log);
   return Object.freeze({
     preset,
-    checkToken: createTokenCheck(resolveTokens(preset, options.authToken), preset.authSchemes),
+    checkToken: createTokenCheck(tokens, preset.authSchemes),
     body: Object.freeze({
       limit: parseByteSize(options.limit ?? DEFAULT_LIMIT, `${preset.factoryName}: limit`),
       timeoutMs: resolveTimeout(preset, 'bodyTimeoutMs', options.bodyTimeoutMs),
@@ -170,7 +173,7 @@ export function resolveOptions<Message>(preset: Preset<Message>, options: Webhoo
     target,
     onRejected: options.onRejected,
     onOutcome: options.onOutcome,
-    log: resolveLog(preset, options.log),
+    log,
     replies: resolveReplies(preset, options.replies),
     observer: deliveryObserver(),
     store: resolveStore(preset, options.store, target.queued),
@@ -202,13 +205,34 @@ function resolveReplies(preset: Preset<unknown>, replies: CommonOptions['replies
   return replies;
 }
 
+/** Once per receiver: a webhook that accepts anyone's deliveries is worth one line at start-up. */
+function warnUnauthenticated(preset: Preset<unknown>, log: Logger): void {
+  log.warn(
+    { code: 'unauthenticated', platform: preset.platform },
+    `maiagent-webhook: unauthenticated (${preset.factoryName}): authToken is false, so anyone who finds this URL can deliver replies; set ${preset.tokenEnv}`,
+  );
+}
+
 function resolveLog(preset: Preset<unknown>, log: WebhookOptions<unknown>['log']): Logger {
   if (log === false) return SILENT;
   if (log === undefined) return CONSOLE;
   if (typeof log !== 'object' || log === null) throw new TypeError(`${preset.factoryName}: log must be an object with warn and error methods, or false`);
   // Called as methods of the user's object, so a logger that reads `this` (pino) keeps working.
-  const level = (name: keyof Logger) => (typeof log[name] === 'function' ? (fields: object, message: string) => log[name]?.(fields, message) : CONSOLE[name]);
+  const level = (name: keyof Logger) => (typeof log[name] === 'function' ? guarded((fields, message) => log[name]?.(fields, message)) : CONSOLE[name]);
   return Object.freeze({ debug: level('debug'), info: level('info'), warn: level('warn'), error: level('error') });
+}
+
+type LogLine = Logger['warn'];
+
+/** A logger that throws changes nothing, as a hook that throws changes nothing: there is nowhere left to say so. */
+function guarded(write: LogLine): LogLine {
+  return (fields, message) => {
+    try {
+      write(fields, message);
+    } catch {
+      // Swallowed: a broken logger must not turn a clear answer into a crash.
+    }
+  };
 }
 
 function nothing(): void {}
@@ -216,13 +240,15 @@ function nothing(): void {}
 const SILENT: Logger = Object.freeze({ debug: nothing, info: nothing, warn: nothing, error: nothing });
 
 // As @octokit/webhooks does: warnings and errors reach the console unless told otherwise, the rest stays quiet.
+// The message alone, one line that already names the code, the message id and the error: the fields are for
+// structured loggers, and the console would spread them over several lines.
 const CONSOLE: Logger = Object.freeze({
   debug: nothing,
   info: nothing,
   // eslint-disable-next-line no-console -- the default destination of the log option
-  warn: (fields: object, message: string) => console.warn(message, fields),
+  warn: guarded((_fields, message) => console.warn(message)),
   // eslint-disable-next-line no-console -- the default destination of the log option
-  error: (fields: object, message: string) => console.error(message, fields),
+  error: guarded((_fields, message) => console.error(message)),
 });
 
 export interface DeliveryTarget<Message> {
