@@ -6,6 +6,7 @@ import { bodyParser } from '@koa/bodyparser';
 import * as fastifyEntry from 'maiagent-webhook/fastify';
 import * as koaEntry from 'maiagent-webhook/koa';
 import type { DeliveryContext, MaiAgentMessage } from 'maiagent-webhook';
+import { MemoryStore } from 'maiagent-webhook';
 import { buildMaiAgentDelivery } from 'maiagent-webhook/testing';
 import { TOKEN } from '../support/fixtures';
 import { emptyNestModule } from '../support/nest';
@@ -52,6 +53,26 @@ describe('fastify plugin', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('fastify plugin and app.close()', () => {
+  it('app.close() closes the webhook: it resolves only once a callback that outlived timeoutMs has settled and its claim is recorded', async () => {
+    const events: string[] = [];
+    let finish!: () => void;
+    const store = new MemoryStore();
+    const recording = { claim: store.claim.bind(store), complete: (key: string, attempt: string) => { events.push('complete'); return store.complete(key, attempt); }, release: store.release.bind(store) };
+    const app = Fastify();
+    app.register(fastifyEntry.maiagentWebhook({ authToken: TOKEN, timeoutMs: 50, store: recording, log: false, onMessage: () => new Promise<void>((resolve) => (finish = resolve)) }), { prefix: '/maiagent/webhook' });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    expect((await post(`${base}/maiagent/webhook`, JSON.stringify(buildMaiAgentDelivery()))).status).toBe(503);
+    const closed = app.close().then(() => void events.push('app closed'));
+    // Long enough for a close that does not wait to be over.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    finish();
+    await closed;
+    expect(events).toEqual(['complete', 'app closed']);
   });
 });
 

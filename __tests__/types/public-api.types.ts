@@ -5,7 +5,7 @@ import type { RequestHandler } from 'express';
 import * as expressEntry from 'maiagent-webhook';
 import * as nodeEntry from 'maiagent-webhook/node';
 import * as fetchEntry from 'maiagent-webhook/fetch';
-import type { DedupeStore, DeliveryContext, DeliveryOutcome, GptBotsMessage, MaiAgentMessage, Rejection, Reply, WebhookOptions } from 'maiagent-webhook';
+import type { CloseOptions, DedupeStore, DeliveryContext, DeliveryOutcome, GptBotsMessage, MaiAgentMessage, Rejection, Reply, WebhookOptions } from 'maiagent-webhook';
 
 // The message each factory hands to its callback.
 expectTypeOf(expressEntry.maiagentWebhook).parameter(0).toEqualTypeOf<WebhookOptions<MaiAgentMessage>>();
@@ -41,4 +41,5 @@ expectTypeOf(new expressEntry.StoreTimeoutError('claim', 1)).toMatchTypeOf<Error
 expectTypeOf(expressEntry.maiagentWebhook).returns.toMatchTypeOf<RequestHandler>();
 expectTypeOf(nodeEntry.maiagentWebhook).returns.toMatchTypeOf<(req: IncomingMessage, res: ServerResponse) => void>();
 expectTypeOf(fetchEntry.gptbotsWebhook).returns.toMatchTypeOf<(request: Request) => Promise<Response>>();
-expectTypeOf(fetchEntry.gptbotsWebhook).returns.toHaveProperty('close').toEqualTypeOf<() => Promise<void>>();
+expectTypeOf(fetchEntry.gptbotsWebhook).returns.toHaveProperty('close').toEqualTypeOf<(options?: CloseOptions) => Promise<void>>();
+expectTypeOf<CloseOptions>().toEqualTypeOf<{ timeoutMs?: number | undefined }>();

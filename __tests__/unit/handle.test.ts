@@ -1,7 +1,9 @@
 import { chunkStreamOf } from '../../src/core/chunk-stream';
 import { createWebhookHandler } from '../../src/core/handle';
 import { maiagentPreset, type MaiAgentMessage } from '../../src/presets/maiagent';
-import type { Rejection } from '../../src/core/options';
+import type { DeliveryOutcome, Logger, Rejection } from '../../src/core/options';
+import type { DedupeStore } from '../../src/core/store';
+import { MemoryStore } from '../../src/stores/memory';
 import type { BodySource, WebhookRequest } from '../../src/core/types';
 import { buildMaiAgentDelivery } from '../../src/testing';
 import { TOKEN } from '../support/fixtures';
@@ -256,5 +258,86 @@ describe('close() while a body is still arriving', () => {
     expect((await answer).code).toBe('shutting_down');
     await closed;
     expect(calls).toBe(0);
+  });
+});
+
+describe('close() and claims that outlive timeoutMs', () => {
+  /** A store whose claims are answered when the test says so; its release fails when told. */
+  function lateStore(options: { releaseFails?: boolean } = {}) {
+    const claims: ((state: 'claimed') => void)[] = [];
+    const released: string[] = [];
+    const store = {
+      claim: () => new Promise<'claimed'>((resolve) => claims.push(resolve)),
+      complete: () => {},
+      release: (key: string) => {
+        if (options.releaseFails) return Promise.reject(new Error('READONLY'));
+        released.push(key);
+        return undefined;
+      },
+    };
+    return { store, claims, released };
+  }
+
+  function receiverOver(store: DedupeStore, extra: { onMessage?: () => unknown; log?: Partial<Logger> } = {}) {
+    const outcomes: DeliveryOutcome[] = [];
+    const handle = promising(createWebhookHandler(maiagentPreset, {
+      authToken: TOKEN,
+      store,
+      timeoutMs: 30,
+      log: extra.log ?? false,
+      onOutcome: (outcome) => void outcomes.push(outcome),
+      onMessage: extra.onMessage ?? (() => {}),
+    }));
+    return { handle, outcomes };
+  }
+
+  const settledWithin = <T>(promise: Promise<T>, ms: number) => Promise.race([promise.then(() => 'settled'), new Promise((resolve) => setTimeout(() => resolve('pending'), ms))]);
+
+  it('waits for a claim granted after the 503, frees it, then resolves', async () => {
+    const { store, claims, released } = lateStore();
+    const { handle } = receiverOver(store);
+    expect((await handle(requestWith({ kind: 'text', text: JSON.stringify(buildMaiAgentDelivery()) }))).code).toBe('store_unavailable');
+    const closed = handle.close();
+    expect(await settledWithin(closed, 5)).toBe('pending');
+    claims[0]?.('claimed');
+    await closed;
+    expect(released).toHaveLength(1);
+  });
+
+  it('a late claim whose release fails is store_record_failed (release), heard before close() resolves', async () => {
+    const { store, claims } = lateStore({ releaseFails: true });
+    const { handle, outcomes } = receiverOver(store);
+    await handle(requestWith({ kind: 'text', text: JSON.stringify(buildMaiAgentDelivery()) }));
+    const closed = handle.close();
+    claims[0]?.('claimed');
+    await closed;
+    expect(outcomes.map((o) => [o.code, o.warnings.map((w) => `${w.code}:${'step' in w ? w.step : ''}`)])).toEqual([['store_unavailable', ['store_record_failed:release']]]);
+  });
+
+  it('a claim still unanswered after timeoutMs more is no longer waited for; if it lands later and cannot be freed, the log says so', async () => {
+    const { store, claims } = lateStore({ releaseFails: true });
+    const warnings: Record<string, unknown>[] = [];
+    const { handle, outcomes } = receiverOver(store, { log: { warn: (fields: object) => void warnings.push(fields as Record<string, unknown>), error: () => {} } });
+    await handle(requestWith({ kind: 'text', text: JSON.stringify(buildMaiAgentDelivery()) }));
+    expect(await settledWithin(handle.close(), 2000)).toBe('settled');
+    expect(outcomes.map((o) => [o.code, o.warnings])).toEqual([['store_unavailable', []]]);
+    claims[0]?.('claimed');
+    while (warnings.length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(warnings.map((w) => [w.code, w.step])).toEqual([['store_unavailable', undefined], ['store_record_failed', 'release']]);
+  });
+
+  it('close({ timeoutMs }) bounds the wait for a callback that never settles, and the log says what was left', async () => {
+    const warnings: Record<string, unknown>[] = [];
+    const log = { warn: (fields: object) => void warnings.push(fields as Record<string, unknown>), error: () => {} };
+    const { handle } = receiverOver(new MemoryStore(), { onMessage: () => new Promise(() => {}), log });
+    expect((await handle(requestWith({ kind: 'text', text: JSON.stringify(buildMaiAgentDelivery()) }))).code).toBe('handler_timeout');
+    expect(await settledWithin(handle.close(), 100)).toBe('pending');
+    expect(await settledWithin(handle.close({ timeoutMs: 20 }), 2000)).toBe('settled');
+    expect(warnings.map((w) => [w.code, w.unfinished])).toEqual([['handler_timeout', undefined], ['close_timeout', 1]]);
+  });
+
+  it.each([0, -1, 1.5, 'soon'])('close({ timeoutMs: %p }) is refused with a TypeError', async (timeoutMs) => {
+    const { handle } = receiverOver(new MemoryStore());
+    await expect(handle.close({ timeoutMs: timeoutMs as number })).rejects.toThrow(/timeoutMs must be a positive whole number/);
   });
 });

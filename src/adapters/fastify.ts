@@ -9,7 +9,8 @@ export type FastifyWebhookPlugin = FastifyPluginCallback & Closable;
 /**
  * A Fastify plugin: register it with the route's path as its `prefix`. It keeps the package's own byte-exact body
  * reading and limit: inside the plugin (encapsulated, so the rest of the app keeps its parsers) a content-type
- * parser hands the stream on unread, and the handler takes the reply over (`reply.hijack()`).
+ * parser hands the stream on unread, and the handler takes the reply over (`reply.hijack()`). `app.close()`
+ * closes the webhook too (an `onClose` hook), so the app's own shutdown waits for its claims to be recorded.
  */
 export function fastifyPlugin<Message>(preset: Preset<Message>, options: WebhookOptions<Message>): FastifyWebhookPlugin {
   const handle = createWebhookHandler(preset, options);
@@ -20,6 +21,7 @@ export function fastifyPlugin<Message>(preset: Preset<Message>, options: Webhook
       reply.hijack();
       handle(fromNodeRequest(request.raw), (outcome) => respond(reply.raw, outcome));
     });
+    instance.addHook('onClose', () => handle.close());
     done();
   }
   return Object.assign(webhookPlugin, { close: handle.close });

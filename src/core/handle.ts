@@ -7,7 +7,7 @@ import type { ClaimState } from './store';
 import type { DeliveredReply } from './replies';
 import { recordResult, StoreTimeoutError } from './store-calls';
 import { errorOutcome, OUTCOMES, type ErrorCode } from './outcomes';
-import { resolveOptions, type DeliveryOutcome, type DeliveryTarget, type DeliveryWarning, type ResolvedConfig, type WebhookOptions } from './options';
+import { resolveOptions, type DeliveryOutcome, type DeliveryTarget, type DeliveryWarning, type Logger, type ResolvedConfig, type WebhookOptions } from './options';
 import { logFailure, logWarnings, type LineAbout } from './log-lines';
 import { validatePayload } from './validate';
 import type { Preset, Reply } from '../presets/preset';
@@ -17,9 +17,18 @@ export interface Closable {
   /**
    * Stops taking deliveries (each is answered 503, so the platform retries later) and resolves once every
    * delivery that reached the store is over: its claim recorded (done or freed), or the bounded retries of that
-   * write given up.
+   * write given up. A claim the store answers after its deadline is waited for too (up to `timeoutMs` more) and
+   * freed. A callback is waited for until it settles: `timeoutMs` here bounds that wait.
    */
-  close(): Promise<void>;
+  close(options?: CloseOptions): Promise<void>;
+}
+
+export interface CloseOptions {
+  /**
+   * The longest `close()` waits for callbacks still running (one that never settles would hold it forever);
+   * then it resolves anyway, and the log says how many were left. Default: no bound.
+   */
+  timeoutMs?: number | undefined;
 }
 
 /** Where an outcome goes: called once per request. */
@@ -36,7 +45,7 @@ export function createWebhookHandler<Message>(preset: Preset<Message>, options: 
   const config = resolveOptions(preset, options);
   const state = new HandlerState(config.body.timeoutMs, config.timeoutMs);
   const handle = (request: WebhookRequest, answer: Answer): void => new Delivery(config, state, answer).start(request);
-  return Object.assign(handle, { close: () => state.close() });
+  return Object.assign(handle, { close: (closeOptions?: CloseOptions) => closeWithin(state, config.log, closeOptions) });
 }
 
 /** What a handler keeps between requests: whether it still takes deliveries, what is running, the deadlines. */
@@ -68,6 +77,11 @@ class HandlerState {
     if (this.running === 0) this.drained?.();
   }
 
+  /** How many deliveries are between their claim (or callback) and their record. */
+  get unfinished(): number {
+    return this.running;
+  }
+
   close(): Promise<void> {
     this.closing = true;
     if (this.running === 0) return Promise.resolve();
@@ -79,6 +93,30 @@ class HandlerState {
       };
     });
   }
+}
+
+/** `state.close()`, bounded by `options.timeoutMs` when given: what was still running then goes to the log. */
+function closeWithin(state: HandlerState, log: Logger, options: CloseOptions | undefined): Promise<void> {
+  const timeoutMs = options?.timeoutMs;
+  if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs > 0 && timeoutMs <= 2 ** 31 - 1)) {
+    return Promise.reject(new TypeError('close({ timeoutMs }): timeoutMs must be a positive whole number of milliseconds'));
+  }
+  const drained = state.close();
+  if (timeoutMs === undefined || state.unfinished === 0) return drained;
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      const left = state.unfinished;
+      log.warn(
+        { code: 'close_timeout', unfinished: left },
+        `maiagent-webhook: close_timeout: close() stopped waiting after ${timeoutMs} ms with ${left} deliveries unfinished; their claims are recorded only if they settle while the store's client is open`,
+      );
+      resolve();
+    }, timeoutMs);
+    void drained.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 /** A delivery that passed every check, ready for the callback. */
@@ -94,9 +132,10 @@ interface Accepted<Message> {
 
 /**
  * Where a delivery is. Its one deadline (`timeoutMs`, from the claim on) means something different in each:
- * the store did not answer the claim, the callback is late, the record is late.
+ * the store did not answer the claim, the callback is late, the record is late. A claim answered 503 at its
+ * deadline is then awaited (`late-claim`) for as long again, so one the store grants late is freed in time.
  */
-type Phase = 'reading' | 'claiming' | 'running' | 'recording' | 'over';
+type Phase = 'reading' | 'claiming' | 'late-claim' | 'running' | 'recording' | 'over';
 
 /**
  * One request on its way to an outcome. The cheap checks run before a byte of the body is read; each step then
@@ -174,12 +213,13 @@ class Delivery<Message> {
 
   private claimAnswered(claimed: ClaimState): void {
     try {
-      if (this.phase !== 'claiming') return this.lateClaimAnswered(claimed);
+      if (this.phase === 'late-claim') return this.lateClaimAnswered(claimed);
+      if (this.phase !== 'claiming') return this.giveBackUnawaited(claimed);
       const accepted = this.accepted as Accepted<Message>;
       if (claimed === 'done') return this.conclude(this.config.answers.duplicate);
       if (claimed === 'in_flight') return this.conclude(reject(this.config, this.config.answers.in_progress, { rawBody: accepted.rawBody }));
       // Checked again just before the callback: close() may have been called while the claim was awaited.
-      if (this.state.isClosing()) return this.record(CLOSED_BEFORE_START, reject(this.config, this.config.answers.shutting_down, { rawBody: accepted.rawBody }));
+      if (this.state.isClosing()) return this.record(NOT_RUN, reject(this.config, this.config.answers.shutting_down, { rawBody: accepted.rawBody }));
       this.runCallback(accepted);
     } catch (error) {
       this.failInternally(error);
@@ -187,18 +227,46 @@ class Delivery<Message> {
   }
 
   private claimFailed(error: unknown): void {
+    // A late claim that fails holds nothing: the delivery is over.
+    if (this.phase === 'late-claim') return this.over();
     if (this.phase !== 'claiming') return;
     this.conclude(reject(this.config, this.config.answers.store_unavailable, { rawBody: this.rawBody, error }), error);
   }
 
   /**
-   * The claim answered after its deadline: the platform was told 503 and will retry, so a claim granted now is
-   * given back at once, or every retry would meet 409 until it expires.
+   * The claim outlived its deadline: the platform hears 503 now and will retry. The delivery is not over yet: a
+   * claim the store grants later must be given back, or every retry meets 409 until it expires. Waiting for it
+   * here (for as long again) is what lets close() promise that nothing is left behind when it resolves.
    */
+  private claimTimedOut(): void {
+    const error = new StoreTimeoutError('claim', this.config.timeoutMs);
+    this.finish(reject(this.config, this.config.answers.store_unavailable, { rawBody: this.rawBody, error }), error);
+    this.phase = 'late-claim';
+    this.deadline = this.state.deadlines.add(() => this.expire());
+  }
+
+  /** The claim answered after its deadline: one granted now is freed at once (a failed release is reported). */
   private lateClaimAnswered(claimed: ClaimState): void {
+    this.deadline?.cancel();
+    if (claimed === 'claimed') this.record(NOT_RUN);
+    else this.over();
+  }
+
+  /**
+   * The late claim did not land within its second deadline either (a store that is down, not slow): close() stops
+   * waiting for it. Most such claims never land; one that does is still given back, below.
+   */
+  private lateClaimGivenUp(): void {
+    this.over();
+  }
+
+  /** A claim granted after the delivery stopped waiting for it: given back all the same; only the log is left to tell. */
+  private giveBackUnawaited(claimed: ClaimState): void {
     const store = this.config.store;
     if (claimed !== 'claimed' || !store) return;
-    recordResult(store, (this.accepted as Accepted<Message>).key, this.attempt, false, this.state.deadlines, ignore);
+    recordResult(store, (this.accepted as Accepted<Message>).key, this.attempt, false, this.state.deadlines, (written) => {
+      if (!written.ok) logWarnings(this.config.log, this.about(), [{ code: 'store_record_failed', step: 'release', error: written.error }]);
+    });
   }
 
   /** Runs the callback; the answer waits for it to settle and be recorded, or for the deadline, whichever is first. */
@@ -264,7 +332,10 @@ class Delivery<Message> {
   private expire(): void {
     switch (this.phase) {
       case 'claiming':
-        this.claimFailed(new StoreTimeoutError('claim', this.config.timeoutMs));
+        this.claimTimedOut();
+        return;
+      case 'late-claim':
+        this.lateClaimGivenUp();
         return;
       case 'running':
         // The callback keeps its claim until it settles; its signal aborts now.
@@ -382,8 +453,8 @@ function answerFor<Message>(config: ResolvedConfig<Message>, result: CallbackRes
   return config.answers[config.target.succeeded];
 }
 
-/** Frees a claim whose callback never started. */
-const CLOSED_BEFORE_START: CallbackResult = Object.freeze({ kind: 'failed', error: undefined });
+/** Frees a claim whose callback never started (granted while closing, or after its deadline). */
+const NOT_RUN: CallbackResult = Object.freeze({ kind: 'failed', error: undefined });
 
 interface RejectionDetails {
   rawBody?: string | undefined;
