@@ -2,6 +2,6 @@
 // Cloudflare Workers. No eval or new Function anywhere on its path (Workers forbid code generation).
 import { fetchHandler, presetFactories } from './runtime';
 
-export type { FetchWebhookHandler } from './adapters/fetch';
+export type { ExecutionContextLike, FetchWebhookHandler } from './adapters/fetch';
 export const { maiagentWebhook, gptbotsWebhook } = presetFactories(fetchHandler);
 export * from './public-types';

@@ -1,5 +1,7 @@
 // maiagent-webhook/otel with the OpenTelemetry SDK's in-memory exporters (SDK 2.x: it runs on Node 20). The
 // attribute and metric names are pinned here: the messaging conventions are still in development upstream.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as api from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { AggregationTemporality, DataPointType, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader, type MetricData } from '@opentelemetry/sdk-metrics';
@@ -20,6 +22,8 @@ let server: RunningServer;
 
 const calls: string[] = [];
 let outcomesHeard = 0;
+/** Releases the callbacks of 'held' deliveries. */
+let releaseHeld: () => void = () => {};
 const webhook = maiagentWebhook({
   authToken: TOKEN,
   timeoutMs: 200,
@@ -28,6 +32,13 @@ const webhook = maiagentWebhook({
     calls.push(message.id);
     if (message.content === 'fail') throw new TypeError('downstream refused');
     if (message.content === 'slow') await new Promise((resolve) => setTimeout(resolve, 400));
+    if (message.content === 'held') await new Promise<void>((resolve) => (releaseHeld = resolve));
+    if (message.content === 'traced inside') {
+      const inside = tracerProvider.getTracer('user-code');
+      inside.startSpan('before an await').end();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      inside.startSpan('after an await').end();
+    }
   },
 });
 
@@ -147,6 +158,38 @@ describe('metrics', () => {
     await meterProvider.forceFlush();
     const keys = new Set(metrics.getMetrics().at(-1)?.scopeMetrics.flatMap((s) => s.metrics.flatMap((m) => m.dataPoints.flatMap((p) => Object.keys(p.attributes)))));
     expect([...keys].sort()).toEqual(['error.type', 'http.response.status_code', 'maiagent_webhook.outcome', 'messaging.operation.name', 'messaging.system']);
+  });
+});
+
+describe('spans tell the truth', () => {
+  it('a platform retry answered 409 while the delivery runs does not end its span: the delivery\'s own 200 does', async () => {
+    const delivery = buildMaiAgentDelivery({ content: 'held', conversation: 'conv-otel' });
+    const first = sendDelivery(`${server.url}/maiagent/webhook`, { token: TOKEN, body: delivery });
+    while (!calls.includes(delivery.id)) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect((await send('', { body: delivery })).status).toBe(409);
+    const heardBefore = outcomesHeard;
+    releaseHeld();
+    expect((await first).status).toBe(200);
+    while (outcomesHeard === heardBefore) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(processSpans().map((span) => [span.attributes['maiagent_webhook.outcome'], span.status.code])).toEqual([['delivered', api.SpanStatusCode.UNSET]]);
+  });
+
+  it('spans started inside onMessage, before and after an await, are children of the delivery\'s span', async () => {
+    await send('traced inside');
+    const [processSpan] = processSpans();
+    const inside = spans.getFinishedSpans().filter((span) => span.instrumentationScope.name === 'user-code');
+    expect(inside.map((span) => [span.name, span.parentSpanContext?.spanId])).toEqual([
+      ['before an await', processSpan?.spanContext().spanId],
+      ['after an await', processSpan?.spanContext().spanId],
+    ]);
+  });
+
+  it('the instrumentation scope carries the package\'s version, for spans and metrics', async () => {
+    const { version } = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+    await send('hello');
+    expect(processSpans()[0]?.instrumentationScope).toEqual({ name: 'maiagent-webhook', version });
+    await meterProvider.forceFlush();
+    expect(metrics.getMetrics().at(-1)?.scopeMetrics.map((scope) => scope.scope)).toEqual([{ name: 'maiagent-webhook', version }]);
   });
 });
 

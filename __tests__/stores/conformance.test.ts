@@ -16,38 +16,52 @@ afterAll(async () => {
   await redis.close();
 });
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let sequence = 0;
 const uniqueKey = () => `maiagent:msg-${++sequence}`;
 
+/**
+ * `first` claims an id and lets its claim lapse; `second` takes the id over; `first` then releases its own lapsed
+ * claim. Answers what a later claim meets: `in_flight` while the release left the takeover alone.
+ */
+async function releaseAfterTakeover(first: DedupeStore, second: DedupeStore) {
+  const key = uniqueKey();
+  await first.claim(key, 'attempt-1');
+  await sleep(120);
+  expect(await second.claim(key, 'attempt-2')).toBe('claimed');
+  await first.release(key, 'attempt-1');
+  return second.claim(key, 'attempt-3');
+}
+
 interface StoreCase {
   name: string;
-  create(): Promise<DedupeStore>;
+  create(options?: { claimTtlMs?: number }): Promise<DedupeStore>;
 }
 
 const stores: StoreCase[] = [
   {
     name: 'MemoryStore',
-    create: async () => {
-      const store = new MemoryStore();
+    create: async (options) => {
+      const store = new MemoryStore(options);
       cleanups.push(() => store.close());
       return store;
     },
   },
   {
     name: 'RedisStore over node-redis',
-    create: async () => {
+    create: async (options) => {
       const client = createClient({ url: redis.url });
       await client.connect();
       cleanups.push(() => client.destroy());
-      return new RedisStore({ sendCommand: (args) => client.sendCommand(args), prefix: redis.prefix });
+      return new RedisStore({ sendCommand: (args) => client.sendCommand(args), prefix: redis.prefix, ...options });
     },
   },
   {
     name: 'RedisStore over ioredis',
-    create: async () => {
+    create: async (options) => {
       const client = new Redis(redis.url);
       cleanups.push(() => client.disconnect());
-      return new RedisStore({ sendCommand: (args) => client.call(args[0] as string, ...args.slice(1)), prefix: redis.prefix });
+      return new RedisStore({ sendCommand: (args) => client.call(args[0] as string, ...args.slice(1)), prefix: redis.prefix, ...options });
     },
   },
 ];
@@ -109,6 +123,22 @@ describe.each(stores)('$name', ({ create }) => {
     expect(answers.filter((a) => a === 'claimed')).toHaveLength(1);
     expect(answers.filter((a) => a === 'in_flight')).toHaveLength(49);
   });
+
+  // A process that never settles its claim (killed, or a Worker whose request was cancelled): its id must not be
+  // answered 409 forever.
+  it('frees the claim of an attempt that never settles it after claimTtlMs', async () => {
+    const expiring = await create({ claimTtlMs: 50 });
+    const key = uniqueKey();
+    expect(await expiring.claim(key, 'attempt-1')).toBe('claimed');
+    expect(await expiring.claim(key, 'attempt-2')).toBe('in_flight');
+    await sleep(120);
+    expect(await expiring.claim(key, 'attempt-3')).toBe('claimed');
+  });
+
+  it('never releases a claim it took again, for a later attempt, after the first expired', async () => {
+    const expiring = await create({ claimTtlMs: 50 });
+    await expect(releaseAfterTakeover(expiring, expiring)).resolves.toBe('in_flight');
+  });
 });
 
 describe('MemoryStore bounds', () => {
@@ -140,18 +170,33 @@ describe('MemoryStore bounds', () => {
     }
   });
 
-  it('never lets a claim in flight expire, however many rotations pass', () => {
+  it('keeps a claim in flight across rotations until claimTtlMs, then lets it go', () => {
     jest.useFakeTimers();
     try {
-      const store = new MemoryStore({ ttlMs: 10, maxEntries: 2 });
+      const store = new MemoryStore({ ttlMs: 10, maxEntries: 2, claimTtlMs: 1000 });
       store.claim('running', 'attempt-1');
       for (let i = 0; i < 10; i += 1) {
         store.claim(`x${i}`, 'attempt-1');
         store.complete(`x${i}`, 'attempt-1');
+        jest.advanceTimersByTime(50);
       }
-      jest.advanceTimersByTime(1000);
-      expect(store.claim('running', 'attempt-1')).toBe('in_flight');
+      expect(store.claim('running', 'attempt-2')).toBe('in_flight');
+      jest.advanceTimersByTime(500);
+      expect(store.claim('running', 'attempt-3')).toBe('claimed');
       store.close();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('expires claims without a timer of its own', () => {
+    jest.useFakeTimers();
+    try {
+      const store = new MemoryStore({ claimTtlMs: 1000 });
+      store.claim('a', 'attempt-1');
+      expect(jest.getTimerCount()).toBe(0);
+      jest.advanceTimersByTime(1000);
+      expect(store.claim('a', 'attempt-2')).toBe('claimed');
     } finally {
       jest.useRealTimers();
     }
@@ -170,7 +215,7 @@ describe('MemoryStore bounds', () => {
     }
   });
 
-  it.each([[{ ttlMs: 0 }], [{ ttlMs: 1.5 }], [{ maxEntries: -1 }], [{ maxEntries: 1.5 }]])('rejects %p', (options) => {
+  it.each([[{ ttlMs: 0 }], [{ ttlMs: 1.5 }], [{ maxEntries: -1 }], [{ maxEntries: 1.5 }], [{ claimTtlMs: 0 }]])('rejects %p', (options) => {
     expect(() => new MemoryStore(options)).toThrow(TypeError);
   });
 });
@@ -178,15 +223,6 @@ describe('MemoryStore bounds', () => {
 describe('RedisStore specifics', () => {
   const storeWith = (options: { claimTtlMs?: number; ttlMs?: number } = {}) =>
     new RedisStore({ sendCommand: redis.sendCommand, prefix: redis.prefix, ...options });
-  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-  it('frees the claim of a process that never settles it after claimTtlMs', async () => {
-    const store = storeWith({ claimTtlMs: 50 });
-    const key = uniqueKey();
-    await store.claim(key, 'attempt-1');
-    await sleep(120);
-    expect(await store.claim(key, 'attempt-1')).toBe('claimed');
-  });
 
   it('forgets a succeeded id after ttlMs', async () => {
     const store = storeWith({ ttlMs: 50 });
@@ -199,24 +235,7 @@ describe('RedisStore specifics', () => {
   });
 
   it('never releases a claim another process took after its own expired', async () => {
-    const slow = storeWith({ claimTtlMs: 50 });
-    const other = storeWith();
-    const key = uniqueKey();
-    await slow.claim(key, 'attempt-1');
-    await sleep(120);
-    expect(await other.claim(key, 'attempt-2')).toBe('claimed');
-    await slow.release(key, 'attempt-1');
-    expect(await other.claim(key, 'attempt-3')).toBe('in_flight');
-  });
-
-  it('never releases a claim it took again itself, for a later attempt, after the first expired', async () => {
-    const store = storeWith({ claimTtlMs: 50 });
-    const key = uniqueKey();
-    await store.claim(key, 'attempt-1');
-    await sleep(120);
-    expect(await store.claim(key, 'attempt-2')).toBe('claimed');
-    await store.release(key, 'attempt-1');
-    expect(await store.claim(key, 'attempt-3')).toBe('in_flight');
+    await expect(releaseAfterTakeover(storeWith({ claimTtlMs: 50 }), storeWith())).resolves.toBe('in_flight');
   });
 
   it('writes only under its prefix, with an expiry on every key', async () => {

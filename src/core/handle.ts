@@ -3,6 +3,7 @@ import { DeadlineQueue, type Deadline } from './deadlines';
 import { CallbackContext, runCallback, type CallbackResult } from './dispatch';
 import { attemptIds } from './attempts';
 import { isPromiseLike } from './eventually';
+import type { CallbackTrace } from './observer';
 import type { ClaimState } from './store';
 import type { DeliveredReply } from './replies';
 import { recordResult, StoreTimeoutError } from './store-calls';
@@ -36,15 +37,19 @@ export type Answer = (outcome: Outcome) => void;
 
 /** The framework-free webhook: a request in, an outcome out. */
 export interface WebhookHandler extends Closable {
-  /** Calls `answer` once with the outcome: at once when nothing had to be waited for, later otherwise. Never throws. */
-  (request: WebhookRequest, answer: Answer): void;
+  /**
+   * Calls `answer` once with the outcome: at once when nothing had to be waited for, later otherwise. Never throws.
+   * `over`, when given, is called once the delivery's work is done (answered, and its claim recorded), which may be
+   * after the answer: a runtime that ends a request's work with its response (Workers) keeps it alive until then.
+   */
+  (request: WebhookRequest, answer: Answer, over?: () => void): void;
 }
 
 /** Resolves the options once, then turns each request into an outcome. */
 export function createWebhookHandler<Message>(preset: Preset<Message>, options: WebhookOptions<Message>): WebhookHandler {
   const config = resolveOptions(preset, options);
   const state = new HandlerState(config.body.timeoutMs, config.timeoutMs);
-  const handle = (request: WebhookRequest, answer: Answer): void => new Delivery(config, state, answer).start(request);
+  const handle = (request: WebhookRequest, answer: Answer, over?: () => void): void => new Delivery(config, state, answer, over).start(request);
   return Object.assign(handle, { close: (closeOptions?: CloseOptions) => closeWithin(state, config.log, closeOptions) });
 }
 
@@ -158,6 +163,8 @@ class Delivery<Message> {
   /** The answer decided before the callback (a claim granted during close()), instead of the callback's. */
   private instead: Outcome | undefined;
   private warnings: DeliveryWarning[] | undefined;
+  /** The callback's trace, when someone traced it: the outcome names it, so its span is ended by this delivery. */
+  private trace: CallbackTrace | undefined;
   /** Whether anyone hears of the outcome (`onOutcome`, a channel subscriber): only then is the clock read. */
   private readonly observed: boolean;
   private readonly startedAt: number;
@@ -167,6 +174,7 @@ class Delivery<Message> {
     private readonly config: ResolvedConfig<Message>,
     private readonly state: HandlerState,
     private readonly answer: Answer,
+    private readonly done: (() => void) | undefined,
   ) {
     this.observed = config.onOutcome !== undefined || config.observer.wantsOutcomes();
     this.startedAt = this.observed ? performance.now() : 0;
@@ -283,6 +291,7 @@ class Delivery<Message> {
     const onMessage = target.run;
     if (target.queued || !observer.tracesCallbacks()) return onMessage;
     const trace = { platform, messageId: id, conversationId };
+    this.trace = trace;
     return (message, context) => observer.traceCallback(trace, () => onMessage(message, context));
   }
 
@@ -387,6 +396,7 @@ class Delivery<Message> {
     this.deadline?.cancel();
     if (this.counted) this.state.finished();
     if (this.answered) this.tell(this.answered);
+    if (this.done) tellQuietly(this.done, undefined);
   }
 
   /** Every listener hears of the delivery: the hook, the channel, and the log for the warnings worth a line. */
@@ -396,7 +406,7 @@ class Delivery<Message> {
     if (!this.observed) return;
     const outcome = this.outcome(answered);
     if (onOutcome) tellQuietly(onOutcome, outcome);
-    if (observer.wantsOutcomes()) observer.outcome(outcome);
+    if (observer.wantsOutcomes()) observer.outcome(outcome, this.trace);
   }
 
   private outcome(answered: Outcome): DeliveryOutcome {

@@ -17,7 +17,8 @@ export interface DeliveryObserver {
   /** Calls `call` and answers what it returns (or throws), telling whoever traces callbacks. */
   traceCallback(trace: CallbackTrace, call: () => unknown): unknown;
   wantsOutcomes(): boolean;
-  outcome(outcome: DeliveryOutcome): void;
+  /** `trace`: the object `traceCallback` was given for this delivery's callback, if it was traced. */
+  outcome(outcome: DeliveryOutcome, trace: CallbackTrace | undefined): void;
 }
 
 const UNOBSERVED: DeliveryObserver = Object.freeze({

@@ -1,10 +1,21 @@
 import { isPromiseLike } from '../core/eventually';
 import type { CallbackTrace, DeliveryObserver } from '../core/observer';
+import type { DeliveryOutcome } from '../core/options';
 
 /** A TracingChannel around each `onMessage` call: `tracing:maiagent-webhook:callback:{start,end,asyncStart,asyncEnd,error}`. */
 export const CALLBACK_CHANNEL = 'maiagent-webhook:callback';
 /** One message per delivery: the object `onOutcome` receives. */
 export const OUTCOME_CHANNEL = 'maiagent-webhook:outcome';
+
+// Two links between the channels, under registered symbols so that every copy of this module agrees on them (the
+// otel entry is built apart from the runtime bundle). Neither is enumerable or serialized.
+/** On an outcome message whose callback was traced: that callback's context object, so a subscriber ends its own span. */
+export const CALLBACK_TRACE = Symbol.for('maiagent-webhook.callback-trace');
+/**
+ * On a callback's context object, set by a `start` subscriber: `(call) => unknown`, which must call `call` and
+ * answer what it returns; the callback then runs inside it (OpenTelemetry: in its span's context).
+ */
+export const RUN_CALLBACK = Symbol.for('maiagent-webhook.run-callback');
 
 // The few members used, typed here so that no entry point's types need Node's.
 interface Channel {
@@ -34,6 +45,12 @@ export interface DiagnosticsChannels {
 export interface TracedCallback extends CallbackTrace {
   result?: unknown;
   error?: unknown;
+  [RUN_CALLBACK]?: (call: () => unknown) => unknown;
+}
+
+/** The outcome message, as subscribers receive it. */
+export interface PublishedOutcome extends DeliveryOutcome {
+  readonly [CALLBACK_TRACE]?: TracedCallback;
 }
 
 /**
@@ -59,13 +76,24 @@ export function channelsObserver(channels = diagnosticsChannels()): DeliveryObse
     tracesCallbacks: () => callback.hasSubscribers ?? callback.start.hasSubscribers,
     traceCallback: (trace, call) => traced(callback, trace, call),
     wantsOutcomes: () => outcome.hasSubscribers,
-    outcome: (delivery) => outcome.publish(delivery),
+    outcome: (delivery, trace) => outcome.publish(linked(delivery, trace)),
   };
+}
+
+function linked(delivery: DeliveryOutcome, trace: CallbackTrace | undefined): PublishedOutcome {
+  if (trace) Object.defineProperty(delivery, CALLBACK_TRACE, { value: trace, configurable: true });
+  return delivery;
+}
+
+/** The callback, inside whatever a `start` subscriber asked it to run in. */
+function runAsAsked(context: TracedCallback, call: () => unknown): unknown {
+  const runIn = context[RUN_CALLBACK];
+  return runIn ? runIn(call) : call();
 }
 
 /** What `TracingChannel.tracePromise` does, for a callback that may or may not return a promise. */
 function traced(channel: TracingChannel, context: TracedCallback, call: () => unknown): unknown {
-  const returned = channel.traceSync(call, context);
+  const returned = channel.traceSync(() => runAsAsked(context, call), context);
   if (isPromiseLike(returned)) {
     Promise.resolve(returned).then(
       (result) => {

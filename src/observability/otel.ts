@@ -1,7 +1,7 @@
 import type * as OpenTelemetry from '@opentelemetry/api';
-import type { DeliveryOutcome } from '../core/options';
 import { isPromiseLike } from '../core/eventually';
-import { CALLBACK_CHANNEL, diagnosticsChannels, OUTCOME_CHANNEL, type TracedCallback, type TracingHandlers } from './channels';
+import { VERSION } from '../version';
+import { CALLBACK_CHANNEL, CALLBACK_TRACE, diagnosticsChannels, OUTCOME_CHANNEL, RUN_CALLBACK, type PublishedOutcome, type TracedCallback, type TracingHandlers } from './channels';
 
 /** The parts of `@opentelemetry/api` used: the caller passes their own, so the package imports none of it. */
 export type OpenTelemetryApi = Pick<typeof OpenTelemetry, 'trace' | 'metrics' | 'context' | 'SpanKind' | 'SpanStatusCode'>;
@@ -32,10 +32,12 @@ export const NAMES = Object.freeze({
   statusCode: 'maiagent_webhook.status_code',
 });
 
-/** Where a subscriber keeps its span on the trace's shared context object, as TracingChannel subscribers do. */
-const RUNNING = Symbol('maiagent-webhook/otel span');
-interface Running {
-  [RUNNING]?: { span: OpenTelemetry.Span; startedAt: number } | undefined;
+/** One delivery's span, from its callback's start until its own outcome ends it. */
+interface Traced {
+  span: OpenTelemetry.Span;
+  startedAt: number;
+  /** Whether the callback has settled (its duration recorded, the active count lowered). */
+  settled: boolean;
 }
 
 // messaging.process.duration's bucket advice in the semantic conventions, in seconds.
@@ -49,8 +51,8 @@ const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75,
 export function instrument({ api, tracerProvider, meterProvider }: InstrumentOptions): () => void {
   const channels = diagnosticsChannels();
   if (!channels) throw new Error('maiagent-webhook/otel: node:diagnostics_channel is not available here (Node ≥ 20.16, Bun, Deno, Workers with nodejs_compat)');
-  const tracer = (tracerProvider ?? api.trace.getTracerProvider()).getTracer(NAMES.instrumentation);
-  const meter = (meterProvider ?? api.metrics.getMeterProvider()).getMeter(NAMES.instrumentation);
+  const tracer = (tracerProvider ?? api.trace.getTracerProvider()).getTracer(NAMES.instrumentation, VERSION);
+  const meter = (meterProvider ?? api.metrics.getMeterProvider()).getMeter(NAMES.instrumentation, VERSION);
   const deliveries = meter.createCounter(NAMES.deliveries, { unit: '{delivery}', description: 'Deliveries answered, by platform and outcome code' });
   const duplicates = meter.createCounter(NAMES.duplicates, { unit: '{delivery}', description: 'Retries of a delivered reply, answered 200 without a second callback' });
   const active = meter.createUpDownCounter(NAMES.active, { unit: '{delivery}', description: 'Callbacks running now' });
@@ -60,8 +62,12 @@ export function instrument({ api, tracerProvider, meterProvider }: InstrumentOpt
     advice: { explicitBucketBoundaries: DURATION_BUCKETS },
   });
 
-  /** Spans waiting for their delivery's outcome, by platform and message id (first in, first out). */
-  const awaitingOutcome = new Map<string, OpenTelemetry.Span | OpenTelemetry.Span[]>();
+  /**
+   * Each traced callback's span, by the callback's own context object, which the delivery's outcome names: so a
+   * span is ended by its own delivery's outcome, never by another attempt's for the same message id (a 409). Each
+   * instrument() keeps its own, so two never take each other's spans.
+   */
+  const traced = new WeakMap<TracedCallback, Traced>();
   // Attribute sets are made once per value and reused: building them per delivery was most of this code's cost.
   const attributeSets = new Map<string, OpenTelemetry.Attributes>();
   const attributesOf = (key: string, make: () => OpenTelemetry.Attributes): OpenTelemetry.Attributes => {
@@ -71,10 +77,10 @@ export function instrument({ api, tracerProvider, meterProvider }: InstrumentOpt
   };
   const systemOf = (platform: string) => attributesOf(platform, () => ({ [NAMES.system]: platform }));
 
-  const callbackSettled = (context: TracedCallback & Running): void => {
-    const started = context[RUNNING];
-    if (!started) return;
-    context[RUNNING] = undefined;
+  const callbackSettled = (context: TracedCallback): void => {
+    const started = traced.get(context);
+    if (!started || started.settled) return;
+    started.settled = true;
     active.add(-1, systemOf(context.platform));
     const failure = context.error === undefined ? '' : errorType(context.error);
     const attributes = attributesOf(`${context.platform}:process:${failure}`, () => ({
@@ -86,7 +92,7 @@ export function instrument({ api, tracerProvider, meterProvider }: InstrumentOpt
   };
 
   const handlers: TracingHandlers = {
-    start(context: TracedCallback & Running) {
+    start(context: TracedCallback) {
       const span = tracer.startSpan(
         `process ${context.platform}`,
         {
@@ -101,28 +107,29 @@ export function instrument({ api, tracerProvider, meterProvider }: InstrumentOpt
         },
         api.context.active(),
       );
-      context[RUNNING] = { span, startedAt: performance.now() };
-      putSpan(awaitingOutcome, keyOf(context.platform, context.messageId), span);
+      traced.set(context, { span, startedAt: performance.now(), settled: false });
+      runInsideTheSpan(api, context, span);
       active.add(1, systemOf(context.platform));
     },
-    end(context: TracedCallback & Running) {
+    end(context: TracedCallback) {
       // A callback that returned a promise settles later (asyncEnd); any other is done now.
       if (context.error !== undefined || !returnedAPromise(context)) callbackSettled(context);
     },
     asyncEnd: callbackSettled,
-    error(context: TracedCallback & Running) {
+    error(context: TracedCallback) {
       const error = context.error;
-      context[RUNNING]?.span.recordException(error instanceof Error ? error : { message: String(error) });
+      traced.get(context)?.span.recordException(error instanceof Error ? error : { message: String(error) });
     },
   };
 
   const outcomeHeard = (message: unknown): void => {
-    const { platform, code, status, messageId } = message as DeliveryOutcome;
+    const { platform, code, status, [CALLBACK_TRACE]: trace } = message as PublishedOutcome;
     deliveries.add(1, attributesOf(`${platform}:${code}:${status}`, () => ({ [NAMES.system]: platform, [NAMES.outcome]: code, 'http.response.status_code': status })));
     if (code === 'duplicate') duplicates.add(1, systemOf(platform));
-    if (messageId === undefined) return;
-    const span = takeSpan(awaitingOutcome, keyOf(platform, messageId));
-    if (!span) return;
+    const started = trace && traced.get(trace);
+    if (!started) return;
+    traced.delete(trace);
+    const { span } = started;
     span.setAttributes({ [NAMES.outcome]: code, [NAMES.statusCode]: status });
     if (status >= 300) {
       span.setAttribute(NAMES.errorType, code);
@@ -150,27 +157,14 @@ function returnedAPromise(context: TracedCallback): boolean {
   }
 }
 
-function keyOf(platform: string, messageId: string): string {
-  return `${platform}:${messageId}`;
-}
-
-/** Most ids have one span waiting; an array only when the same id runs twice at once (no store, a lapsed claim). */
-function putSpan(spans: Map<string, OpenTelemetry.Span | OpenTelemetry.Span[]>, key: string, span: OpenTelemetry.Span): void {
-  const waiting = spans.get(key);
-  if (waiting === undefined) spans.set(key, span);
-  else if (Array.isArray(waiting)) waiting.push(span);
-  else spans.set(key, [waiting, span]);
-}
-
-function takeSpan(spans: Map<string, OpenTelemetry.Span | OpenTelemetry.Span[]>, key: string): OpenTelemetry.Span | undefined {
-  const waiting = spans.get(key);
-  if (!Array.isArray(waiting)) {
-    spans.delete(key);
-    return waiting;
-  }
-  const span = waiting.shift();
-  if (waiting.length === 0) spans.delete(key);
-  return span;
+/**
+ * Has the callback run inside the span's context, so the spans its own code starts (an HTTP client's, a database's)
+ * are children of the delivery's. Another subscriber's wrapper, if one came first, still runs, inside this one.
+ */
+function runInsideTheSpan(api: OpenTelemetryApi, context: TracedCallback, span: OpenTelemetry.Span): void {
+  const active = api.trace.setSpan(api.context.active(), span);
+  const outer = context[RUN_CALLBACK];
+  context[RUN_CALLBACK] = outer ? (call) => outer(() => api.context.with(active, call)) : (call) => api.context.with(active, call);
 }
 
 /** Low-cardinality, as the conventions ask: the error's class name, never its message. */

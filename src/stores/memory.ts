@@ -5,6 +5,11 @@ export interface MemoryStoreOptions {
   ttlMs?: number;
   /** The most ids held at once; the older generation is dropped first. Default 500000. */
   maxEntries?: number;
+  /**
+   * How long a claim lasts if its attempt never settles it (a Worker whose request the runtime cancelled, a
+   * callback that never returns): after this a retry may claim the id and run the callback. Default 5 minutes.
+   */
+  claimTtlMs?: number;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -14,9 +19,15 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  */
 const DEFAULT_MAX_ENTRIES = 500_000;
 
-/** Marks a succeeded id; an id in flight maps to the attempt that holds its claim. */
+const FIVE_MINUTES_MS = 5 * 60 * 1000;
+
+/** Marks a succeeded id; an id in flight maps to the attempt that holds its claim, and when that claim lapses. */
 const DONE = true;
-type Entry = typeof DONE | string;
+interface InFlight {
+  readonly attempt: string;
+  readonly until: number;
+}
+type Entry = typeof DONE | InFlight;
 
 /**
  * The default store: one process, no dependencies, no timer (so it keeps no process alive, on any runtime). Ids
@@ -24,12 +35,14 @@ type Entry = typeof DONE | string;
  * the older one is dropped whole, so expiry costs nothing per entry and memory stays under `maxEntries` ids however
  * many arrive. A succeeded id is remembered at least `ttlMs` (and about twice that while deliveries keep coming),
  * unless `maxEntries` forces it out sooner: then the completion that made room reports how many ids went early,
- * and the webhook passes that on as a warning. Ids in flight never expire: each rotation carries them into the new
- * generation, since they must hold until their callback settles (they are few: one per running callback).
+ * and the webhook passes that on as a warning. Ids in flight hold until their attempt settles or `claimTtlMs`
+ * passes, as a RedisStore's do: each rotation carries the live ones into the new generation (they are few: one per
+ * running callback), and a claim finds a lapsed one and takes it over. Still no timer: expiry is read at each claim.
  */
 export class MemoryStore implements DedupeStore {
   readonly ttlMs: number;
   readonly maxEntries: number;
+  readonly claimTtlMs: number;
   /** Id -> DONE or the attempt holding it. One lookup answers a claim. */
   private current = new Map<string, Entry>();
   /** Only succeeded ids: the in-flight ones were carried over when it stopped being current. */
@@ -42,14 +55,18 @@ export class MemoryStore implements DedupeStore {
   constructor(options: MemoryStoreOptions = {}) {
     this.ttlMs = positiveInteger(options.ttlMs ?? DAY_MS, 'MemoryStore: ttlMs');
     this.maxEntries = positiveInteger(options.maxEntries ?? DEFAULT_MAX_ENTRIES, 'MemoryStore: maxEntries');
+    this.claimTtlMs = positiveInteger(options.claimTtlMs ?? FIVE_MINUTES_MS, 'MemoryStore: claimTtlMs');
   }
 
   claim(key: string, attempt: string): ClaimState {
-    if (Date.now() - this.currentSince >= this.ttlMs) this.rotate();
+    const now = Date.now();
+    if (now - this.currentSince >= this.ttlMs) this.rotate();
     const held = this.current.get(key);
-    if (held !== undefined) return held === DONE ? 'done' : 'in_flight';
-    if (this.previous.has(key)) return 'done';
-    this.current.set(key, attempt);
+    if (held === DONE) return 'done';
+    if (held !== undefined && held.until > now) return 'in_flight';
+    // Unknown, or a claim that lapsed: its attempt never settled, so this one takes the id over.
+    if (held === undefined && this.previous.has(key)) return 'done';
+    this.current.set(key, { attempt, until: now + this.claimTtlMs });
     return 'claimed';
   }
 
@@ -64,7 +81,8 @@ export class MemoryStore implements DedupeStore {
   }
 
   release(key: string, attempt: string): void {
-    if (this.current.get(key) === attempt) this.current.delete(key);
+    const held = this.current.get(key);
+    if (held !== undefined && held !== DONE && held.attempt === attempt) this.current.delete(key);
   }
 
   /** How many ids the store holds (succeeded and in flight). */
@@ -83,7 +101,8 @@ export class MemoryStore implements DedupeStore {
     this.current = new Map();
     for (const [key, entry] of older) {
       if (entry === DONE) continue;
-      this.current.set(key, entry);
+      // A lapsed claim is not carried on: the id is as free as one never seen.
+      if (entry.until > now) this.current.set(key, entry);
       older.delete(key);
     }
     this.previous = older;

@@ -12,8 +12,11 @@ export const webhook = maiagentWebhook({
   },
 });
 
-/** The webhook; with `?calls`, how many times the callback ran, for the test to count (one route serves both). */
-export function route(request) {
+/**
+ * The webhook; with `?calls`, how many times the callback ran, for the test to count (one route serves both). What
+ * the runtime passes after the request (a Worker's `env` and `ctx`) goes on to the webhook as it came.
+ */
+export function route(request, ...runtime) {
   if (new URL(request.url).searchParams.has('calls')) return Response.json({ calls });
-  return webhook(request);
+  return webhook(request, ...runtime);
 }
