@@ -164,6 +164,23 @@ it('Cloudflare workerd through Miniflare, bundled by esbuild, without nodejs_com
   }
 }, 60_000);
 
+it('the README\'s Cloudflare Worker (examples/cloudflare-worker.ts) in workerd, its token from env', async () => {
+  const dir = project('workerd-example');
+  const outfile = join(dir, 'dist', 'worker.js');
+  cpSync(join(root, 'examples', 'cloudflare-worker.ts'), join(dir, 'cloudflare-worker.ts'));
+  await build({ entryPoints: [join(dir, 'cloudflare-worker.ts')], bundle: true, format: 'esm', platform: 'browser', conditions: ['worker', 'browser'], outfile, logLevel: 'warning' });
+  const mf = new Miniflare({ modules: true, script: readFileSync(outfile, 'utf8'), compatibilityDate: '2026-04-01', compatibilityFlags: [], cf: false, bindings: { MAIAGENT_WEBHOOK_TOKEN: TOKEN } });
+  try {
+    await mf.ready;
+    const post = async (token: string, body: object) =>
+      (await mf.dispatchFetch(`http://127.0.0.1/maiagent/webhook?token=${token}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).status;
+    const delivery = buildMaiAgentDelivery();
+    expect([await post(TOKEN, delivery), await post(TOKEN, delivery), await post('wrong', buildMaiAgentDelivery())]).toEqual([200, 200, 401]);
+  } finally {
+    await mf.dispose();
+  }
+}, 60_000);
+
 describe('Next.js route handlers (next build, then next start)', () => {
   let next: Running;
   beforeAll(async () => {
