@@ -43,9 +43,12 @@ export interface CommonOptions {
    */
   onOutcome?: ((outcome: DeliveryOutcome) => unknown) | undefined;
   /**
-   * Where the few lines worth reading in production go: `internal_error` (error), `store_record_failed` and
-   * `dedupe_evicted_early` (warn). Any object with `warn` and `error` (and `debug`, `info`) fits: console, pino.
-   * Default: `console.warn` and `console.error`. `false` writes nothing.
+   * Where the few lines worth reading in production go: one for each failure the platform will retry
+   * (`handler_failed`, `internal_error` as errors; `handler_timeout`, `store_unavailable`, `queue_unavailable` as
+   * warnings) and each warning to act on (`store_record_failed`, `dedupe_evicted_early`, `close_timeout`,
+   * `unauthenticated`). Never the body, the headers or the token. Any object with `warn` and `error` (and `debug`,
+   * `info`) fits: console, pino. Default: `console.warn` and `console.error`. `false` writes nothing. A logger
+   * that throws changes nothing.
    */
   log?: Partial<Logger> | false | undefined;
   /**
@@ -107,7 +110,10 @@ export interface DeliveryOutcome {
 }
 
 export type DeliveryWarning =
-  /** A store write after the callback (complete or release) still failed after its retries. */
+  /**
+   * A store write after the callback (complete or release) still failed after its retries, or a claim granted
+   * after its 503 store_unavailable could not be freed (release).
+   */
   | { code: 'store_record_failed'; step: 'complete' | 'release'; error: unknown }
   /** The memory store forgot succeeded ids before its `ttlMs` to stay within `maxEntries`: their retries would run again. */
   | { code: 'dedupe_evicted_early'; evicted: number }
