@@ -112,7 +112,12 @@ export type DeliveryWarning =
   /** The memory store forgot succeeded ids before its `ttlMs` to stay within `maxEntries`: their retries would run again. */
   | { code: 'dedupe_evicted_early'; evicted: number }
   /** The body named two different conversations (`conversation` and `conversation_id`); `conversation` was used. */
-  | { code: 'conflicting_conversation_ids' };
+  | { code: 'conflicting_conversation_ids' }
+  /**
+   * The body's timestamp (`field`) was missing, null or unreadable: the message carries the time the delivery was
+   * received instead.
+   */
+  | { code: 'timestamp_replaced'; field: 'created_at' | 'createdAt' | 'create_time' };
 
 /** The shape console, pino and bunyan share: a fields object first, then the message. */
 export interface Logger {

@@ -24,8 +24,11 @@ export interface Preset<Message> {
   validator: GeneratedValidator;
   /** An availability check the platform sends: answered 200 and never handed to the callback. */
   isProbe(body: unknown): boolean;
-  /** Folds documented alternatives into one shape; only ever given a payload the validator accepted. */
-  toMessage(payload: unknown): Message;
+  /**
+   * Folds documented alternatives, nulls and absences into one shape; only ever given a payload the validator
+   * accepted. `receivedAt` (epoch ms, default now) stands in for a timestamp the payload lacks or that cannot be read.
+   */
+  toMessage(payload: unknown, receivedAt?: number): Message;
   toReply(message: Message): Reply;
   /** What a valid payload says that does not stop it but someone should hear of; undefined for most. */
   warningsFor(payload: unknown): readonly DeliveryWarning[] | undefined;
@@ -35,8 +38,4 @@ export interface Preset<Message> {
 
 export function neverAProbe(): boolean {
   return false;
-}
-
-export function noWarnings(): undefined {
-  return undefined;
 }
