@@ -5,7 +5,7 @@ import { createWebhookHandler } from '../../src/core/handle';
 import type { DeliveryContext, DeliveryOutcome, Rejection } from '../../src/core/options';
 import type { Outcome } from '../../src/core/types';
 import { loadPreset } from '../../src/presets/factories';
-import type { Preset } from '../../src/presets/preset';
+import type { Preset } from '../../src/core/preset';
 import { replyProcessor, type ReplyJobData } from '../../src/queue/bullmq';
 import type { Job } from 'bullmq';
 import { TOKEN } from '../support/fixtures';

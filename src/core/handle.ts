@@ -9,7 +9,7 @@ import { recordResult, StoreTimeoutError } from './store-calls';
 import { errorOutcome, OUTCOMES, type ErrorCode } from './outcomes';
 import { resolveOptions, type DeliveryOutcome, type DeliveryTarget, type DeliveryWarning, type Logger, type ResolvedConfig, type WebhookOptions } from './options';
 import { validatePayload } from './validate';
-import type { Preset, Reply } from '../presets/preset';
+import type { Preset, Reply } from './preset';
 import type { Outcome, Problem, WebhookRequest } from './types';
 
 export interface Closable {

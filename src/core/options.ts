@@ -2,8 +2,7 @@ import { createTokenCheck, type TokenCheck } from './auth';
 import { parseByteSize } from './bytes';
 import type { BodyLimits } from './body';
 import { isDedupeStore, type DedupeStore } from './store';
-import { MemoryStore } from '../stores/memory';
-import type { Preset, Reply } from '../presets/preset';
+import type { Preset, Reply } from './preset';
 import { deliveryObserver, type DeliveryObserver } from './observer';
 import { isDeliverySink, queuedDelivery, type DeliverySink } from './sink';
 import { isReplyListener, type ReplyListener } from './replies';
@@ -178,7 +177,7 @@ export function resolveOptions<Message>(preset: Preset<Message>, options: Webhoo
     log: resolveLog(preset, options.log),
     replies: resolveReplies(preset, options.replies),
     observer: deliveryObserver(),
-    store: resolveStore(preset, options.store, target.queued),
+    store: resolveStore(preset, options.store),
     answers: fixedOutcomes({ ackBody: preset.ackBody, challenge: challenge(preset), retryAfterSeconds: Math.ceil(timeoutMs / 1000) }),
   });
 }
@@ -251,10 +250,9 @@ function resolveTarget<Message>(preset: Preset<Message>, options: WebhookOptions
   return Object.freeze({ run: onMessage, queued: false, succeeded: 'delivered', failed: 'handler_failed', late: 'handler_timeout' });
 }
 
-function resolveStore(preset: Preset<unknown>, store: WebhookOptions<unknown>['store'], queued: boolean): DedupeStore | undefined {
-  if (store === false) return undefined;
-  // A queue's job id is the message id: the queue itself turns the platform's retries into one job.
-  if (store === undefined) return queued ? undefined : new MemoryStore();
+function resolveStore(preset: Preset<unknown>, store: WebhookOptions<unknown>['store']): DedupeStore | undefined {
+  // The default store is filled in where the factories are assembled (presets/factories.ts), not here.
+  if (store === false || store === undefined) return undefined;
   if (!isDedupeStore(store)) throw new TypeError(`${preset.factoryName}: store must have claim, complete and release methods, or be false`);
   return store;
 }

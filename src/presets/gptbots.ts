@@ -1,6 +1,6 @@
 import { validate } from '../schemas/generated/gptbots.validator';
 import type { GeneratedValidator } from '../core/validate';
-import type { Preset, Reply } from './preset';
+import type { Preset, Reply } from '../core/preset';
 import type { DeliveryWarning } from '../core/options';
 import { readEpochMs, timestampReplaced } from './timestamps';
 

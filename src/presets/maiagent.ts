@@ -1,6 +1,6 @@
 import { validate } from '../schemas/generated/maiagent.validator';
 import type { GeneratedValidator } from '../core/validate';
-import { neverAProbe, type Preset, type Reply } from './preset';
+import type { Preset, Reply } from '../core/preset';
 import type { DeliveryWarning } from '../core/options';
 import { readEpochMs, timestampReplaced } from './timestamps';
 
@@ -144,7 +144,8 @@ export const maiagentPreset: Preset<MaiAgentMessage> = Object.freeze({
   // MaiAgent documents no auth header at all; Bearer is what a proxy or a future platform version would send.
   authSchemes: Object.freeze(['bearer'] as const),
   validator: validate as GeneratedValidator,
-  isProbe: neverAProbe,
+  // MaiAgent documents no availability check.
+  isProbe: () => false,
   toMessage: (payload: unknown, receivedAt?: number) => toMaiAgentMessage(payload as MaiAgentPayload, receivedAt),
   toReply: (message: MaiAgentMessage): Reply => ({
     platform: 'maiagent',

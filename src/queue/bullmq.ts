@@ -4,7 +4,7 @@ import type { DeliverySink, QueuedDelivery } from '../core/sink';
 import { loadPreset, validatePayload } from '../runtime';
 import type { GptBotsMessage } from '../presets/gptbots';
 import type { MaiAgentMessage } from '../presets/maiagent';
-import type { Reply } from '../presets/preset';
+import type { Reply } from '../core/preset';
 
 /** What a job holds: the body as received, and enough to list it without parsing the body. */
 export interface ReplyJobData {

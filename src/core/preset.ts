@@ -1,6 +1,6 @@
-import type { AuthScheme } from '../core/auth';
-import type { DeliveryWarning } from '../core/options';
-import type { GeneratedValidator } from '../core/validate';
+import type { AuthScheme } from './auth';
+import type { DeliveryWarning } from './options';
+import type { GeneratedValidator } from './validate';
 
 /** The same few facts about any platform's reply, so forwarding code can serve several platforms. */
 export interface Reply {
@@ -13,7 +13,10 @@ export interface Reply {
   createdAt: Date;
 }
 
-/** What makes one platform different from another; the pipeline itself is shared. */
+/**
+ * What makes one platform different from another (the core's port; `presets/` implement it): the pipeline itself is
+ * shared.
+ */
 export interface Preset<Message> {
   platform: Reply['platform'];
   /** Named in start-up errors, so the message points at the call the user wrote. */
@@ -34,8 +37,4 @@ export interface Preset<Message> {
   warningsFor(payload: unknown): readonly DeliveryWarning[] | undefined;
   /** The 200 body the platform's documents ask for, as JSON text. */
   ackBody: string;
-}
-
-export function neverAProbe(): boolean {
-  return false;
 }
