@@ -262,3 +262,14 @@ describe('a queued delivery without a timestamp', () => {
     expect(seen).toEqual({ created_at: String(receivedAt), at: new Date(receivedAt) });
   });
 });
+
+describe('a label longer than any documented one', () => {
+  it.each([
+    ['MaiAgent type', 'maiagent', { id: 'm1', conversation: 'c1', content: 'hi', created_at: '1728219442000', type: 'x'.repeat(65) }],
+    ['GPTBots message_type', 'gptbots', { message_id: 'm1', conversation_id: 'c1', create_time: 1679587005, message_type: 'x'.repeat(65), text: 'hi' }],
+  ] as const)('%s: delivered as it came (the package does not need it)', async (_name, platform, body) => {
+    const { outcome, messages } = await deliver(platform, body);
+    expect(outcome.status).toBe(200);
+    expect(messages[0]?.[platform === 'maiagent' ? 'type' : 'message_type']).toBe('x'.repeat(65));
+  });
+});

@@ -21,7 +21,7 @@ export const gptbotsSchema = {
     // Seconds in the documents' examples, milliseconds in other GPTBots APIs: both read, told apart by size.
     create_time: timestamp,
     // V1
-    message_type: { type: ['string', 'null'], maxLength: 64 },
+    message_type: orNull('string'),
     text: orNull('string'),
     flow_output: listOf({
       content: orNull('string'),

@@ -30,7 +30,7 @@ export const maiagentSchema = {
         avatar: orNull('string'),
       },
     },
-    type: { type: ['string', 'null'], maxLength: 64 },
+    type: orNull('string'),
     content: orNull('string'),
     feedback: { type: ['null', 'string', 'object'] },
     created_at: timestamp,

@@ -5,7 +5,7 @@
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$id":"maiagent-webhook/gptbots-message","type":"object","required":["message_id","conversation_id"],"properties":{"message_id":{"type":["string","integer"],"minLength":1,"maxLength":256,"minimum":0,"maximum":9007199254740991},"conversation_id":{"type":["string","integer"],"minLength":1,"maxLength":256,"minimum":0,"maximum":9007199254740991},"create_time":{},"message_type":{"type":["string","null"],"maxLength":64},"text":{"type":["string","null"]},"flow_output":{"type":["array","null"],"maxItems":1000,"items":{"type":"object","properties":{"content":{"type":["string","null"]},"branch":{"type":["string","null"]},"from_component_name":{"type":["string","null"]}}}},"output":{"type":["array","null"],"maxItems":1000,"items":{"type":"object","properties":{"from_component_branch":{"type":["string","null"]},"from_component_name":{"type":["string","null"]},"content":{"type":["object","null"],"properties":{"text":{"type":["string","null"]},"audio":{"type":["array","null"],"maxItems":1000,"items":{"type":"object","properties":{"audio":{"type":["string","null"]},"transcript":{"type":["string","null"]}}}}}}}}},"usage":{"type":["object","null"]}}};
+const schema11 = {"$id":"maiagent-webhook/gptbots-message","type":"object","required":["message_id","conversation_id"],"properties":{"message_id":{"type":["string","integer"],"minLength":1,"maxLength":256,"minimum":0,"maximum":9007199254740991},"conversation_id":{"type":["string","integer"],"minLength":1,"maxLength":256,"minimum":0,"maximum":9007199254740991},"create_time":{},"message_type":{"type":["string","null"]},"text":{"type":["string","null"]},"flow_output":{"type":["array","null"],"maxItems":1000,"items":{"type":"object","properties":{"content":{"type":["string","null"]},"branch":{"type":["string","null"]},"from_component_name":{"type":["string","null"]}}}},"output":{"type":["array","null"],"maxItems":1000,"items":{"type":"object","properties":{"from_component_branch":{"type":["string","null"]},"from_component_name":{"type":["string","null"]},"content":{"type":["object","null"],"properties":{"text":{"type":["string","null"]},"audio":{"type":["array","null"],"maxItems":1000,"items":{"type":"object","properties":{"audio":{"type":["string","null"]},"transcript":{"type":["string","null"]}}}}}}}}},"usage":{"type":["object","null"]}}};
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="maiagent-webhook/gptbots-message" */;
@@ -158,9 +158,11 @@ vErrors.push(err12);
 }
 errors++;
 }
-if(typeof data2 === "string"){
-if(data2.length > 64){
-const err13 = {instancePath:instancePath+"/message_type",schemaPath:"#/properties/message_type/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
+}
+if(data.text !== undefined){
+let data3 = data.text;
+if((typeof data3 !== "string") && (data3 !== null)){
+const err13 = {instancePath:instancePath+"/text",schemaPath:"#/properties/text/type",keyword:"type",params:{type: schema11.properties.text.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -170,11 +172,10 @@ vErrors.push(err13);
 errors++;
 }
 }
-}
-if(data.text !== undefined){
-let data3 = data.text;
-if((typeof data3 !== "string") && (data3 !== null)){
-const err14 = {instancePath:instancePath+"/text",schemaPath:"#/properties/text/type",keyword:"type",params:{type: schema11.properties.text.type},message:"must be string,null"};
+if(data.flow_output !== undefined){
+let data4 = data.flow_output;
+if((!(Array.isArray(data4))) && (data4 !== null)){
+const err14 = {instancePath:instancePath+"/flow_output",schemaPath:"#/properties/flow_output/type",keyword:"type",params:{type: schema11.properties.flow_output.type},message:"must be array,null"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -183,27 +184,14 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-if(data.flow_output !== undefined){
-let data4 = data.flow_output;
-if((!(Array.isArray(data4))) && (data4 !== null)){
-const err15 = {instancePath:instancePath+"/flow_output",schemaPath:"#/properties/flow_output/type",keyword:"type",params:{type: schema11.properties.flow_output.type},message:"must be array,null"};
+if(Array.isArray(data4)){
+if(data4.length > 1000){
+const err15 = {instancePath:instancePath+"/flow_output",schemaPath:"#/properties/flow_output/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
 if(vErrors === null){
 vErrors = [err15];
 }
 else {
 vErrors.push(err15);
-}
-errors++;
-}
-if(Array.isArray(data4)){
-if(data4.length > 1000){
-const err16 = {instancePath:instancePath+"/flow_output",schemaPath:"#/properties/flow_output/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
 }
 errors++;
 }
@@ -214,7 +202,20 @@ if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 if(data5.content !== undefined){
 let data6 = data5.content;
 if((typeof data6 !== "string") && (data6 !== null)){
-const err17 = {instancePath:instancePath+"/flow_output/" + i0+"/content",schemaPath:"#/properties/flow_output/items/properties/content/type",keyword:"type",params:{type: schema11.properties.flow_output.items.properties.content.type},message:"must be string,null"};
+const err16 = {instancePath:instancePath+"/flow_output/" + i0+"/content",schemaPath:"#/properties/flow_output/items/properties/content/type",keyword:"type",params:{type: schema11.properties.flow_output.items.properties.content.type},message:"must be string,null"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data5.branch !== undefined){
+let data7 = data5.branch;
+if((typeof data7 !== "string") && (data7 !== null)){
+const err17 = {instancePath:instancePath+"/flow_output/" + i0+"/branch",schemaPath:"#/properties/flow_output/items/properties/branch/type",keyword:"type",params:{type: schema11.properties.flow_output.items.properties.branch.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -224,10 +225,10 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data5.branch !== undefined){
-let data7 = data5.branch;
-if((typeof data7 !== "string") && (data7 !== null)){
-const err18 = {instancePath:instancePath+"/flow_output/" + i0+"/branch",schemaPath:"#/properties/flow_output/items/properties/branch/type",keyword:"type",params:{type: schema11.properties.flow_output.items.properties.branch.type},message:"must be string,null"};
+if(data5.from_component_name !== undefined){
+let data8 = data5.from_component_name;
+if((typeof data8 !== "string") && (data8 !== null)){
+const err18 = {instancePath:instancePath+"/flow_output/" + i0+"/from_component_name",schemaPath:"#/properties/flow_output/items/properties/from_component_name/type",keyword:"type",params:{type: schema11.properties.flow_output.items.properties.from_component_name.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -237,10 +238,9 @@ vErrors.push(err18);
 errors++;
 }
 }
-if(data5.from_component_name !== undefined){
-let data8 = data5.from_component_name;
-if((typeof data8 !== "string") && (data8 !== null)){
-const err19 = {instancePath:instancePath+"/flow_output/" + i0+"/from_component_name",schemaPath:"#/properties/flow_output/items/properties/from_component_name/type",keyword:"type",params:{type: schema11.properties.flow_output.items.properties.from_component_name.type},message:"must be string,null"};
+}
+else {
+const err19 = {instancePath:instancePath+"/flow_output/" + i0,schemaPath:"#/properties/flow_output/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -251,8 +251,11 @@ errors++;
 }
 }
 }
-else {
-const err20 = {instancePath:instancePath+"/flow_output/" + i0,schemaPath:"#/properties/flow_output/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+}
+if(data.output !== undefined){
+let data9 = data.output;
+if((!(Array.isArray(data9))) && (data9 !== null)){
+const err20 = {instancePath:instancePath+"/output",schemaPath:"#/properties/output/type",keyword:"type",params:{type: schema11.properties.output.type},message:"must be array,null"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -261,29 +264,14 @@ vErrors.push(err20);
 }
 errors++;
 }
-}
-}
-}
-if(data.output !== undefined){
-let data9 = data.output;
-if((!(Array.isArray(data9))) && (data9 !== null)){
-const err21 = {instancePath:instancePath+"/output",schemaPath:"#/properties/output/type",keyword:"type",params:{type: schema11.properties.output.type},message:"must be array,null"};
+if(Array.isArray(data9)){
+if(data9.length > 1000){
+const err21 = {instancePath:instancePath+"/output",schemaPath:"#/properties/output/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
 if(vErrors === null){
 vErrors = [err21];
 }
 else {
 vErrors.push(err21);
-}
-errors++;
-}
-if(Array.isArray(data9)){
-if(data9.length > 1000){
-const err22 = {instancePath:instancePath+"/output",schemaPath:"#/properties/output/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
-if(vErrors === null){
-vErrors = [err22];
-}
-else {
-vErrors.push(err22);
 }
 errors++;
 }
@@ -294,7 +282,20 @@ if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
 if(data10.from_component_branch !== undefined){
 let data11 = data10.from_component_branch;
 if((typeof data11 !== "string") && (data11 !== null)){
-const err23 = {instancePath:instancePath+"/output/" + i1+"/from_component_branch",schemaPath:"#/properties/output/items/properties/from_component_branch/type",keyword:"type",params:{type: schema11.properties.output.items.properties.from_component_branch.type},message:"must be string,null"};
+const err22 = {instancePath:instancePath+"/output/" + i1+"/from_component_branch",schemaPath:"#/properties/output/items/properties/from_component_branch/type",keyword:"type",params:{type: schema11.properties.output.items.properties.from_component_branch.type},message:"must be string,null"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+if(data10.from_component_name !== undefined){
+let data12 = data10.from_component_name;
+if((typeof data12 !== "string") && (data12 !== null)){
+const err23 = {instancePath:instancePath+"/output/" + i1+"/from_component_name",schemaPath:"#/properties/output/items/properties/from_component_name/type",keyword:"type",params:{type: schema11.properties.output.items.properties.from_component_name.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -304,10 +305,10 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data10.from_component_name !== undefined){
-let data12 = data10.from_component_name;
-if((typeof data12 !== "string") && (data12 !== null)){
-const err24 = {instancePath:instancePath+"/output/" + i1+"/from_component_name",schemaPath:"#/properties/output/items/properties/from_component_name/type",keyword:"type",params:{type: schema11.properties.output.items.properties.from_component_name.type},message:"must be string,null"};
+if(data10.content !== undefined){
+let data13 = data10.content;
+if((!(data13 && typeof data13 == "object" && !Array.isArray(data13))) && (data13 !== null)){
+const err24 = {instancePath:instancePath+"/output/" + i1+"/content",schemaPath:"#/properties/output/items/properties/content/type",keyword:"type",params:{type: schema11.properties.output.items.properties.content.type},message:"must be object,null"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -316,11 +317,11 @@ vErrors.push(err24);
 }
 errors++;
 }
-}
-if(data10.content !== undefined){
-let data13 = data10.content;
-if((!(data13 && typeof data13 == "object" && !Array.isArray(data13))) && (data13 !== null)){
-const err25 = {instancePath:instancePath+"/output/" + i1+"/content",schemaPath:"#/properties/output/items/properties/content/type",keyword:"type",params:{type: schema11.properties.output.items.properties.content.type},message:"must be object,null"};
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+if(data13.text !== undefined){
+let data14 = data13.text;
+if((typeof data14 !== "string") && (data14 !== null)){
+const err25 = {instancePath:instancePath+"/output/" + i1+"/content/text",schemaPath:"#/properties/output/items/properties/content/properties/text/type",keyword:"type",params:{type: schema11.properties.output.items.properties.content.properties.text.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -329,11 +330,11 @@ vErrors.push(err25);
 }
 errors++;
 }
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-if(data13.text !== undefined){
-let data14 = data13.text;
-if((typeof data14 !== "string") && (data14 !== null)){
-const err26 = {instancePath:instancePath+"/output/" + i1+"/content/text",schemaPath:"#/properties/output/items/properties/content/properties/text/type",keyword:"type",params:{type: schema11.properties.output.items.properties.content.properties.text.type},message:"must be string,null"};
+}
+if(data13.audio !== undefined){
+let data15 = data13.audio;
+if((!(Array.isArray(data15))) && (data15 !== null)){
+const err26 = {instancePath:instancePath+"/output/" + i1+"/content/audio",schemaPath:"#/properties/output/items/properties/content/properties/audio/type",keyword:"type",params:{type: schema11.properties.output.items.properties.content.properties.audio.type},message:"must be array,null"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -342,27 +343,14 @@ vErrors.push(err26);
 }
 errors++;
 }
-}
-if(data13.audio !== undefined){
-let data15 = data13.audio;
-if((!(Array.isArray(data15))) && (data15 !== null)){
-const err27 = {instancePath:instancePath+"/output/" + i1+"/content/audio",schemaPath:"#/properties/output/items/properties/content/properties/audio/type",keyword:"type",params:{type: schema11.properties.output.items.properties.content.properties.audio.type},message:"must be array,null"};
+if(Array.isArray(data15)){
+if(data15.length > 1000){
+const err27 = {instancePath:instancePath+"/output/" + i1+"/content/audio",schemaPath:"#/properties/output/items/properties/content/properties/audio/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
 if(vErrors === null){
 vErrors = [err27];
 }
 else {
 vErrors.push(err27);
-}
-errors++;
-}
-if(Array.isArray(data15)){
-if(data15.length > 1000){
-const err28 = {instancePath:instancePath+"/output/" + i1+"/content/audio",schemaPath:"#/properties/output/items/properties/content/properties/audio/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
 }
 errors++;
 }
@@ -373,7 +361,20 @@ if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
 if(data16.audio !== undefined){
 let data17 = data16.audio;
 if((typeof data17 !== "string") && (data17 !== null)){
-const err29 = {instancePath:instancePath+"/output/" + i1+"/content/audio/" + i2+"/audio",schemaPath:"#/properties/output/items/properties/content/properties/audio/items/properties/audio/type",keyword:"type",params:{type: schema11.properties.output.items.properties.content.properties.audio.items.properties.audio.type},message:"must be string,null"};
+const err28 = {instancePath:instancePath+"/output/" + i1+"/content/audio/" + i2+"/audio",schemaPath:"#/properties/output/items/properties/content/properties/audio/items/properties/audio/type",keyword:"type",params:{type: schema11.properties.output.items.properties.content.properties.audio.items.properties.audio.type},message:"must be string,null"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+if(data16.transcript !== undefined){
+let data18 = data16.transcript;
+if((typeof data18 !== "string") && (data18 !== null)){
+const err29 = {instancePath:instancePath+"/output/" + i1+"/content/audio/" + i2+"/transcript",schemaPath:"#/properties/output/items/properties/content/properties/audio/items/properties/transcript/type",keyword:"type",params:{type: schema11.properties.output.items.properties.content.properties.audio.items.properties.transcript.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -383,10 +384,9 @@ vErrors.push(err29);
 errors++;
 }
 }
-if(data16.transcript !== undefined){
-let data18 = data16.transcript;
-if((typeof data18 !== "string") && (data18 !== null)){
-const err30 = {instancePath:instancePath+"/output/" + i1+"/content/audio/" + i2+"/transcript",schemaPath:"#/properties/output/items/properties/content/properties/audio/items/properties/transcript/type",keyword:"type",params:{type: schema11.properties.output.items.properties.content.properties.audio.items.properties.transcript.type},message:"must be string,null"};
+}
+else {
+const err30 = {instancePath:instancePath+"/output/" + i1+"/content/audio/" + i2,schemaPath:"#/properties/output/items/properties/content/properties/audio/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -397,8 +397,12 @@ errors++;
 }
 }
 }
+}
+}
+}
+}
 else {
-const err31 = {instancePath:instancePath+"/output/" + i1+"/content/audio/" + i2,schemaPath:"#/properties/output/items/properties/content/properties/audio/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err31 = {instancePath:instancePath+"/output/" + i1,schemaPath:"#/properties/output/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -410,11 +414,10 @@ errors++;
 }
 }
 }
-}
-}
-}
-else {
-const err32 = {instancePath:instancePath+"/output/" + i1,schemaPath:"#/properties/output/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.usage !== undefined){
+let data19 = data.usage;
+if((!(data19 && typeof data19 == "object" && !Array.isArray(data19))) && (data19 !== null)){
+const err32 = {instancePath:instancePath+"/usage",schemaPath:"#/properties/usage/type",keyword:"type",params:{type: schema11.properties.usage.type},message:"must be object,null"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -425,28 +428,13 @@ errors++;
 }
 }
 }
-}
-if(data.usage !== undefined){
-let data19 = data.usage;
-if((!(data19 && typeof data19 == "object" && !Array.isArray(data19))) && (data19 !== null)){
-const err33 = {instancePath:instancePath+"/usage",schemaPath:"#/properties/usage/type",keyword:"type",params:{type: schema11.properties.usage.type},message:"must be object,null"};
+else {
+const err33 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err33];
 }
 else {
 vErrors.push(err33);
-}
-errors++;
-}
-}
-}
-else {
-const err34 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err34];
-}
-else {
-vErrors.push(err34);
 }
 errors++;
 }

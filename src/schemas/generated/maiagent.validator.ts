@@ -5,7 +5,7 @@
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$id":"maiagent-webhook/maiagent-message","type":"object","required":["id"],"if":{"not":{"required":["conversation_id"],"properties":{"conversation_id":{"not":{"type":"null"}}}}},"then":{"required":["conversation"],"properties":{"conversation":{"type":["string","integer"],"minLength":1,"maxLength":256,"minimum":0,"maximum":9007199254740991}}},"properties":{"id":{"type":["string","integer"],"minLength":1,"maxLength":256,"minimum":0,"maximum":9007199254740991},"conversation":{"type":["string","integer","null"],"minLength":1,"maxLength":256,"minimum":0,"maximum":9007199254740991},"conversation_id":{"type":["string","integer","null"],"minLength":1,"maxLength":256,"minimum":0,"maximum":9007199254740991},"sender":{"type":["object","null"],"properties":{"id":{"type":["number","string","null"]},"name":{"type":["string","null"]},"avatar":{"type":["string","null"]}}},"type":{"type":["string","null"],"maxLength":64},"content":{"type":["string","null"]},"feedback":{"type":["null","string","object"]},"created_at":{},"createdAt":{},"attachments":{"type":["array","null"],"maxItems":1000,"items":{"type":"object","properties":{"id":{"type":["string","null"]},"type":{"type":["string","null"]},"filename":{"type":["string","null"]},"file":{"type":["string","null"]}}}},"citations":{"type":["array","null"],"maxItems":1000,"items":{"type":"object","properties":{"id":{"type":["string","null"]},"filename":{"type":["string","null"]},"file":{"type":["string","null"]},"fileType":{"type":["string","null"]},"size":{"type":["number","null"]},"status":{"type":["string","null"]},"document":{"type":["string","null"]},"chatbotFileContent":{"type":["string","null"]},"parser":{"type":["object","null"]},"createdAt":{"type":["string","number","null"]}}}}}};
+const schema11 = {"$id":"maiagent-webhook/maiagent-message","type":"object","required":["id"],"if":{"not":{"required":["conversation_id"],"properties":{"conversation_id":{"not":{"type":"null"}}}}},"then":{"required":["conversation"],"properties":{"conversation":{"type":["string","integer"],"minLength":1,"maxLength":256,"minimum":0,"maximum":9007199254740991}}},"properties":{"id":{"type":["string","integer"],"minLength":1,"maxLength":256,"minimum":0,"maximum":9007199254740991},"conversation":{"type":["string","integer","null"],"minLength":1,"maxLength":256,"minimum":0,"maximum":9007199254740991},"conversation_id":{"type":["string","integer","null"],"minLength":1,"maxLength":256,"minimum":0,"maximum":9007199254740991},"sender":{"type":["object","null"],"properties":{"id":{"type":["number","string","null"]},"name":{"type":["string","null"]},"avatar":{"type":["string","null"]}}},"type":{"type":["string","null"]},"content":{"type":["string","null"]},"feedback":{"type":["null","string","object"]},"created_at":{},"createdAt":{},"attachments":{"type":["array","null"],"maxItems":1000,"items":{"type":"object","properties":{"id":{"type":["string","null"]},"type":{"type":["string","null"]},"filename":{"type":["string","null"]},"file":{"type":["string","null"]}}}},"citations":{"type":["array","null"],"maxItems":1000,"items":{"type":"object","properties":{"id":{"type":["string","null"]},"filename":{"type":["string","null"]},"file":{"type":["string","null"]},"fileType":{"type":["string","null"]},"size":{"type":["number","null"]},"status":{"type":["string","null"]},"document":{"type":["string","null"]},"chatbotFileContent":{"type":["string","null"]},"parser":{"type":["object","null"]},"createdAt":{"type":["string","number","null"]}}}}}};
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="maiagent-webhook/maiagent-message" */;
@@ -431,9 +431,11 @@ vErrors.push(err31);
 }
 errors++;
 }
-if(typeof data9 === "string"){
-if(data9.length > 64){
-const err32 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
+}
+if(data.content !== undefined){
+let data10 = data.content;
+if((typeof data10 !== "string") && (data10 !== null)){
+const err32 = {instancePath:instancePath+"/content",schemaPath:"#/properties/content/type",keyword:"type",params:{type: schema11.properties.content.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -443,11 +445,10 @@ vErrors.push(err32);
 errors++;
 }
 }
-}
-if(data.content !== undefined){
-let data10 = data.content;
-if((typeof data10 !== "string") && (data10 !== null)){
-const err33 = {instancePath:instancePath+"/content",schemaPath:"#/properties/content/type",keyword:"type",params:{type: schema11.properties.content.type},message:"must be string,null"};
+if(data.feedback !== undefined){
+let data11 = data.feedback;
+if(((data11 !== null) && (typeof data11 !== "string")) && (!(data11 && typeof data11 == "object" && !Array.isArray(data11)))){
+const err33 = {instancePath:instancePath+"/feedback",schemaPath:"#/properties/feedback/type",keyword:"type",params:{type: schema11.properties.feedback.type},message:"must be null,string,object"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -457,10 +458,10 @@ vErrors.push(err33);
 errors++;
 }
 }
-if(data.feedback !== undefined){
-let data11 = data.feedback;
-if(((data11 !== null) && (typeof data11 !== "string")) && (!(data11 && typeof data11 == "object" && !Array.isArray(data11)))){
-const err34 = {instancePath:instancePath+"/feedback",schemaPath:"#/properties/feedback/type",keyword:"type",params:{type: schema11.properties.feedback.type},message:"must be null,string,object"};
+if(data.attachments !== undefined){
+let data12 = data.attachments;
+if((!(Array.isArray(data12))) && (data12 !== null)){
+const err34 = {instancePath:instancePath+"/attachments",schemaPath:"#/properties/attachments/type",keyword:"type",params:{type: schema11.properties.attachments.type},message:"must be array,null"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -469,27 +470,14 @@ vErrors.push(err34);
 }
 errors++;
 }
-}
-if(data.attachments !== undefined){
-let data12 = data.attachments;
-if((!(Array.isArray(data12))) && (data12 !== null)){
-const err35 = {instancePath:instancePath+"/attachments",schemaPath:"#/properties/attachments/type",keyword:"type",params:{type: schema11.properties.attachments.type},message:"must be array,null"};
+if(Array.isArray(data12)){
+if(data12.length > 1000){
+const err35 = {instancePath:instancePath+"/attachments",schemaPath:"#/properties/attachments/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
 if(vErrors === null){
 vErrors = [err35];
 }
 else {
 vErrors.push(err35);
-}
-errors++;
-}
-if(Array.isArray(data12)){
-if(data12.length > 1000){
-const err36 = {instancePath:instancePath+"/attachments",schemaPath:"#/properties/attachments/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
 }
 errors++;
 }
@@ -500,7 +488,20 @@ if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
 if(data13.id !== undefined){
 let data14 = data13.id;
 if((typeof data14 !== "string") && (data14 !== null)){
-const err37 = {instancePath:instancePath+"/attachments/" + i0+"/id",schemaPath:"#/properties/attachments/items/properties/id/type",keyword:"type",params:{type: schema11.properties.attachments.items.properties.id.type},message:"must be string,null"};
+const err36 = {instancePath:instancePath+"/attachments/" + i0+"/id",schemaPath:"#/properties/attachments/items/properties/id/type",keyword:"type",params:{type: schema11.properties.attachments.items.properties.id.type},message:"must be string,null"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+if(data13.type !== undefined){
+let data15 = data13.type;
+if((typeof data15 !== "string") && (data15 !== null)){
+const err37 = {instancePath:instancePath+"/attachments/" + i0+"/type",schemaPath:"#/properties/attachments/items/properties/type/type",keyword:"type",params:{type: schema11.properties.attachments.items.properties.type.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -510,10 +511,10 @@ vErrors.push(err37);
 errors++;
 }
 }
-if(data13.type !== undefined){
-let data15 = data13.type;
-if((typeof data15 !== "string") && (data15 !== null)){
-const err38 = {instancePath:instancePath+"/attachments/" + i0+"/type",schemaPath:"#/properties/attachments/items/properties/type/type",keyword:"type",params:{type: schema11.properties.attachments.items.properties.type.type},message:"must be string,null"};
+if(data13.filename !== undefined){
+let data16 = data13.filename;
+if((typeof data16 !== "string") && (data16 !== null)){
+const err38 = {instancePath:instancePath+"/attachments/" + i0+"/filename",schemaPath:"#/properties/attachments/items/properties/filename/type",keyword:"type",params:{type: schema11.properties.attachments.items.properties.filename.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -523,10 +524,10 @@ vErrors.push(err38);
 errors++;
 }
 }
-if(data13.filename !== undefined){
-let data16 = data13.filename;
-if((typeof data16 !== "string") && (data16 !== null)){
-const err39 = {instancePath:instancePath+"/attachments/" + i0+"/filename",schemaPath:"#/properties/attachments/items/properties/filename/type",keyword:"type",params:{type: schema11.properties.attachments.items.properties.filename.type},message:"must be string,null"};
+if(data13.file !== undefined){
+let data17 = data13.file;
+if((typeof data17 !== "string") && (data17 !== null)){
+const err39 = {instancePath:instancePath+"/attachments/" + i0+"/file",schemaPath:"#/properties/attachments/items/properties/file/type",keyword:"type",params:{type: schema11.properties.attachments.items.properties.file.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -536,10 +537,9 @@ vErrors.push(err39);
 errors++;
 }
 }
-if(data13.file !== undefined){
-let data17 = data13.file;
-if((typeof data17 !== "string") && (data17 !== null)){
-const err40 = {instancePath:instancePath+"/attachments/" + i0+"/file",schemaPath:"#/properties/attachments/items/properties/file/type",keyword:"type",params:{type: schema11.properties.attachments.items.properties.file.type},message:"must be string,null"};
+}
+else {
+const err40 = {instancePath:instancePath+"/attachments/" + i0,schemaPath:"#/properties/attachments/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -550,8 +550,11 @@ errors++;
 }
 }
 }
-else {
-const err41 = {instancePath:instancePath+"/attachments/" + i0,schemaPath:"#/properties/attachments/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+}
+if(data.citations !== undefined){
+let data18 = data.citations;
+if((!(Array.isArray(data18))) && (data18 !== null)){
+const err41 = {instancePath:instancePath+"/citations",schemaPath:"#/properties/citations/type",keyword:"type",params:{type: schema11.properties.citations.type},message:"must be array,null"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -560,29 +563,14 @@ vErrors.push(err41);
 }
 errors++;
 }
-}
-}
-}
-if(data.citations !== undefined){
-let data18 = data.citations;
-if((!(Array.isArray(data18))) && (data18 !== null)){
-const err42 = {instancePath:instancePath+"/citations",schemaPath:"#/properties/citations/type",keyword:"type",params:{type: schema11.properties.citations.type},message:"must be array,null"};
+if(Array.isArray(data18)){
+if(data18.length > 1000){
+const err42 = {instancePath:instancePath+"/citations",schemaPath:"#/properties/citations/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
 if(vErrors === null){
 vErrors = [err42];
 }
 else {
 vErrors.push(err42);
-}
-errors++;
-}
-if(Array.isArray(data18)){
-if(data18.length > 1000){
-const err43 = {instancePath:instancePath+"/citations",schemaPath:"#/properties/citations/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
-if(vErrors === null){
-vErrors = [err43];
-}
-else {
-vErrors.push(err43);
 }
 errors++;
 }
@@ -593,7 +581,20 @@ if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
 if(data19.id !== undefined){
 let data20 = data19.id;
 if((typeof data20 !== "string") && (data20 !== null)){
-const err44 = {instancePath:instancePath+"/citations/" + i1+"/id",schemaPath:"#/properties/citations/items/properties/id/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.id.type},message:"must be string,null"};
+const err43 = {instancePath:instancePath+"/citations/" + i1+"/id",schemaPath:"#/properties/citations/items/properties/id/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.id.type},message:"must be string,null"};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+if(data19.filename !== undefined){
+let data21 = data19.filename;
+if((typeof data21 !== "string") && (data21 !== null)){
+const err44 = {instancePath:instancePath+"/citations/" + i1+"/filename",schemaPath:"#/properties/citations/items/properties/filename/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.filename.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -603,10 +604,10 @@ vErrors.push(err44);
 errors++;
 }
 }
-if(data19.filename !== undefined){
-let data21 = data19.filename;
-if((typeof data21 !== "string") && (data21 !== null)){
-const err45 = {instancePath:instancePath+"/citations/" + i1+"/filename",schemaPath:"#/properties/citations/items/properties/filename/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.filename.type},message:"must be string,null"};
+if(data19.file !== undefined){
+let data22 = data19.file;
+if((typeof data22 !== "string") && (data22 !== null)){
+const err45 = {instancePath:instancePath+"/citations/" + i1+"/file",schemaPath:"#/properties/citations/items/properties/file/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.file.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -616,10 +617,10 @@ vErrors.push(err45);
 errors++;
 }
 }
-if(data19.file !== undefined){
-let data22 = data19.file;
-if((typeof data22 !== "string") && (data22 !== null)){
-const err46 = {instancePath:instancePath+"/citations/" + i1+"/file",schemaPath:"#/properties/citations/items/properties/file/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.file.type},message:"must be string,null"};
+if(data19.fileType !== undefined){
+let data23 = data19.fileType;
+if((typeof data23 !== "string") && (data23 !== null)){
+const err46 = {instancePath:instancePath+"/citations/" + i1+"/fileType",schemaPath:"#/properties/citations/items/properties/fileType/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.fileType.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -629,10 +630,10 @@ vErrors.push(err46);
 errors++;
 }
 }
-if(data19.fileType !== undefined){
-let data23 = data19.fileType;
-if((typeof data23 !== "string") && (data23 !== null)){
-const err47 = {instancePath:instancePath+"/citations/" + i1+"/fileType",schemaPath:"#/properties/citations/items/properties/fileType/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.fileType.type},message:"must be string,null"};
+if(data19.size !== undefined){
+let data24 = data19.size;
+if((!((typeof data24 == "number") && (isFinite(data24)))) && (data24 !== null)){
+const err47 = {instancePath:instancePath+"/citations/" + i1+"/size",schemaPath:"#/properties/citations/items/properties/size/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.size.type},message:"must be number,null"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -642,10 +643,10 @@ vErrors.push(err47);
 errors++;
 }
 }
-if(data19.size !== undefined){
-let data24 = data19.size;
-if((!((typeof data24 == "number") && (isFinite(data24)))) && (data24 !== null)){
-const err48 = {instancePath:instancePath+"/citations/" + i1+"/size",schemaPath:"#/properties/citations/items/properties/size/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.size.type},message:"must be number,null"};
+if(data19.status !== undefined){
+let data25 = data19.status;
+if((typeof data25 !== "string") && (data25 !== null)){
+const err48 = {instancePath:instancePath+"/citations/" + i1+"/status",schemaPath:"#/properties/citations/items/properties/status/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.status.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -655,10 +656,10 @@ vErrors.push(err48);
 errors++;
 }
 }
-if(data19.status !== undefined){
-let data25 = data19.status;
-if((typeof data25 !== "string") && (data25 !== null)){
-const err49 = {instancePath:instancePath+"/citations/" + i1+"/status",schemaPath:"#/properties/citations/items/properties/status/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.status.type},message:"must be string,null"};
+if(data19.document !== undefined){
+let data26 = data19.document;
+if((typeof data26 !== "string") && (data26 !== null)){
+const err49 = {instancePath:instancePath+"/citations/" + i1+"/document",schemaPath:"#/properties/citations/items/properties/document/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.document.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -668,10 +669,10 @@ vErrors.push(err49);
 errors++;
 }
 }
-if(data19.document !== undefined){
-let data26 = data19.document;
-if((typeof data26 !== "string") && (data26 !== null)){
-const err50 = {instancePath:instancePath+"/citations/" + i1+"/document",schemaPath:"#/properties/citations/items/properties/document/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.document.type},message:"must be string,null"};
+if(data19.chatbotFileContent !== undefined){
+let data27 = data19.chatbotFileContent;
+if((typeof data27 !== "string") && (data27 !== null)){
+const err50 = {instancePath:instancePath+"/citations/" + i1+"/chatbotFileContent",schemaPath:"#/properties/citations/items/properties/chatbotFileContent/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.chatbotFileContent.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -681,10 +682,10 @@ vErrors.push(err50);
 errors++;
 }
 }
-if(data19.chatbotFileContent !== undefined){
-let data27 = data19.chatbotFileContent;
-if((typeof data27 !== "string") && (data27 !== null)){
-const err51 = {instancePath:instancePath+"/citations/" + i1+"/chatbotFileContent",schemaPath:"#/properties/citations/items/properties/chatbotFileContent/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.chatbotFileContent.type},message:"must be string,null"};
+if(data19.parser !== undefined){
+let data28 = data19.parser;
+if((!(data28 && typeof data28 == "object" && !Array.isArray(data28))) && (data28 !== null)){
+const err51 = {instancePath:instancePath+"/citations/" + i1+"/parser",schemaPath:"#/properties/citations/items/properties/parser/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.parser.type},message:"must be object,null"};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -694,10 +695,10 @@ vErrors.push(err51);
 errors++;
 }
 }
-if(data19.parser !== undefined){
-let data28 = data19.parser;
-if((!(data28 && typeof data28 == "object" && !Array.isArray(data28))) && (data28 !== null)){
-const err52 = {instancePath:instancePath+"/citations/" + i1+"/parser",schemaPath:"#/properties/citations/items/properties/parser/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.parser.type},message:"must be object,null"};
+if(data19.createdAt !== undefined){
+let data29 = data19.createdAt;
+if(((typeof data29 !== "string") && (!((typeof data29 == "number") && (isFinite(data29))))) && (data29 !== null)){
+const err52 = {instancePath:instancePath+"/citations/" + i1+"/createdAt",schemaPath:"#/properties/citations/items/properties/createdAt/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.createdAt.type},message:"must be string,number,null"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -707,10 +708,9 @@ vErrors.push(err52);
 errors++;
 }
 }
-if(data19.createdAt !== undefined){
-let data29 = data19.createdAt;
-if(((typeof data29 !== "string") && (!((typeof data29 == "number") && (isFinite(data29))))) && (data29 !== null)){
-const err53 = {instancePath:instancePath+"/citations/" + i1+"/createdAt",schemaPath:"#/properties/citations/items/properties/createdAt/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.createdAt.type},message:"must be string,number,null"};
+}
+else {
+const err53 = {instancePath:instancePath+"/citations/" + i1,schemaPath:"#/properties/citations/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -721,27 +721,15 @@ errors++;
 }
 }
 }
+}
+}
 else {
-const err54 = {instancePath:instancePath+"/citations/" + i1,schemaPath:"#/properties/citations/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err54 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err54];
 }
 else {
 vErrors.push(err54);
-}
-errors++;
-}
-}
-}
-}
-}
-else {
-const err55 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err55];
-}
-else {
-vErrors.push(err55);
 }
 errors++;
 }
