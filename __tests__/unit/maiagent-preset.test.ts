@@ -76,6 +76,7 @@ describe('what is not a usable MaiAgent message', () => {
     ['an empty id', { id: '' }, ['/id must NOT have fewer than 1 characters']],
     ['no conversation in either spelling', { conversation: undefined }, ['/conversation is required']],
     ['citations that are not an array', { citations: {} }, ['/citations must be array or null']],
+    ['a list item that is not an object', { attachments: [null] }, ['/attachments/0 must be object']],
     ['a citation size that is not a number', { citations: [{ size: 'big' }] }, ['/citations/0/size must be number or null']],
   ])('rejects %s, naming the JSON pointer', (_name, overrides, expected) => {
     const body = Array.isArray(overrides) || overrides === null ? overrides : buildMaiAgentDelivery(overrides);
