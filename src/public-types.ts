@@ -3,7 +3,7 @@ export type { WebhookOptions, CommonOptions, InlineOptions, QueuedOptions, Deliv
 export type { DeliverySink, QueuedDelivery } from './core/sink';
 export type { ErrorCode, SuccessCode } from './core/outcomes';
 export type { Outcome, OutcomeCode, Problem } from './core/types';
-export type { Reply } from './presets/preset';
+export type { Reply } from './core/preset';
 export type { Closable, CloseOptions } from './core/handle';
 export type { DedupeStore, ClaimState, CompletionReport, CompletionResult } from './core/store';
 export type { MemoryStoreOptions } from './stores/memory';

@@ -9,7 +9,7 @@ export { nodeHandler } from './adapters/node';
 export { fetchHandler } from './adapters/fetch';
 export { fastifyPlugin } from './adapters/fastify';
 export { koaMiddleware } from './adapters/koa';
-export { presetFactories, loadPreset } from './presets/factories';
+export { presetFactories, loadPreset, withDefaultStore } from './presets/factories';
 export { validatePayload } from './core/validate';
 export { createWebhookHandler } from './core/handle';
 export * from './shared-values';

@@ -1,6 +1,7 @@
 // The seven defects of issue #12, each as it was found: a test that failed before the fix.
 import { execFile } from 'node:child_process';
 import { createWebhookHandler } from '../../src/core/handle';
+import { withDefaultStore } from '../../src/presets/factories';
 import type { ClaimState, DedupeStore } from '../../src/core/store';
 import { maiagentPreset, type MaiAgentMessage } from '../../src/presets/maiagent';
 import type { DeliveryOutcome } from '../../src/core/options';
@@ -269,7 +270,7 @@ describe('7. a memory store that forgets early', () => {
 describe('onOutcome', () => {
   it('hears every delivery once, 2xx included, with ids and never the body or the token', async () => {
     const outcomes: DeliveryOutcome[] = [];
-    const handle = promising(createWebhookHandler(maiagentPreset, { authToken: TOKEN, onMessage: () => {}, onOutcome: (o) => void outcomes.push(o) }));
+    const handle = promising(createWebhookHandler(maiagentPreset, withDefaultStore<MaiAgentMessage>({ authToken: TOKEN, onMessage: () => {}, onOutcome: (o) => void outcomes.push(o) })));
     const delivery = buildMaiAgentDelivery();
     const text = JSON.stringify(delivery);
     await handle(requestFor(text));

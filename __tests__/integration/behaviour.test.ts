@@ -126,14 +126,14 @@ const presets: PresetCase[] = [
     delivery: () => ({ ...buildMaiAgentDelivery() }),
     idOf: (d) => d.id,
     ack: { message: 'Webhook received successfully' },
-    invalid: { body: { id: 7, content: 'PRIVATE-TEXT', conversation: 'c', created_at: '1728219442000' }, paths: ['/id'] },
+    invalid: { body: { id: 7.5, content: 'PRIVATE-TEXT', conversation: 'c', created_at: '1728219442000' }, paths: ['/id'] },
   },
   {
     factory: 'gptbotsWebhook',
     delivery: () => ({ ...buildGptBotsDelivery() }),
     idOf: (d) => d.message_id,
     ack: { code: 200, msg: 'success' },
-    invalid: { body: { message_id: 'm', conversation_id: 'PRIVATE-TEXT', create_time: 'soon', output: 3 }, paths: ['/create_time', '/output'] },
+    invalid: { body: { message_id: '', conversation_id: 'PRIVATE-TEXT', create_time: 'soon', output: 3 }, paths: ['/message_id', '/output'] },
   },
 ];
 

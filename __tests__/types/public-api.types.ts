@@ -16,7 +16,7 @@ expectTypeOf<{ authToken: 'x'; deliverTo: { enqueue: () => Promise<void> } }>().
 expectTypeOf<{ authToken: 'x'; deliverTo: { enqueue: () => Promise<void> }; onMessage: () => void }>().not.toMatchTypeOf<WebhookOptions<MaiAgentMessage>>();
 expectTypeOf<MaiAgentMessage['sender']>().toEqualTypeOf<MaiAgentMessage['sender'] & {} | null>();
 expectTypeOf<Extract<GptBotsMessage, { version: 2 }>['output']>().toBeArray();
-expectTypeOf<Extract<GptBotsMessage, { version: 1 }>['message_type']>().toBeString();
+expectTypeOf<Extract<GptBotsMessage, { version: 1 }>['message_type']>().toEqualTypeOf<string | undefined>();
 expectTypeOf<GptBotsMessage['create_time']>().toBeNumber();
 expectTypeOf<DeliveryContext['reply']>().toEqualTypeOf<Reply>();
 expectTypeOf<Reply['createdAt']>().toEqualTypeOf<Date>();
@@ -32,7 +32,7 @@ expectTypeOf<Rejection['code']>().toEqualTypeOf<Exclude<import('maiagent-webhook
 
 // onOutcome: what it is told; a store of one's own, with or without a completion report.
 expectTypeOf<Parameters<NonNullable<WebhookOptions<MaiAgentMessage>['onOutcome']>>>().toEqualTypeOf<[DeliveryOutcome]>();
-expectTypeOf<DeliveryOutcome['warnings'][number]['code']>().toEqualTypeOf<'store_record_failed' | 'dedupe_evicted_early' | 'conflicting_conversation_ids'>();
+expectTypeOf<DeliveryOutcome['warnings'][number]['code']>().toEqualTypeOf<'store_record_failed' | 'dedupe_evicted_early' | 'conflicting_conversation_ids' | 'timestamp_replaced'>();
 expectTypeOf<{ claim: () => Promise<'claimed'>; complete: () => Promise<void>; release: () => void }>().toMatchTypeOf<DedupeStore>();
 expectTypeOf<{ claim: () => 'done'; complete: () => { evictedEarly: number }; release: () => Promise<void> }>().toMatchTypeOf<DedupeStore>();
 expectTypeOf(new expressEntry.StoreTimeoutError('claim', 1)).toMatchTypeOf<Error>();

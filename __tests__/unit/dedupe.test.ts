@@ -1,4 +1,5 @@
 import { createWebhookHandler } from '../../src/core/handle';
+import { withDefaultStore } from '../../src/presets/factories';
 import { maiagentPreset, type MaiAgentMessage } from '../../src/presets/maiagent';
 import type { CommonOptions, Rejection } from '../../src/core/options';
 import type { DedupeStore } from '../../src/core/store';
@@ -22,12 +23,13 @@ function deferred() {
 
 function setup(onMessage: (message: MaiAgentMessage) => unknown, extra: Partial<CommonOptions> = {}) {
   const rejections: Rejection[] = [];
-  const handle = promising(createWebhookHandler(maiagentPreset, {
+  // The default store is the one the factories fill in.
+  const handle = promising(createWebhookHandler(maiagentPreset, withDefaultStore<MaiAgentMessage>({
     authToken: TOKEN,
     onMessage,
     onRejected: (r) => void rejections.push(r),
     ...extra,
-  }));
+  })));
   return { handle, rejections };
 }
 

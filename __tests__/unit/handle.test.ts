@@ -1,5 +1,6 @@
 import { chunkStreamOf } from '../../src/core/chunk-stream';
 import { createWebhookHandler } from '../../src/core/handle';
+import { withDefaultStore } from '../../src/presets/factories';
 import { maiagentPreset, type MaiAgentMessage } from '../../src/presets/maiagent';
 import type { DeliveryOutcome, Logger, Rejection } from '../../src/core/options';
 import type { DedupeStore } from '../../src/core/store';
@@ -232,7 +233,7 @@ describe('core pipeline with plain requests', () => {
 
 describe('the outcome header', () => {
   it('a 200 says which success it was (x-maiagent-webhook-outcome); the platform reads only the status', async () => {
-    const handle = promising(createWebhookHandler(maiagentPreset, { authToken: TOKEN, onMessage: () => {} }));
+    const handle = promising(createWebhookHandler(maiagentPreset, withDefaultStore<MaiAgentMessage>({ authToken: TOKEN, onMessage: () => {} })));
     const text = JSON.stringify(buildMaiAgentDelivery());
     const request = plainRequest({ body: { kind: 'text', text }, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' } });
     expect((await handle(request)).headers['x-maiagent-webhook-outcome']).toBe('delivered');
@@ -243,7 +244,7 @@ describe('the outcome header', () => {
 describe('close() while a body is still arriving', () => {
   it.each([['without a store', false as const], ['with the memory store', undefined]])('%s: 503 shutting_down, the callback never runs', async (_name, store) => {
     let calls = 0;
-    const handle = promising(createWebhookHandler(maiagentPreset, { authToken: TOKEN, store, onMessage: () => void (calls += 1) }));
+    const handle = promising(createWebhookHandler(maiagentPreset, withDefaultStore<MaiAgentMessage>({ authToken: TOKEN, store, onMessage: () => void (calls += 1) })));
     let release!: () => void;
     const text = JSON.stringify(buildMaiAgentDelivery());
     const chunks = (async function* () {

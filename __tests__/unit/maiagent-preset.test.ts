@@ -74,18 +74,18 @@ describe('what is not a usable MaiAgent message', () => {
     ['null', null, [' must be object']],
     ['no id', { id: undefined }, ['/id is required']],
     ['an empty id', { id: '' }, ['/id must NOT have fewer than 1 characters']],
-    ['no content', { content: undefined }, ['/content is required']],
     ['no conversation in either spelling', { conversation: undefined }, ['/conversation is required']],
-    ['no timestamp in either spelling', { created_at: undefined }, ['/created_at is required']],
-    ['a timestamp in seconds', { created_at: '1728219442' }, ['/created_at matches none of the accepted forms']],
-    ['citations that are not an array', { citations: {} }, ['/citations must be array']],
-    ['a citation size that is not a number', { citations: [{ size: 'big' }] }, ['/citations/0/size must be number']],
+    ['citations that are not an array', { citations: {} }, ['/citations must be array or null']],
+    ['a list item that is not an object', { attachments: [null] }, ['/attachments/0 must be object']],
+    ['a citation size that is not a number', { citations: [{ size: 'big' }] }, ['/citations/0/size must be number or null']],
   ])('rejects %s, naming the JSON pointer', (_name, overrides, expected) => {
     const body = Array.isArray(overrides) || overrides === null ? overrides : buildMaiAgentDelivery(overrides);
     expect(problemsOf(body)).toEqual(expected);
   });
 
   it('reports every fault at once', () => {
-    expect(problemsOf({ conversation: 1 }).sort()).toEqual(['/content is required', '/conversation must be string', '/created_at is required', '/id is required']);
+    expect(problemsOf({ id: '', conversation: true, citations: {} }).sort()).toEqual([
+      '/citations must be array or null', '/conversation must be string or integer', '/conversation must be string or integer or null', '/id must NOT have fewer than 1 characters',
+    ]);
   });
 });

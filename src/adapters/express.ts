@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { createWebhookHandler } from '../core/handle';
 import type { WebhookOptions } from '../core/options';
-import type { Preset } from '../presets/preset';
+import type { Preset } from '../core/preset';
 import { fromNodeRequest, respond } from './node-io';
 import type { Closable } from '../core/handle';
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import { createWebhookHandler, type Closable } from '../core/handle';
 import type { WebhookOptions } from '../core/options';
-import type { Preset } from '../presets/preset';
+import type { Preset } from '../core/preset';
 import { fromNodeRequest, respond } from './node-io';
 
 export type FastifyWebhookPlugin = FastifyPluginCallback & Closable;

@@ -1,6 +1,6 @@
 import { createWebhookHandler, type Closable } from '../core/handle';
 import type { WebhookOptions } from '../core/options';
-import type { Preset } from '../presets/preset';
+import type { Preset } from '../core/preset';
 import { chunkStreamOf } from '../core/chunk-stream';
 import type { BodySource, HeaderName, Outcome, WebhookRequest } from '../core/types';
 

@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import { createWebhookHandler, type Closable } from '../core/handle';
 import type { WebhookOptions } from '../core/options';
-import type { Preset } from '../presets/preset';
+import type { Preset } from '../core/preset';
 import { fromNodeRequest, respond, type NodeRequest } from './node-io';
 
 export type KoaWebhookMiddleware = ((ctx: Context) => Promise<void>) & Closable;

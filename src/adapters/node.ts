@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createWebhookHandler, type Closable } from '../core/handle';
 import type { WebhookOptions } from '../core/options';
-import type { Preset } from '../presets/preset';
+import type { Preset } from '../core/preset';
 import { fromNodeRequest, respond } from './node-io';
 
 export type NodeWebhookHandler = ((req: IncomingMessage, res: ServerResponse) => void) & Closable;

@@ -1,7 +1,7 @@
 import type { WebhookOptions } from '../core/options';
 import type { OutcomeCode } from '../core/types';
 import type { MaiAgentMessage } from '../presets/maiagent';
-import { createWebhookHandler, loadPreset } from '../runtime';
+import { createWebhookHandler, loadPreset, withDefaultStore } from '../runtime';
 import type { MaiAgentClient } from './client';
 import type { WebhookRecord } from './types';
 
@@ -37,7 +37,7 @@ const INVALID: ReadonlySet<OutcomeCode> = new Set(['invalid_payload', 'invalid_j
  */
 export async function reconcile({ client, chatbotId, webhook, since }: ReconcileOptions): Promise<ReconcileReport> {
   const report = emptyReport();
-  const handle = createWebhookHandler(loadPreset('maiagent'), webhook);
+  const handle = createWebhookHandler(loadPreset('maiagent'), withDefaultStore(webhook));
   const headers: Record<string, string | undefined> = { authorization: tokenHeader(webhook.authToken), 'content-type': 'application/json' };
   try {
     for await (const { body } of recordsToReplay(client.webhookRecords.list(chatbotId), since, report)) {

@@ -1,5 +1,5 @@
 import type { DeliveryContext } from './options';
-import type { Reply } from '../presets/preset';
+import type { Reply } from './preset';
 import { isPromiseLike } from './eventually';
 
 export type CallbackResult = { kind: 'ok' } | { kind: 'failed'; error: unknown };

@@ -11,7 +11,7 @@ import { errorOutcome, OUTCOMES, type ErrorCode } from './outcomes';
 import { resolveOptions, type DeliveryOutcome, type DeliveryTarget, type DeliveryWarning, type Logger, type ResolvedConfig, type WebhookOptions } from './options';
 import { logFailure, logWarnings, type LineAbout } from './log-lines';
 import { validatePayload } from './validate';
-import type { Preset, Reply } from '../presets/preset';
+import type { Preset, Reply } from './preset';
 import type { Outcome, Problem, WebhookRequest } from './types';
 
 export interface Closable {

@@ -1,6 +1,6 @@
 import type { DeliveryWarning, Logger } from './options';
 import type { OutcomeCode } from './types';
-import type { Reply } from '../presets/preset';
+import type { Reply } from './preset';
 
 /** Which delivery a line is about: never its body, its headers or the token. */
 export interface LineAbout {

@@ -1,5 +1,5 @@
 import type { DeliveryOutcome } from './options';
-import type { Reply } from '../presets/preset';
+import type { Reply } from './preset';
 
 /** What a callback's trace names: the delivery, never its body. Tracers may add their own fields to it. */
 export interface CallbackTrace {

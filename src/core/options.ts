@@ -2,8 +2,7 @@ import { createTokenCheck, type TokenCheck } from './auth';
 import { parseByteSize } from './bytes';
 import type { BodyLimits } from './body';
 import { isDedupeStore, type DedupeStore } from './store';
-import { MemoryStore } from '../stores/memory';
-import type { Preset, Reply } from '../presets/preset';
+import type { Preset, Reply } from './preset';
 import { deliveryObserver, type DeliveryObserver } from './observer';
 import { isDeliverySink, queuedDelivery, type DeliverySink } from './sink';
 import { isReplyListener, type ReplyListener } from './replies';
@@ -118,7 +117,12 @@ export type DeliveryWarning =
   /** The memory store forgot succeeded ids before its `ttlMs` to stay within `maxEntries`: their retries would run again. */
   | { code: 'dedupe_evicted_early'; evicted: number }
   /** The body named two different conversations (`conversation` and `conversation_id`); `conversation` was used. */
-  | { code: 'conflicting_conversation_ids' };
+  | { code: 'conflicting_conversation_ids' }
+  /**
+   * The body's timestamp (`field`) was missing, null or unreadable: the message carries the time the delivery was
+   * received instead.
+   */
+  | { code: 'timestamp_replaced'; field: 'created_at' | 'createdAt' | 'create_time' };
 
 /** The shape console, pino and bunyan share: a fields object first, then the message. */
 export interface Logger {
@@ -182,7 +186,7 @@ export function resolveOptions<Message>(preset: Preset<Message>, options: Webhoo
     log,
     replies: resolveReplies(preset, options.replies),
     observer: deliveryObserver(),
-    store: resolveStore(preset, options.store, target.queued),
+    store: resolveStore(preset, options.store),
     answers: fixedOutcomes({ ackBody: preset.ackBody, challenge: challenge(preset), retryAfterSeconds: Math.ceil(timeoutMs / 1000) }),
   });
 }
@@ -278,10 +282,9 @@ function resolveTarget<Message>(preset: Preset<Message>, options: WebhookOptions
   return Object.freeze({ run: onMessage, queued: false, succeeded: 'delivered', failed: 'handler_failed', late: 'handler_timeout' });
 }
 
-function resolveStore(preset: Preset<unknown>, store: WebhookOptions<unknown>['store'], queued: boolean): DedupeStore | undefined {
-  if (store === false) return undefined;
-  // A queue's job id is the message id: the queue itself turns the platform's retries into one job.
-  if (store === undefined) return queued ? undefined : new MemoryStore();
+function resolveStore(preset: Preset<unknown>, store: WebhookOptions<unknown>['store']): DedupeStore | undefined {
+  // The default store is filled in where the factories are assembled (presets/factories.ts), not here.
+  if (store === false || store === undefined) return undefined;
   if (!isDedupeStore(store)) throw new TypeError(`${preset.factoryName}: store must have claim, complete and release methods, or be false`);
   return store;
 }

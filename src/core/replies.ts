@@ -1,4 +1,4 @@
-import type { Reply } from '../presets/preset';
+import type { Reply } from './preset';
 
 /** A reply that reached the user's code (or the queue): the cross-platform view and the typed message. */
 export interface DeliveredReply {

@@ -1,5 +1,5 @@
 import type { Eventually } from './eventually';
-import type { Reply } from '../presets/preset';
+import type { Reply } from './preset';
 
 /** A delivery handed to a sink instead of a callback: what a queue needs to process it later, nothing more. */
 export interface QueuedDelivery {

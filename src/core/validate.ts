@@ -77,6 +77,9 @@ function describe(error: ValidatorError): Problem {
       return { path: `${error.instancePath}/${escapePointer(String(error.params.missingProperty))}`, message: 'is required' };
     case 'anyOf':
       return { path: error.instancePath, message: 'matches none of the accepted forms' };
+    case 'type':
+      // ajv writes a list of types as `string,null`.
+      return { path: error.instancePath, message: `must be ${([] as unknown[]).concat(error.params.type).join(' or ')}` };
     default:
       return { path: error.instancePath, message: error.message ?? `fails ${error.keyword}` };
   }

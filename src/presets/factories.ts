@@ -1,7 +1,8 @@
 import type { WebhookOptions } from '../core/options';
 import type { GptBotsMessage } from './gptbots';
 import type { MaiAgentMessage } from './maiagent';
-import type { Preset } from './preset';
+import type { Preset } from '../core/preset';
+import { MemoryStore } from '../stores/memory';
 
 /** The same factory names and options in every runtime; only what they return differs. */
 export interface PresetFactories<Handler> {
@@ -15,9 +16,20 @@ export type Adapter<Handler> = <Message>(preset: Preset<Message>, options: Webho
 
 export function presetFactories<Handler>(adapt: Adapter<Handler>): PresetFactories<Handler> {
   return {
-    maiagentWebhook: (options) => adapt(loadMaiAgentPreset(), options),
-    gptbotsWebhook: (options) => adapt(loadGptBotsPreset(), options),
+    maiagentWebhook: (options) => adapt(loadMaiAgentPreset(), withDefaultStore(options)),
+    gptbotsWebhook: (options) => adapt(loadGptBotsPreset(), withDefaultStore(options)),
   };
+}
+
+/**
+ * The options with the default store filled in, chosen here where the factories are assembled (the core knows no
+ * store): a `MemoryStore` of this process, unless the caller chose one (or `false`) or hands deliveries to a queue,
+ * whose job id is the message id, so the queue itself turns the platform's retries into one job. A copy: the caller's
+ * object is never written; anything but an object is passed on for the core to refuse.
+ */
+export function withDefaultStore<Message>(options: WebhookOptions<Message>): WebhookOptions<Message> {
+  if (typeof options !== 'object' || options === null || options.store !== undefined || options.deliverTo !== undefined) return options;
+  return { ...options, store: new MemoryStore() };
 }
 
 /** A platform's preset, loaded (with its generated validator) on first use. */

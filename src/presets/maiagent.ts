@@ -1,106 +1,140 @@
 import { validate } from '../schemas/generated/maiagent.validator';
 import type { GeneratedValidator } from '../core/validate';
-import { neverAProbe, type Preset, type Reply } from './preset';
+import type { Preset, Reply } from '../core/preset';
 import type { DeliveryWarning } from '../core/options';
+import { readEpochMs, timestampReplaced } from './timestamps';
 
 /**
- * A MaiAgent reply delivery as it may arrive: every alternative the platform's documents show is here,
- * so this type is what the schema accepts (a type-level test keeps the two equal).
+ * A MaiAgent reply delivery as it may arrive: every alternative the platform's documents show is here, and every
+ * field but the two ids may also be `null` or absent, so this type is what the schema accepts (a type-level test
+ * keeps the two equal).
  */
 export interface MaiAgentPayload {
-  id: string;
-  conversation?: string;
+  /** A non-empty string, or a whole number (read as its decimal string). */
+  id: string | number;
+  /** One of `conversation` and `conversation_id` holds the conversation id: a non-empty string or a whole number. */
+  conversation?: string | number | null;
   /** Alternative spelling of `conversation` (seen in MaiAgent's own proxy example). */
-  conversation_id?: string;
+  conversation_id?: string | number | null;
   sender?: MaiAgentSender | null;
-  type?: string;
-  content: string;
+  type?: string | null;
+  content?: string | null;
   feedback?: MaiAgentFeedback;
-  created_at?: string | number;
+  /** Epoch milliseconds as 13 digits in the documents; epoch seconds and ISO 8601 are read too, anything else is replaced. */
+  created_at?: unknown;
   /** Alternative spelling of `created_at` (the documents' parameter table and C# example). */
-  createdAt?: string | number;
-  attachments?: MaiAgentAttachment[];
-  citations?: MaiAgentCitation[];
+  createdAt?: unknown;
+  attachments?: MaiAgentAttachment[] | null;
+  citations?: MaiAgentCitation[] | null;
   [key: string]: unknown;
 }
 
-/** The reply handed to `onMessage`: alternatives folded into the doc example's names, defaults filled in. */
+/** The reply handed to `onMessage`: alternatives, nulls and absences folded into the doc example's names, one value each. */
 export interface MaiAgentMessage {
-  /** The message id; the same id arrives again when MaiAgent retries. */
+  /** The message id (a number in the body arrives as its decimal string); the same id arrives again when MaiAgent retries. */
   id: string;
   conversation: string;
-  /** `null` when the delivery has no sender (the REST schema makes it optional). */
+  /** `null` when the delivery has no sender (absent or null). */
   sender: MaiAgentSender | null;
-  /** `'outgoing'` for the assistant's reply; other values are passed through, not rejected. */
+  /** `'outgoing'` for the assistant's reply; other values are passed through, not rejected. Absent when absent or null. */
   type?: string;
+  /** The reply text; `''` when absent or null (a reply of attachments only). */
   content: string;
+  /** `null` when absent. */
   feedback: MaiAgentFeedback;
-  /** Epoch milliseconds as a 13-digit string, as in the documents' example. */
+  /**
+   * Epoch milliseconds as a string of digits (13 for any date from 2001 to 2286), as in the documents' example; the
+   * time the delivery was received when the body's was missing, null or unreadable (`onOutcome` is warned).
+   */
   created_at: string;
+  /** `[]` when absent or null. */
   attachments: MaiAgentAttachment[];
+  /** `[]` when absent or null. */
   citations: MaiAgentCitation[];
   /** Keys this package does not know are kept as they came. */
   [key: string]: unknown;
 }
 
+/** Passed on as it came: each field may be absent or `null`. */
 export interface MaiAgentSender {
   /** A number in the documents' example, a string in their table: both arrive. */
-  id?: number | string;
-  name?: string;
+  id?: number | string | null;
+  name?: string | null;
   /** Not necessarily a URL: the documents' own example is `"<https://example.com/avatar.jpg>"`. */
-  avatar?: string;
+  avatar?: string | null;
   [key: string]: unknown;
 }
 
 /** `null`, `'like'`, `'dislike'`, `''` (REST) or an object (webhook documents). */
 export type MaiAgentFeedback = null | string | { [key: string]: unknown };
 
+/** Passed on as it came: each field may be absent or `null` (a `file` not yet available, say). */
 export interface MaiAgentAttachment {
-  id?: string;
-  type?: string;
-  filename?: string;
-  file?: string;
+  id?: string | null;
+  type?: string | null;
+  filename?: string | null;
+  file?: string | null;
   [key: string]: unknown;
 }
 
-/** A cited file: the 2024 shape has `document`; the 2025 shape has `chatbotFileContent` and `parser` instead. */
+/**
+ * A cited file, passed on as it came (each field may be absent or `null`): the 2024 shape has `document`; the 2025
+ * shape has `chatbotFileContent` and `parser` instead.
+ */
 export interface MaiAgentCitation {
-  id?: string;
-  filename?: string;
-  file?: string;
-  fileType?: string;
-  size?: number;
-  status?: string;
+  id?: string | null;
+  filename?: string | null;
+  file?: string | null;
+  fileType?: string | null;
+  size?: number | null;
+  status?: string | null;
   document?: string | null;
   chatbotFileContent?: string | null;
   parser?: { [key: string]: unknown } | null;
-  createdAt?: string | number;
+  createdAt?: string | number | null;
   [key: string]: unknown;
 }
 
-export function toMaiAgentMessage(payload: MaiAgentPayload): MaiAgentMessage {
-  const message: MaiAgentMessage & Partial<Pick<MaiAgentPayload, 'conversation_id' | 'createdAt'>> = {
+export function toMaiAgentMessage(payload: MaiAgentPayload, receivedAt: number = Date.now()): MaiAgentMessage {
+  const message: Record<string, unknown> = {
     ...payload,
-    // The validator guarantees one spelling of each pair is present.
-    conversation: (payload.conversation ?? payload.conversation_id) as string,
-    created_at: String(payload.created_at ?? payload.createdAt),
+    id: String(payload.id),
+    // The validator guarantees one spelling holds a value.
+    conversation: String(payload.conversation ?? payload.conversation_id),
     sender: payload.sender ?? null,
+    content: payload.content ?? '',
     feedback: payload.feedback ?? null,
+    created_at: String(createdAtMs(payload) ?? receivedAt),
     attachments: payload.attachments ?? [],
     citations: payload.citations ?? [],
   };
-  // The documented spellings are the common case: only a body with the alternatives pays for dropping them.
-  if (!('conversation_id' in message) && !('createdAt' in message)) return message;
+  // The documented spellings are the common case: only a body with the alternatives (or a null type) pays for the fold.
+  if (!('conversation_id' in message) && !('createdAt' in message) && message.type !== null) return message as MaiAgentMessage;
   const { conversation_id: _conversationId, createdAt: _createdAt, ...folded } = message;
-  return folded;
+  if (folded.type === null) delete folded.type;
+  return folded as MaiAgentMessage;
 }
 
-const CONFLICTING_CONVERSATIONS: readonly DeliveryWarning[] = Object.freeze([Object.freeze({ code: 'conflicting_conversation_ids' as const })]);
+function createdAtMs(payload: MaiAgentPayload): number | undefined {
+  return readEpochMs(payload.created_at) ?? readEpochMs(payload.createdAt);
+}
 
-/** `conversation` wins when both spellings are present; when they disagree, someone should hear of it. */
-function conversationConflicts(payload: unknown): readonly DeliveryWarning[] | undefined {
-  const { conversation, conversation_id: conversationId } = payload as MaiAgentPayload;
-  return conversation !== undefined && conversationId !== undefined && conversation !== conversationId ? CONFLICTING_CONVERSATIONS : undefined;
+const CONFLICTING_CONVERSATIONS: DeliveryWarning = Object.freeze({ code: 'conflicting_conversation_ids' as const });
+const ONLY_CONFLICTING_CONVERSATIONS: readonly DeliveryWarning[] = Object.freeze([CONFLICTING_CONVERSATIONS]);
+
+/**
+ * What a valid body says that someone should hear of: the two spellings of the conversation disagree
+ * (`conversation` wins), or the timestamp could not be read (the time received stands in for it).
+ */
+function maiagentWarnings(payload: unknown): readonly DeliveryWarning[] | undefined {
+  const body = payload as MaiAgentPayload;
+  const replaced = createdAtMs(body) === undefined ? timestampReplaced(body.created_at === undefined && body.createdAt !== undefined ? 'createdAt' : 'created_at') : undefined;
+  if (!conversationsConflict(body)) return replaced;
+  return replaced ? [CONFLICTING_CONVERSATIONS, ...replaced] : ONLY_CONFLICTING_CONVERSATIONS;
+}
+
+function conversationsConflict({ conversation, conversation_id: conversationId }: MaiAgentPayload): boolean {
+  return conversation !== undefined && conversation !== null && conversationId !== undefined && conversationId !== null && String(conversation) !== String(conversationId);
 }
 
 export const maiagentPreset: Preset<MaiAgentMessage> = Object.freeze({
@@ -110,8 +144,9 @@ export const maiagentPreset: Preset<MaiAgentMessage> = Object.freeze({
   // MaiAgent documents no auth header at all; Bearer is what a proxy or a future platform version would send.
   authSchemes: Object.freeze(['bearer'] as const),
   validator: validate as GeneratedValidator,
-  isProbe: neverAProbe,
-  toMessage: (payload: unknown) => toMaiAgentMessage(payload as MaiAgentPayload),
+  // MaiAgent documents no availability check.
+  isProbe: () => false,
+  toMessage: (payload: unknown, receivedAt?: number) => toMaiAgentMessage(payload as MaiAgentPayload, receivedAt),
   toReply: (message: MaiAgentMessage): Reply => ({
     platform: 'maiagent',
     id: message.id,
@@ -119,6 +154,6 @@ export const maiagentPreset: Preset<MaiAgentMessage> = Object.freeze({
     text: message.content,
     createdAt: new Date(Number(message.created_at)),
   }),
-  warningsFor: conversationConflicts,
+  warningsFor: maiagentWarnings,
   ackBody: JSON.stringify({ message: 'Webhook received successfully' }),
 });

@@ -4,7 +4,7 @@ import type { DeliverySink, QueuedDelivery } from '../core/sink';
 import { loadPreset, validatePayload } from '../runtime';
 import type { GptBotsMessage } from '../presets/gptbots';
 import type { MaiAgentMessage } from '../presets/maiagent';
-import type { Reply } from '../presets/preset';
+import type { Reply } from '../core/preset';
 
 /** What a job holds: the body as received, and enough to list it without parsing the body. */
 export interface ReplyJobData {
@@ -93,11 +93,12 @@ export function replyProcessor(platform: Reply['platform'], onMessage: (message:
   const preset = platform === 'maiagent' ? loadPreset('maiagent') : loadPreset('gptbots');
   // Three declared parameters: BullMQ hands the signal only to a processor that takes it.
   return async (job: Job<ReplyJobData>, _token?: string, signal?: AbortSignal): Promise<void> => {
-    const { rawBody } = job.data;
+    const { rawBody, receivedAt } = job.data;
     const payload: unknown = JSON.parse(rawBody);
     const validation = validatePayload(preset.validator, payload);
     if (!validation.ok) throw new Error(`job ${job.id ?? '?'} does not hold a valid ${platform} delivery: ${validation.problems.map((p) => `${p.path} ${p.message}`).join('; ')}`);
-    const message = preset.toMessage(payload);
+    // A timestamp the body lacks is the time the webhook received it, not the time a worker took the job.
+    const message = preset.toMessage(payload, receivedAt);
     const context: DeliveryContext = { rawBody, reply: preset.toReply(message as never), signal: signal ?? new AbortController().signal };
     await (onMessage as (message: unknown, context: DeliveryContext) => unknown)(message, context);
   };

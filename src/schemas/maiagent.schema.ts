@@ -1,65 +1,57 @@
-import { identifier, listOf } from './shapes';
+import { identifier, listOf, orNull, timestamp } from './shapes';
 
 /**
  * The MaiAgent reply delivery, as a JSON Schema: the source of truth for what a delivery must hold.
  *
  * Tolerant reader (README, "The message your callback gets"): the platform's own documents disagree, so every
- * documented alternative is accepted and unknown keys are kept. Only what the package and a forwarding callback
- * rely on is required. Length limits bound the work an attacker can cause; each is far above any documented value.
+ * documented alternative is accepted and unknown keys are kept. Only the message id and the conversation id are
+ * strict; every other field may also be `null` or absent (the preset folds each into one value). Length limits
+ * bound the work an attacker can cause; each is far above any documented value.
  *
  * `npm run build:validators` turns this into the standalone validator in ./generated; never compiled at run time.
  */
-/** A string of 13 digits (epoch milliseconds) as documented; a number of 13 digits is accepted defensively. */
-const epochMilliseconds = {
-  anyOf: [
-    { type: 'string', pattern: '^\\d{13}$' },
-    { type: 'integer', minimum: 1000000000000, maximum: 9999999999999 },
-  ],
-} as const;
-
 export const maiagentSchema = {
   $id: 'maiagent-webhook/maiagent-message',
   type: 'object',
-  required: ['id', 'content'],
-  // Either spelling satisfies each pair; the doc example's name is the one reported when both are missing.
-  allOf: [
-    { if: { not: { required: ['conversation_id'] } }, then: { required: ['conversation'] } },
-    { if: { not: { required: ['createdAt'] } }, then: { required: ['created_at'] } },
-  ],
+  required: ['id'],
+  // Either spelling gives the conversation id; without a value in `conversation_id`, `conversation` must hold one
+  // (and is the name reported when both are missing).
+  if: { not: { required: ['conversation_id'], properties: { conversation_id: { not: { type: 'null' } } } } },
+  then: { required: ['conversation'], properties: { conversation: identifier } },
   properties: {
-    id: identifier(1),
-    conversation: identifier(0),
-    conversation_id: identifier(0),
+    id: identifier,
+    conversation: { ...identifier, type: ['string', 'integer', 'null'] },
+    conversation_id: { ...identifier, type: ['string', 'integer', 'null'] },
     sender: {
       type: ['object', 'null'],
       properties: {
-        id: { type: ['number', 'string'] },
-        name: { type: 'string' },
-        avatar: { type: 'string' },
+        id: { type: ['number', 'string', 'null'] },
+        name: orNull('string'),
+        avatar: orNull('string'),
       },
     },
-    type: { type: 'string', maxLength: 64 },
-    content: { type: 'string' },
+    type: orNull('string'),
+    content: orNull('string'),
     feedback: { type: ['null', 'string', 'object'] },
-    created_at: epochMilliseconds,
-    createdAt: epochMilliseconds,
+    created_at: timestamp,
+    createdAt: timestamp,
     attachments: listOf({
-      id: { type: 'string' },
-      type: { type: 'string' },
-      filename: { type: 'string' },
-      file: { type: 'string' },
+      id: orNull('string'),
+      type: orNull('string'),
+      filename: orNull('string'),
+      file: orNull('string'),
     }),
     citations: listOf({
-      id: { type: 'string' },
-      filename: { type: 'string' },
-      file: { type: 'string' },
-      fileType: { type: 'string' },
-      size: { type: 'number' },
-      status: { type: 'string' },
-      document: { type: ['string', 'null'] },
-      chatbotFileContent: { type: ['string', 'null'] },
-      parser: { type: ['object', 'null'] },
-      createdAt: { type: ['string', 'number'] },
+      id: orNull('string'),
+      filename: orNull('string'),
+      file: orNull('string'),
+      fileType: orNull('string'),
+      size: orNull('number'),
+      status: orNull('string'),
+      document: orNull('string'),
+      chatbotFileContent: orNull('string'),
+      parser: orNull('object'),
+      createdAt: { type: ['string', 'number', 'null'] },
     }),
   },
 } as const;

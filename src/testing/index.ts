@@ -5,7 +5,7 @@ import type { MaiAgentPayload } from '../presets/maiagent';
  * A valid MaiAgent delivery body, shaped like the platform documents' example, with a fresh `id` each call
  * (so the same body is never mistaken for a retry). Override any field; `undefined` removes it.
  */
-export function buildMaiAgentDelivery(overrides: Partial<Record<keyof MaiAgentPayload, unknown>> = {}): MaiAgentPayload {
+export function buildMaiAgentDelivery(overrides: Partial<Record<keyof MaiAgentPayload, unknown>> = {}): MaiAgentPayload & { id: string } {
   return withoutUndefined({
     id: globalThis.crypto.randomUUID(),
     conversation: 'conv-0001',
@@ -17,11 +17,11 @@ export function buildMaiAgentDelivery(overrides: Partial<Record<keyof MaiAgentPa
     attachments: [],
     citations: [],
     ...overrides,
-  }) as MaiAgentPayload;
+  }) as MaiAgentPayload & { id: string };
 }
 
 /** A valid GPTBots V2 delivery body (the shape GPTBots sends today), with a fresh `message_id` each call. */
-export function buildGptBotsDelivery(overrides: Partial<Record<keyof GptBotsPayload, unknown>> = {}): GptBotsPayload {
+export function buildGptBotsDelivery(overrides: Partial<Record<keyof GptBotsPayload, unknown>> = {}): GptBotsPayload & { message_id: string } {
   return withoutUndefined({
     message_id: globalThis.crypto.randomUUID().replace(/-/g, '').slice(0, 24),
     conversation_id: '657303a8a764d47094874bbe',
@@ -29,7 +29,7 @@ export function buildGptBotsDelivery(overrides: Partial<Record<keyof GptBotsPayl
     output: [{ from_component_branch: '1', from_component_name: 'Reply', content: { text: '您好！這是 AI 助理的回覆。' } }],
     usage: { tokens: { total_tokens: 29, prompt_tokens: 19, completion_tokens: 10 }, credits: { total_credits: 0 } },
     ...overrides,
-  }) as GptBotsPayload;
+  }) as GptBotsPayload & { message_id: string };
 }
 
 function withoutUndefined(fields: Record<string, unknown>): Record<string, unknown> {

@@ -5,21 +5,15 @@
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$id":"maiagent-webhook/gptbots-message","type":"object","required":["message_id","conversation_id","create_time"],"if":{"not":{"required":["output"]}},"then":{"required":["message_type"]},"properties":{"message_id":{"type":"string","minLength":1,"maxLength":256},"conversation_id":{"type":"string","minLength":0,"maxLength":256},"create_time":{"type":"integer","minimum":0,"maximum":99999999999999},"message_type":{"type":"string","maxLength":64},"text":{"type":"string"},"flow_output":{"type":"array","maxItems":1000,"items":{"type":"object","properties":{"content":{"type":"string"},"branch":{"type":"string"},"from_component_name":{"type":"string"}}}},"output":{"type":"array","maxItems":1000,"items":{"type":"object","properties":{"from_component_branch":{"type":"string"},"from_component_name":{"type":"string"},"content":{"type":"object","properties":{"text":{"type":"string"},"audio":{"type":"array","maxItems":1000,"items":{"type":"object","properties":{"audio":{"type":"string"},"transcript":{"type":"string"}}}}}}}}},"usage":{"type":"object"}}};
+const schema11 = {"$id":"maiagent-webhook/gptbots-message","type":"object","required":["message_id","conversation_id"],"properties":{"message_id":{"type":["string","integer"],"minLength":1,"maxLength":256,"minimum":0,"maximum":9007199254740991},"conversation_id":{"type":["string","integer"],"minLength":1,"maxLength":256,"minimum":0,"maximum":9007199254740991},"create_time":{},"message_type":{"type":["string","null"]},"text":{"type":["string","null"]},"flow_output":{"type":["array","null"],"maxItems":1000,"items":{"type":"object","properties":{"content":{"type":["string","null"]},"branch":{"type":["string","null"]},"from_component_name":{"type":["string","null"]}}}},"output":{"type":["array","null"],"maxItems":1000,"items":{"type":"object","properties":{"from_component_branch":{"type":["string","null"]},"from_component_name":{"type":["string","null"]},"content":{"type":["object","null"],"properties":{"text":{"type":["string","null"]},"audio":{"type":["array","null"],"maxItems":1000,"items":{"type":"object","properties":{"audio":{"type":["string","null"]},"transcript":{"type":["string","null"]}}}}}}}}},"usage":{"type":["object","null"]}}};
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="maiagent-webhook/gptbots-message" */;
 let vErrors = null;
 let errors = 0;
-const _errs1 = errors;
-let valid0 = true;
-const _errs2 = errors;
-const _errs3 = errors;
-const _errs4 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((data.output === undefined) && (missing0 = "output")){
-const err0 = {};
+if(data.message_id === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "message_id"},message:"must have required property '"+"message_id"+"'"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -28,10 +22,8 @@ vErrors.push(err0);
 }
 errors++;
 }
-}
-var valid1 = _errs4 === errors;
-if(valid1){
-const err1 = {};
+if(data.conversation_id === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "conversation_id"},message:"must have required property '"+"conversation_id"+"'"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -40,32 +32,10 @@ vErrors.push(err1);
 }
 errors++;
 }
-else {
-errors = _errs3;
-if(vErrors !== null){
-if(_errs3){
-vErrors.length = _errs3;
-}
-else {
-vErrors = null;
-}
-}
-}
-var _valid0 = _errs2 === errors;
-errors = _errs1;
-if(vErrors !== null){
-if(_errs1){
-vErrors.length = _errs1;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid0){
-const _errs5 = errors;
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.message_type === undefined){
-const err2 = {instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: "message_type"},message:"must have required property '"+"message_type"+"'"};
+if(data.message_id !== undefined){
+let data0 = data.message_id;
+if((typeof data0 !== "string") && (!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0))))){
+const err2 = {instancePath:instancePath+"/message_id",schemaPath:"#/properties/message_id/type",keyword:"type",params:{type: schema11.properties.message_id.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -74,12 +44,9 @@ vErrors.push(err2);
 }
 errors++;
 }
-}
-var _valid0 = _errs5 === errors;
-valid0 = _valid0;
-}
-if(!valid0){
-const err3 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
+if((typeof data0 == "number") && (isFinite(data0))){
+if(data0 > 9007199254740991 || isNaN(data0)){
+const err3 = {instancePath:instancePath+"/message_id",schemaPath:"#/properties/message_id/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -88,9 +55,8 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.message_id === undefined){
-const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "message_id"},message:"must have required property '"+"message_id"+"'"};
+if(data0 < 0 || isNaN(data0)){
+const err4 = {instancePath:instancePath+"/message_id",schemaPath:"#/properties/message_id/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -99,8 +65,10 @@ vErrors.push(err4);
 }
 errors++;
 }
-if(data.conversation_id === undefined){
-const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "conversation_id"},message:"must have required property '"+"conversation_id"+"'"};
+}
+if(typeof data0 === "string"){
+if(data0.length > 256){
+const err5 = {instancePath:instancePath+"/message_id",schemaPath:"#/properties/message_id/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -109,8 +77,8 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(data.create_time === undefined){
-const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "create_time"},message:"must have required property '"+"create_time"+"'"};
+if(data0.length < 1){
+const err6 = {instancePath:instancePath+"/message_id",schemaPath:"#/properties/message_id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -119,11 +87,12 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(data.message_id !== undefined){
-let data0 = data.message_id;
-if(typeof data0 === "string"){
-if(data0.length > 256){
-const err7 = {instancePath:instancePath+"/message_id",schemaPath:"#/properties/message_id/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+}
+}
+if(data.conversation_id !== undefined){
+let data1 = data.conversation_id;
+if((typeof data1 !== "string") && (!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1))))){
+const err7 = {instancePath:instancePath+"/conversation_id",schemaPath:"#/properties/conversation_id/type",keyword:"type",params:{type: schema11.properties.conversation_id.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -132,8 +101,9 @@ vErrors.push(err7);
 }
 errors++;
 }
-if(data0.length < 1){
-const err8 = {instancePath:instancePath+"/message_id",schemaPath:"#/properties/message_id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if((typeof data1 == "number") && (isFinite(data1))){
+if(data1 > 9007199254740991 || isNaN(data1)){
+const err8 = {instancePath:instancePath+"/conversation_id",schemaPath:"#/properties/conversation_id/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -142,9 +112,8 @@ vErrors.push(err8);
 }
 errors++;
 }
-}
-else {
-const err9 = {instancePath:instancePath+"/message_id",schemaPath:"#/properties/message_id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data1 < 0 || isNaN(data1)){
+const err9 = {instancePath:instancePath+"/conversation_id",schemaPath:"#/properties/conversation_id/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -154,8 +123,6 @@ vErrors.push(err9);
 errors++;
 }
 }
-if(data.conversation_id !== undefined){
-let data1 = data.conversation_id;
 if(typeof data1 === "string"){
 if(data1.length > 256){
 const err10 = {instancePath:instancePath+"/conversation_id",schemaPath:"#/properties/conversation_id/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
@@ -167,8 +134,8 @@ vErrors.push(err10);
 }
 errors++;
 }
-if(data1.length < 0){
-const err11 = {instancePath:instancePath+"/conversation_id",schemaPath:"#/properties/conversation_id/minLength",keyword:"minLength",params:{limit: 0},message:"must NOT have fewer than 0 characters"};
+if(data1.length < 1){
+const err11 = {instancePath:instancePath+"/conversation_id",schemaPath:"#/properties/conversation_id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -178,8 +145,11 @@ vErrors.push(err11);
 errors++;
 }
 }
-else {
-const err12 = {instancePath:instancePath+"/conversation_id",schemaPath:"#/properties/conversation_id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data.message_type !== undefined){
+let data2 = data.message_type;
+if((typeof data2 !== "string") && (data2 !== null)){
+const err12 = {instancePath:instancePath+"/message_type",schemaPath:"#/properties/message_type/type",keyword:"type",params:{type: schema11.properties.message_type.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -189,10 +159,10 @@ vErrors.push(err12);
 errors++;
 }
 }
-if(data.create_time !== undefined){
-let data2 = data.create_time;
-if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-const err13 = {instancePath:instancePath+"/create_time",schemaPath:"#/properties/create_time/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data.text !== undefined){
+let data3 = data.text;
+if((typeof data3 !== "string") && (data3 !== null)){
+const err13 = {instancePath:instancePath+"/text",schemaPath:"#/properties/text/type",keyword:"type",params:{type: schema11.properties.text.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -201,9 +171,11 @@ vErrors.push(err13);
 }
 errors++;
 }
-if((typeof data2 == "number") && (isFinite(data2))){
-if(data2 > 99999999999999 || isNaN(data2)){
-const err14 = {instancePath:instancePath+"/create_time",schemaPath:"#/properties/create_time/maximum",keyword:"maximum",params:{comparison: "<=", limit: 99999999999999},message:"must be <= 99999999999999"};
+}
+if(data.flow_output !== undefined){
+let data4 = data.flow_output;
+if((!(Array.isArray(data4))) && (data4 !== null)){
+const err14 = {instancePath:instancePath+"/flow_output",schemaPath:"#/properties/flow_output/type",keyword:"type",params:{type: schema11.properties.flow_output.type},message:"must be array,null"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -212,8 +184,9 @@ vErrors.push(err14);
 }
 errors++;
 }
-if(data2 < 0 || isNaN(data2)){
-const err15 = {instancePath:instancePath+"/create_time",schemaPath:"#/properties/create_time/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(Array.isArray(data4)){
+if(data4.length > 1000){
+const err15 = {instancePath:instancePath+"/flow_output",schemaPath:"#/properties/flow_output/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -222,13 +195,14 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-}
-if(data.message_type !== undefined){
-let data3 = data.message_type;
-if(typeof data3 === "string"){
-if(data3.length > 64){
-const err16 = {instancePath:instancePath+"/message_type",schemaPath:"#/properties/message_type/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
+const len0 = data4.length;
+for(let i0=0; i0<len0; i0++){
+let data5 = data4[i0];
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(data5.content !== undefined){
+let data6 = data5.content;
+if((typeof data6 !== "string") && (data6 !== null)){
+const err16 = {instancePath:instancePath+"/flow_output/" + i0+"/content",schemaPath:"#/properties/flow_output/items/properties/content/type",keyword:"type",params:{type: schema11.properties.flow_output.items.properties.content.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -238,8 +212,10 @@ vErrors.push(err16);
 errors++;
 }
 }
-else {
-const err17 = {instancePath:instancePath+"/message_type",schemaPath:"#/properties/message_type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data5.branch !== undefined){
+let data7 = data5.branch;
+if((typeof data7 !== "string") && (data7 !== null)){
+const err17 = {instancePath:instancePath+"/flow_output/" + i0+"/branch",schemaPath:"#/properties/flow_output/items/properties/branch/type",keyword:"type",params:{type: schema11.properties.flow_output.items.properties.branch.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -249,9 +225,10 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data.text !== undefined){
-if(typeof data.text !== "string"){
-const err18 = {instancePath:instancePath+"/text",schemaPath:"#/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data5.from_component_name !== undefined){
+let data8 = data5.from_component_name;
+if((typeof data8 !== "string") && (data8 !== null)){
+const err18 = {instancePath:instancePath+"/flow_output/" + i0+"/from_component_name",schemaPath:"#/properties/flow_output/items/properties/from_component_name/type",keyword:"type",params:{type: schema11.properties.flow_output.items.properties.from_component_name.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -261,11 +238,9 @@ vErrors.push(err18);
 errors++;
 }
 }
-if(data.flow_output !== undefined){
-let data5 = data.flow_output;
-if(Array.isArray(data5)){
-if(data5.length > 1000){
-const err19 = {instancePath:instancePath+"/flow_output",schemaPath:"#/properties/flow_output/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
+}
+else {
+const err19 = {instancePath:instancePath+"/flow_output/" + i0,schemaPath:"#/properties/flow_output/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -274,13 +249,13 @@ vErrors.push(err19);
 }
 errors++;
 }
-const len0 = data5.length;
-for(let i0=0; i0<len0; i0++){
-let data6 = data5[i0];
-if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
-if(data6.content !== undefined){
-if(typeof data6.content !== "string"){
-const err20 = {instancePath:instancePath+"/flow_output/" + i0+"/content",schemaPath:"#/properties/flow_output/items/properties/content/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+}
+}
+if(data.output !== undefined){
+let data9 = data.output;
+if((!(Array.isArray(data9))) && (data9 !== null)){
+const err20 = {instancePath:instancePath+"/output",schemaPath:"#/properties/output/type",keyword:"type",params:{type: schema11.properties.output.type},message:"must be array,null"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -289,10 +264,9 @@ vErrors.push(err20);
 }
 errors++;
 }
-}
-if(data6.branch !== undefined){
-if(typeof data6.branch !== "string"){
-const err21 = {instancePath:instancePath+"/flow_output/" + i0+"/branch",schemaPath:"#/properties/flow_output/items/properties/branch/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(Array.isArray(data9)){
+if(data9.length > 1000){
+const err21 = {instancePath:instancePath+"/output",schemaPath:"#/properties/output/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -301,10 +275,14 @@ vErrors.push(err21);
 }
 errors++;
 }
-}
-if(data6.from_component_name !== undefined){
-if(typeof data6.from_component_name !== "string"){
-const err22 = {instancePath:instancePath+"/flow_output/" + i0+"/from_component_name",schemaPath:"#/properties/flow_output/items/properties/from_component_name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const len1 = data9.length;
+for(let i1=0; i1<len1; i1++){
+let data10 = data9[i1];
+if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
+if(data10.from_component_branch !== undefined){
+let data11 = data10.from_component_branch;
+if((typeof data11 !== "string") && (data11 !== null)){
+const err22 = {instancePath:instancePath+"/output/" + i1+"/from_component_branch",schemaPath:"#/properties/output/items/properties/from_component_branch/type",keyword:"type",params:{type: schema11.properties.output.items.properties.from_component_branch.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -314,9 +292,10 @@ vErrors.push(err22);
 errors++;
 }
 }
-}
-else {
-const err23 = {instancePath:instancePath+"/flow_output/" + i0,schemaPath:"#/properties/flow_output/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data10.from_component_name !== undefined){
+let data12 = data10.from_component_name;
+if((typeof data12 !== "string") && (data12 !== null)){
+const err23 = {instancePath:instancePath+"/output/" + i1+"/from_component_name",schemaPath:"#/properties/output/items/properties/from_component_name/type",keyword:"type",params:{type: schema11.properties.output.items.properties.from_component_name.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -326,9 +305,10 @@ vErrors.push(err23);
 errors++;
 }
 }
-}
-else {
-const err24 = {instancePath:instancePath+"/flow_output",schemaPath:"#/properties/flow_output/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data10.content !== undefined){
+let data13 = data10.content;
+if((!(data13 && typeof data13 == "object" && !Array.isArray(data13))) && (data13 !== null)){
+const err24 = {instancePath:instancePath+"/output/" + i1+"/content",schemaPath:"#/properties/output/items/properties/content/type",keyword:"type",params:{type: schema11.properties.output.items.properties.content.type},message:"must be object,null"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -337,12 +317,11 @@ vErrors.push(err24);
 }
 errors++;
 }
-}
-if(data.output !== undefined){
-let data10 = data.output;
-if(Array.isArray(data10)){
-if(data10.length > 1000){
-const err25 = {instancePath:instancePath+"/output",schemaPath:"#/properties/output/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+if(data13.text !== undefined){
+let data14 = data13.text;
+if((typeof data14 !== "string") && (data14 !== null)){
+const err25 = {instancePath:instancePath+"/output/" + i1+"/content/text",schemaPath:"#/properties/output/items/properties/content/properties/text/type",keyword:"type",params:{type: schema11.properties.output.items.properties.content.properties.text.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -351,13 +330,11 @@ vErrors.push(err25);
 }
 errors++;
 }
-const len1 = data10.length;
-for(let i1=0; i1<len1; i1++){
-let data11 = data10[i1];
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-if(data11.from_component_branch !== undefined){
-if(typeof data11.from_component_branch !== "string"){
-const err26 = {instancePath:instancePath+"/output/" + i1+"/from_component_branch",schemaPath:"#/properties/output/items/properties/from_component_branch/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data13.audio !== undefined){
+let data15 = data13.audio;
+if((!(Array.isArray(data15))) && (data15 !== null)){
+const err26 = {instancePath:instancePath+"/output/" + i1+"/content/audio",schemaPath:"#/properties/output/items/properties/content/properties/audio/type",keyword:"type",params:{type: schema11.properties.output.items.properties.content.properties.audio.type},message:"must be array,null"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -366,10 +343,9 @@ vErrors.push(err26);
 }
 errors++;
 }
-}
-if(data11.from_component_name !== undefined){
-if(typeof data11.from_component_name !== "string"){
-const err27 = {instancePath:instancePath+"/output/" + i1+"/from_component_name",schemaPath:"#/properties/output/items/properties/from_component_name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(Array.isArray(data15)){
+if(data15.length > 1000){
+const err27 = {instancePath:instancePath+"/output/" + i1+"/content/audio",schemaPath:"#/properties/output/items/properties/content/properties/audio/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -378,13 +354,14 @@ vErrors.push(err27);
 }
 errors++;
 }
-}
-if(data11.content !== undefined){
-let data14 = data11.content;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.text !== undefined){
-if(typeof data14.text !== "string"){
-const err28 = {instancePath:instancePath+"/output/" + i1+"/content/text",schemaPath:"#/properties/output/items/properties/content/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const len2 = data15.length;
+for(let i2=0; i2<len2; i2++){
+let data16 = data15[i2];
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+if(data16.audio !== undefined){
+let data17 = data16.audio;
+if((typeof data17 !== "string") && (data17 !== null)){
+const err28 = {instancePath:instancePath+"/output/" + i1+"/content/audio/" + i2+"/audio",schemaPath:"#/properties/output/items/properties/content/properties/audio/items/properties/audio/type",keyword:"type",params:{type: schema11.properties.output.items.properties.content.properties.audio.items.properties.audio.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -394,11 +371,10 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data14.audio !== undefined){
-let data16 = data14.audio;
-if(Array.isArray(data16)){
-if(data16.length > 1000){
-const err29 = {instancePath:instancePath+"/output/" + i1+"/content/audio",schemaPath:"#/properties/output/items/properties/content/properties/audio/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
+if(data16.transcript !== undefined){
+let data18 = data16.transcript;
+if((typeof data18 !== "string") && (data18 !== null)){
+const err29 = {instancePath:instancePath+"/output/" + i1+"/content/audio/" + i2+"/transcript",schemaPath:"#/properties/output/items/properties/content/properties/audio/items/properties/transcript/type",keyword:"type",params:{type: schema11.properties.output.items.properties.content.properties.audio.items.properties.transcript.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -407,13 +383,10 @@ vErrors.push(err29);
 }
 errors++;
 }
-const len2 = data16.length;
-for(let i2=0; i2<len2; i2++){
-let data17 = data16[i2];
-if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
-if(data17.audio !== undefined){
-if(typeof data17.audio !== "string"){
-const err30 = {instancePath:instancePath+"/output/" + i1+"/content/audio/" + i2+"/audio",schemaPath:"#/properties/output/items/properties/content/properties/audio/items/properties/audio/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+}
+else {
+const err30 = {instancePath:instancePath+"/output/" + i1+"/content/audio/" + i2,schemaPath:"#/properties/output/items/properties/content/properties/audio/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -423,9 +396,13 @@ vErrors.push(err30);
 errors++;
 }
 }
-if(data17.transcript !== undefined){
-if(typeof data17.transcript !== "string"){
-const err31 = {instancePath:instancePath+"/output/" + i1+"/content/audio/" + i2+"/transcript",schemaPath:"#/properties/output/items/properties/content/properties/audio/items/properties/transcript/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+}
+}
+}
+}
+else {
+const err31 = {instancePath:instancePath+"/output/" + i1,schemaPath:"#/properties/output/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -436,8 +413,11 @@ errors++;
 }
 }
 }
-else {
-const err32 = {instancePath:instancePath+"/output/" + i1+"/content/audio/" + i2,schemaPath:"#/properties/output/items/properties/content/properties/audio/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+}
+if(data.usage !== undefined){
+let data19 = data.usage;
+if((!(data19 && typeof data19 == "object" && !Array.isArray(data19))) && (data19 !== null)){
+const err32 = {instancePath:instancePath+"/usage",schemaPath:"#/properties/usage/type",keyword:"type",params:{type: schema11.properties.usage.type},message:"must be object,null"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -449,73 +429,12 @@ errors++;
 }
 }
 else {
-const err33 = {instancePath:instancePath+"/output/" + i1+"/content/audio",schemaPath:"#/properties/output/items/properties/content/properties/audio/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err33 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err33];
 }
 else {
 vErrors.push(err33);
-}
-errors++;
-}
-}
-}
-else {
-const err34 = {instancePath:instancePath+"/output/" + i1+"/content",schemaPath:"#/properties/output/items/properties/content/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err34];
-}
-else {
-vErrors.push(err34);
-}
-errors++;
-}
-}
-}
-else {
-const err35 = {instancePath:instancePath+"/output/" + i1,schemaPath:"#/properties/output/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err35];
-}
-else {
-vErrors.push(err35);
-}
-errors++;
-}
-}
-}
-else {
-const err36 = {instancePath:instancePath+"/output",schemaPath:"#/properties/output/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-}
-if(data.usage !== undefined){
-let data20 = data.usage;
-if(!(data20 && typeof data20 == "object" && !Array.isArray(data20))){
-const err37 = {instancePath:instancePath+"/usage",schemaPath:"#/properties/usage/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-}
-}
-else {
-const err38 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err38];
-}
-else {
-vErrors.push(err38);
 }
 errors++;
 }

@@ -5,18 +5,17 @@
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$id":"maiagent-webhook/maiagent-message","type":"object","required":["id","content"],"allOf":[{"if":{"not":{"required":["conversation_id"]}},"then":{"required":["conversation"]}},{"if":{"not":{"required":["createdAt"]}},"then":{"required":["created_at"]}}],"properties":{"id":{"type":"string","minLength":1,"maxLength":256},"conversation":{"type":"string","minLength":0,"maxLength":256},"conversation_id":{"type":"string","minLength":0,"maxLength":256},"sender":{"type":["object","null"],"properties":{"id":{"type":["number","string"]},"name":{"type":"string"},"avatar":{"type":"string"}}},"type":{"type":"string","maxLength":64},"content":{"type":"string"},"feedback":{"type":["null","string","object"]},"created_at":{"anyOf":[{"type":"string","pattern":"^\\d{13}$"},{"type":"integer","minimum":1000000000000,"maximum":9999999999999}]},"createdAt":{"anyOf":[{"type":"string","pattern":"^\\d{13}$"},{"type":"integer","minimum":1000000000000,"maximum":9999999999999}]},"attachments":{"type":"array","maxItems":1000,"items":{"type":"object","properties":{"id":{"type":"string"},"type":{"type":"string"},"filename":{"type":"string"},"file":{"type":"string"}}}},"citations":{"type":"array","maxItems":1000,"items":{"type":"object","properties":{"id":{"type":"string"},"filename":{"type":"string"},"file":{"type":"string"},"fileType":{"type":"string"},"size":{"type":"number"},"status":{"type":"string"},"document":{"type":["string","null"]},"chatbotFileContent":{"type":["string","null"]},"parser":{"type":["object","null"]},"createdAt":{"type":["string","number"]}}}}}};
-const pattern0 = new RegExp("^\\d{13}$", "u");
+const schema11 = {"$id":"maiagent-webhook/maiagent-message","type":"object","required":["id"],"if":{"not":{"required":["conversation_id"],"properties":{"conversation_id":{"not":{"type":"null"}}}}},"then":{"required":["conversation"],"properties":{"conversation":{"type":["string","integer"],"minLength":1,"maxLength":256,"minimum":0,"maximum":9007199254740991}}},"properties":{"id":{"type":["string","integer"],"minLength":1,"maxLength":256,"minimum":0,"maximum":9007199254740991},"conversation":{"type":["string","integer","null"],"minLength":1,"maxLength":256,"minimum":0,"maximum":9007199254740991},"conversation_id":{"type":["string","integer","null"],"minLength":1,"maxLength":256,"minimum":0,"maximum":9007199254740991},"sender":{"type":["object","null"],"properties":{"id":{"type":["number","string","null"]},"name":{"type":["string","null"]},"avatar":{"type":["string","null"]}}},"type":{"type":["string","null"]},"content":{"type":["string","null"]},"feedback":{"type":["null","string","object"]},"created_at":{},"createdAt":{},"attachments":{"type":["array","null"],"maxItems":1000,"items":{"type":"object","properties":{"id":{"type":["string","null"]},"type":{"type":["string","null"]},"filename":{"type":["string","null"]},"file":{"type":["string","null"]}}}},"citations":{"type":["array","null"],"maxItems":1000,"items":{"type":"object","properties":{"id":{"type":["string","null"]},"filename":{"type":["string","null"]},"file":{"type":["string","null"]},"fileType":{"type":["string","null"]},"size":{"type":["number","null"]},"status":{"type":["string","null"]},"document":{"type":["string","null"]},"chatbotFileContent":{"type":["string","null"]},"parser":{"type":["object","null"]},"createdAt":{"type":["string","number","null"]}}}}}};
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="maiagent-webhook/maiagent-message" */;
 let vErrors = null;
 let errors = 0;
+const _errs1 = errors;
+let valid0 = true;
 const _errs2 = errors;
-let valid1 = true;
 const _errs3 = errors;
 const _errs4 = errors;
-const _errs5 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.conversation_id === undefined) && (missing0 = "conversation_id")){
@@ -29,9 +28,11 @@ vErrors.push(err0);
 }
 errors++;
 }
-}
-var valid2 = _errs5 === errors;
-if(valid2){
+else {
+if(data.conversation_id !== undefined){
+const _errs6 = errors;
+const _errs7 = errors;
+if(data.conversation_id !== null){
 const err1 = {};
 if(vErrors === null){
 vErrors = [err1];
@@ -41,32 +42,9 @@ vErrors.push(err1);
 }
 errors++;
 }
-else {
-errors = _errs4;
-if(vErrors !== null){
-if(_errs4){
-vErrors.length = _errs4;
-}
-else {
-vErrors = null;
-}
-}
-}
-var _valid0 = _errs3 === errors;
-errors = _errs2;
-if(vErrors !== null){
-if(_errs2){
-vErrors.length = _errs2;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid0){
-const _errs6 = errors;
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.conversation === undefined){
-const err2 = {instancePath,schemaPath:"#/allOf/0/then/required",keyword:"required",params:{missingProperty: "conversation"},message:"must have required property '"+"conversation"+"'"};
+var valid3 = _errs7 === errors;
+if(valid3){
+const err2 = {};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -75,12 +53,23 @@ vErrors.push(err2);
 }
 errors++;
 }
+else {
+errors = _errs6;
+if(vErrors !== null){
+if(_errs6){
+vErrors.length = _errs6;
 }
-var _valid0 = _errs6 === errors;
-valid1 = _valid0;
+else {
+vErrors = null;
 }
-if(!valid1){
-const err3 = {instancePath,schemaPath:"#/allOf/0/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
+}
+}
+}
+}
+}
+var valid1 = _errs4 === errors;
+if(valid1){
+const err3 = {};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -89,15 +78,32 @@ vErrors.push(err3);
 }
 errors++;
 }
-const _errs8 = errors;
-let valid3 = true;
+else {
+errors = _errs3;
+if(vErrors !== null){
+if(_errs3){
+vErrors.length = _errs3;
+}
+else {
+vErrors = null;
+}
+}
+}
+var _valid0 = _errs2 === errors;
+errors = _errs1;
+if(vErrors !== null){
+if(_errs1){
+vErrors.length = _errs1;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
 const _errs9 = errors;
-const _errs10 = errors;
-const _errs11 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
-let missing1;
-if((data.createdAt === undefined) && (missing1 = "createdAt")){
-const err4 = {};
+if(data.conversation === undefined){
+const err4 = {instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: "conversation"},message:"must have required property '"+"conversation"+"'"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -106,10 +112,10 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-var valid4 = _errs11 === errors;
-if(valid4){
-const err5 = {};
+if(data.conversation !== undefined){
+let data1 = data.conversation;
+if((typeof data1 !== "string") && (!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1))))){
+const err5 = {instancePath:instancePath+"/conversation",schemaPath:"#/then/properties/conversation/type",keyword:"type",params:{type: schema11.then.properties.conversation.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -118,32 +124,9 @@ vErrors.push(err5);
 }
 errors++;
 }
-else {
-errors = _errs10;
-if(vErrors !== null){
-if(_errs10){
-vErrors.length = _errs10;
-}
-else {
-vErrors = null;
-}
-}
-}
-var _valid1 = _errs9 === errors;
-errors = _errs8;
-if(vErrors !== null){
-if(_errs8){
-vErrors.length = _errs8;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid1){
-const _errs12 = errors;
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.created_at === undefined){
-const err6 = {instancePath,schemaPath:"#/allOf/1/then/required",keyword:"required",params:{missingProperty: "created_at"},message:"must have required property '"+"created_at"+"'"};
+if((typeof data1 == "number") && (isFinite(data1))){
+if(data1 > 9007199254740991 || isNaN(data1)){
+const err6 = {instancePath:instancePath+"/conversation",schemaPath:"#/then/properties/conversation/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -152,12 +135,8 @@ vErrors.push(err6);
 }
 errors++;
 }
-}
-var _valid1 = _errs12 === errors;
-valid3 = _valid1;
-}
-if(!valid3){
-const err7 = {instancePath,schemaPath:"#/allOf/1/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
+if(data1 < 0 || isNaN(data1)){
+const err7 = {instancePath:instancePath+"/conversation",schemaPath:"#/then/properties/conversation/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -166,9 +145,10 @@ vErrors.push(err7);
 }
 errors++;
 }
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.id === undefined){
-const err8 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
+}
+if(typeof data1 === "string"){
+if(data1.length > 256){
+const err8 = {instancePath:instancePath+"/conversation",schemaPath:"#/then/properties/conversation/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -177,8 +157,8 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(data.content === undefined){
-const err9 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "content"},message:"must have required property '"+"content"+"'"};
+if(data1.length < 1){
+const err9 = {instancePath:instancePath+"/conversation",schemaPath:"#/then/properties/conversation/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -187,11 +167,14 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(data.id !== undefined){
-let data0 = data.id;
-if(typeof data0 === "string"){
-if(data0.length > 256){
-const err10 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+}
+}
+}
+var _valid0 = _errs9 === errors;
+valid0 = _valid0;
+}
+if(!valid0){
+const err10 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -200,8 +183,9 @@ vErrors.push(err10);
 }
 errors++;
 }
-if(data0.length < 1){
-const err11 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.id === undefined){
+const err11 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -210,9 +194,10 @@ vErrors.push(err11);
 }
 errors++;
 }
-}
-else {
-const err12 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.id !== undefined){
+let data2 = data.id;
+if((typeof data2 !== "string") && (!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2))))){
+const err12 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: schema11.properties.id.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -221,12 +206,9 @@ vErrors.push(err12);
 }
 errors++;
 }
-}
-if(data.conversation !== undefined){
-let data1 = data.conversation;
-if(typeof data1 === "string"){
-if(data1.length > 256){
-const err13 = {instancePath:instancePath+"/conversation",schemaPath:"#/properties/conversation/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 > 9007199254740991 || isNaN(data2)){
+const err13 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -235,8 +217,8 @@ vErrors.push(err13);
 }
 errors++;
 }
-if(data1.length < 0){
-const err14 = {instancePath:instancePath+"/conversation",schemaPath:"#/properties/conversation/minLength",keyword:"minLength",params:{limit: 0},message:"must NOT have fewer than 0 characters"};
+if(data2 < 0 || isNaN(data2)){
+const err14 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -246,8 +228,9 @@ vErrors.push(err14);
 errors++;
 }
 }
-else {
-const err15 = {instancePath:instancePath+"/conversation",schemaPath:"#/properties/conversation/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data2 === "string"){
+if(data2.length > 256){
+const err15 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -256,12 +239,8 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-if(data.conversation_id !== undefined){
-let data2 = data.conversation_id;
-if(typeof data2 === "string"){
-if(data2.length > 256){
-const err16 = {instancePath:instancePath+"/conversation_id",schemaPath:"#/properties/conversation_id/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+if(data2.length < 1){
+const err16 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -270,8 +249,12 @@ vErrors.push(err16);
 }
 errors++;
 }
-if(data2.length < 0){
-const err17 = {instancePath:instancePath+"/conversation_id",schemaPath:"#/properties/conversation_id/minLength",keyword:"minLength",params:{limit: 0},message:"must NOT have fewer than 0 characters"};
+}
+}
+if(data.conversation !== undefined){
+let data3 = data.conversation;
+if(((typeof data3 !== "string") && (!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3))))) && (data3 !== null)){
+const err17 = {instancePath:instancePath+"/conversation",schemaPath:"#/properties/conversation/type",keyword:"type",params:{type: schema11.properties.conversation.type},message:"must be string,integer,null"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -280,9 +263,9 @@ vErrors.push(err17);
 }
 errors++;
 }
-}
-else {
-const err18 = {instancePath:instancePath+"/conversation_id",schemaPath:"#/properties/conversation_id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 > 9007199254740991 || isNaN(data3)){
+const err18 = {instancePath:instancePath+"/conversation",schemaPath:"#/properties/conversation/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -291,11 +274,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-if(data.sender !== undefined){
-let data3 = data.sender;
-if((!(data3 && typeof data3 == "object" && !Array.isArray(data3))) && (data3 !== null)){
-const err19 = {instancePath:instancePath+"/sender",schemaPath:"#/properties/sender/type",keyword:"type",params:{type: schema11.properties.sender.type},message:"must be object,null"};
+if(data3 < 0 || isNaN(data3)){
+const err19 = {instancePath:instancePath+"/conversation",schemaPath:"#/properties/conversation/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -304,11 +284,10 @@ vErrors.push(err19);
 }
 errors++;
 }
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(data3.id !== undefined){
-let data4 = data3.id;
-if((!((typeof data4 == "number") && (isFinite(data4)))) && (typeof data4 !== "string")){
-const err20 = {instancePath:instancePath+"/sender/id",schemaPath:"#/properties/sender/properties/id/type",keyword:"type",params:{type: schema11.properties.sender.properties.id.type},message:"must be number,string"};
+}
+if(typeof data3 === "string"){
+if(data3.length > 256){
+const err20 = {instancePath:instancePath+"/conversation",schemaPath:"#/properties/conversation/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -317,10 +296,8 @@ vErrors.push(err20);
 }
 errors++;
 }
-}
-if(data3.name !== undefined){
-if(typeof data3.name !== "string"){
-const err21 = {instancePath:instancePath+"/sender/name",schemaPath:"#/properties/sender/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data3.length < 1){
+const err21 = {instancePath:instancePath+"/conversation",schemaPath:"#/properties/conversation/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -330,9 +307,11 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data3.avatar !== undefined){
-if(typeof data3.avatar !== "string"){
-const err22 = {instancePath:instancePath+"/sender/avatar",schemaPath:"#/properties/sender/properties/avatar/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data.conversation_id !== undefined){
+let data4 = data.conversation_id;
+if(((typeof data4 !== "string") && (!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4))))) && (data4 !== null)){
+const err22 = {instancePath:instancePath+"/conversation_id",schemaPath:"#/properties/conversation_id/type",keyword:"type",params:{type: schema11.properties.conversation_id.type},message:"must be string,integer,null"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -341,14 +320,9 @@ vErrors.push(err22);
 }
 errors++;
 }
-}
-}
-}
-if(data.type !== undefined){
-let data7 = data.type;
-if(typeof data7 === "string"){
-if(data7.length > 64){
-const err23 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 > 9007199254740991 || isNaN(data4)){
+const err23 = {instancePath:instancePath+"/conversation_id",schemaPath:"#/properties/conversation_id/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -357,9 +331,8 @@ vErrors.push(err23);
 }
 errors++;
 }
-}
-else {
-const err24 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data4 < 0 || isNaN(data4)){
+const err24 = {instancePath:instancePath+"/conversation_id",schemaPath:"#/properties/conversation_id/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -369,9 +342,9 @@ vErrors.push(err24);
 errors++;
 }
 }
-if(data.content !== undefined){
-if(typeof data.content !== "string"){
-const err25 = {instancePath:instancePath+"/content",schemaPath:"#/properties/content/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data4 === "string"){
+if(data4.length > 256){
+const err25 = {instancePath:instancePath+"/conversation_id",schemaPath:"#/properties/conversation_id/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -380,11 +353,8 @@ vErrors.push(err25);
 }
 errors++;
 }
-}
-if(data.feedback !== undefined){
-let data9 = data.feedback;
-if(((data9 !== null) && (typeof data9 !== "string")) && (!(data9 && typeof data9 == "object" && !Array.isArray(data9)))){
-const err26 = {instancePath:instancePath+"/feedback",schemaPath:"#/properties/feedback/type",keyword:"type",params:{type: schema11.properties.feedback.type},message:"must be null,string,object"};
+if(data4.length < 1){
+const err26 = {instancePath:instancePath+"/conversation_id",schemaPath:"#/properties/conversation_id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -394,14 +364,11 @@ vErrors.push(err26);
 errors++;
 }
 }
-if(data.created_at !== undefined){
-let data10 = data.created_at;
-const _errs34 = errors;
-let valid7 = false;
-const _errs35 = errors;
-if(typeof data10 === "string"){
-if(!pattern0.test(data10)){
-const err27 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^\\d{13}$"},message:"must match pattern \""+"^\\d{13}$"+"\""};
+}
+if(data.sender !== undefined){
+let data5 = data.sender;
+if((!(data5 && typeof data5 == "object" && !Array.isArray(data5))) && (data5 !== null)){
+const err27 = {instancePath:instancePath+"/sender",schemaPath:"#/properties/sender/type",keyword:"type",params:{type: schema11.properties.sender.type},message:"must be object,null"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -410,9 +377,11 @@ vErrors.push(err27);
 }
 errors++;
 }
-}
-else {
-const err28 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(data5.id !== undefined){
+let data6 = data5.id;
+if(((!((typeof data6 == "number") && (isFinite(data6)))) && (typeof data6 !== "string")) && (data6 !== null)){
+const err28 = {instancePath:instancePath+"/sender/id",schemaPath:"#/properties/sender/properties/id/type",keyword:"type",params:{type: schema11.properties.sender.properties.id.type},message:"must be number,string,null"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -421,12 +390,11 @@ vErrors.push(err28);
 }
 errors++;
 }
-var _valid2 = _errs35 === errors;
-valid7 = valid7 || _valid2;
-if(!valid7){
-const _errs37 = errors;
-if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
-const err29 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+if(data5.name !== undefined){
+let data7 = data5.name;
+if((typeof data7 !== "string") && (data7 !== null)){
+const err29 = {instancePath:instancePath+"/sender/name",schemaPath:"#/properties/sender/properties/name/type",keyword:"type",params:{type: schema11.properties.sender.properties.name.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -435,9 +403,11 @@ vErrors.push(err29);
 }
 errors++;
 }
-if((typeof data10 == "number") && (isFinite(data10))){
-if(data10 > 9999999999999 || isNaN(data10)){
-const err30 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/anyOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9999999999999},message:"must be <= 9999999999999"};
+}
+if(data5.avatar !== undefined){
+let data8 = data5.avatar;
+if((typeof data8 !== "string") && (data8 !== null)){
+const err30 = {instancePath:instancePath+"/sender/avatar",schemaPath:"#/properties/sender/properties/avatar/type",keyword:"type",params:{type: schema11.properties.sender.properties.avatar.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -446,8 +416,13 @@ vErrors.push(err30);
 }
 errors++;
 }
-if(data10 < 1000000000000 || isNaN(data10)){
-const err31 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1000000000000},message:"must be >= 1000000000000"};
+}
+}
+}
+if(data.type !== undefined){
+let data9 = data.type;
+if((typeof data9 !== "string") && (data9 !== null)){
+const err31 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: schema11.properties.type.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -457,11 +432,10 @@ vErrors.push(err31);
 errors++;
 }
 }
-var _valid2 = _errs37 === errors;
-valid7 = valid7 || _valid2;
-}
-if(!valid7){
-const err32 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(data.content !== undefined){
+let data10 = data.content;
+if((typeof data10 !== "string") && (data10 !== null)){
+const err32 = {instancePath:instancePath+"/content",schemaPath:"#/properties/content/type",keyword:"type",params:{type: schema11.properties.content.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -470,26 +444,11 @@ vErrors.push(err32);
 }
 errors++;
 }
-else {
-errors = _errs34;
-if(vErrors !== null){
-if(_errs34){
-vErrors.length = _errs34;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data.createdAt !== undefined){
-let data11 = data.createdAt;
-const _errs40 = errors;
-let valid8 = false;
-const _errs41 = errors;
-if(typeof data11 === "string"){
-if(!pattern0.test(data11)){
-const err33 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^\\d{13}$"},message:"must match pattern \""+"^\\d{13}$"+"\""};
+if(data.feedback !== undefined){
+let data11 = data.feedback;
+if(((data11 !== null) && (typeof data11 !== "string")) && (!(data11 && typeof data11 == "object" && !Array.isArray(data11)))){
+const err33 = {instancePath:instancePath+"/feedback",schemaPath:"#/properties/feedback/type",keyword:"type",params:{type: schema11.properties.feedback.type},message:"must be null,string,object"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -499,8 +458,10 @@ vErrors.push(err33);
 errors++;
 }
 }
-else {
-const err34 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.attachments !== undefined){
+let data12 = data.attachments;
+if((!(Array.isArray(data12))) && (data12 !== null)){
+const err34 = {instancePath:instancePath+"/attachments",schemaPath:"#/properties/attachments/type",keyword:"type",params:{type: schema11.properties.attachments.type},message:"must be array,null"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -509,12 +470,9 @@ vErrors.push(err34);
 }
 errors++;
 }
-var _valid3 = _errs41 === errors;
-valid8 = valid8 || _valid3;
-if(!valid8){
-const _errs43 = errors;
-if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
-const err35 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(Array.isArray(data12)){
+if(data12.length > 1000){
+const err35 = {instancePath:instancePath+"/attachments",schemaPath:"#/properties/attachments/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -523,9 +481,14 @@ vErrors.push(err35);
 }
 errors++;
 }
-if((typeof data11 == "number") && (isFinite(data11))){
-if(data11 > 9999999999999 || isNaN(data11)){
-const err36 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/anyOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9999999999999},message:"must be <= 9999999999999"};
+const len0 = data12.length;
+for(let i0=0; i0<len0; i0++){
+let data13 = data12[i0];
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+if(data13.id !== undefined){
+let data14 = data13.id;
+if((typeof data14 !== "string") && (data14 !== null)){
+const err36 = {instancePath:instancePath+"/attachments/" + i0+"/id",schemaPath:"#/properties/attachments/items/properties/id/type",keyword:"type",params:{type: schema11.properties.attachments.items.properties.id.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -534,8 +497,11 @@ vErrors.push(err36);
 }
 errors++;
 }
-if(data11 < 1000000000000 || isNaN(data11)){
-const err37 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1000000000000},message:"must be >= 1000000000000"};
+}
+if(data13.type !== undefined){
+let data15 = data13.type;
+if((typeof data15 !== "string") && (data15 !== null)){
+const err37 = {instancePath:instancePath+"/attachments/" + i0+"/type",schemaPath:"#/properties/attachments/items/properties/type/type",keyword:"type",params:{type: schema11.properties.attachments.items.properties.type.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -545,11 +511,10 @@ vErrors.push(err37);
 errors++;
 }
 }
-var _valid3 = _errs43 === errors;
-valid8 = valid8 || _valid3;
-}
-if(!valid8){
-const err38 = {instancePath:instancePath+"/createdAt",schemaPath:"#/properties/createdAt/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(data13.filename !== undefined){
+let data16 = data13.filename;
+if((typeof data16 !== "string") && (data16 !== null)){
+const err38 = {instancePath:instancePath+"/attachments/" + i0+"/filename",schemaPath:"#/properties/attachments/items/properties/filename/type",keyword:"type",params:{type: schema11.properties.attachments.items.properties.filename.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -558,23 +523,11 @@ vErrors.push(err38);
 }
 errors++;
 }
-else {
-errors = _errs40;
-if(vErrors !== null){
-if(_errs40){
-vErrors.length = _errs40;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data.attachments !== undefined){
-let data12 = data.attachments;
-if(Array.isArray(data12)){
-if(data12.length > 1000){
-const err39 = {instancePath:instancePath+"/attachments",schemaPath:"#/properties/attachments/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
+if(data13.file !== undefined){
+let data17 = data13.file;
+if((typeof data17 !== "string") && (data17 !== null)){
+const err39 = {instancePath:instancePath+"/attachments/" + i0+"/file",schemaPath:"#/properties/attachments/items/properties/file/type",keyword:"type",params:{type: schema11.properties.attachments.items.properties.file.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -583,13 +536,10 @@ vErrors.push(err39);
 }
 errors++;
 }
-const len0 = data12.length;
-for(let i0=0; i0<len0; i0++){
-let data13 = data12[i0];
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-if(data13.id !== undefined){
-if(typeof data13.id !== "string"){
-const err40 = {instancePath:instancePath+"/attachments/" + i0+"/id",schemaPath:"#/properties/attachments/items/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+}
+else {
+const err40 = {instancePath:instancePath+"/attachments/" + i0,schemaPath:"#/properties/attachments/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -599,9 +549,12 @@ vErrors.push(err40);
 errors++;
 }
 }
-if(data13.type !== undefined){
-if(typeof data13.type !== "string"){
-const err41 = {instancePath:instancePath+"/attachments/" + i0+"/type",schemaPath:"#/properties/attachments/items/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+}
+if(data.citations !== undefined){
+let data18 = data.citations;
+if((!(Array.isArray(data18))) && (data18 !== null)){
+const err41 = {instancePath:instancePath+"/citations",schemaPath:"#/properties/citations/type",keyword:"type",params:{type: schema11.properties.citations.type},message:"must be array,null"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -610,10 +563,9 @@ vErrors.push(err41);
 }
 errors++;
 }
-}
-if(data13.filename !== undefined){
-if(typeof data13.filename !== "string"){
-const err42 = {instancePath:instancePath+"/attachments/" + i0+"/filename",schemaPath:"#/properties/attachments/items/properties/filename/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(Array.isArray(data18)){
+if(data18.length > 1000){
+const err42 = {instancePath:instancePath+"/citations",schemaPath:"#/properties/citations/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -622,10 +574,14 @@ vErrors.push(err42);
 }
 errors++;
 }
-}
-if(data13.file !== undefined){
-if(typeof data13.file !== "string"){
-const err43 = {instancePath:instancePath+"/attachments/" + i0+"/file",schemaPath:"#/properties/attachments/items/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const len1 = data18.length;
+for(let i1=0; i1<len1; i1++){
+let data19 = data18[i1];
+if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
+if(data19.id !== undefined){
+let data20 = data19.id;
+if((typeof data20 !== "string") && (data20 !== null)){
+const err43 = {instancePath:instancePath+"/citations/" + i1+"/id",schemaPath:"#/properties/citations/items/properties/id/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.id.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -635,9 +591,10 @@ vErrors.push(err43);
 errors++;
 }
 }
-}
-else {
-const err44 = {instancePath:instancePath+"/attachments/" + i0,schemaPath:"#/properties/attachments/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data19.filename !== undefined){
+let data21 = data19.filename;
+if((typeof data21 !== "string") && (data21 !== null)){
+const err44 = {instancePath:instancePath+"/citations/" + i1+"/filename",schemaPath:"#/properties/citations/items/properties/filename/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.filename.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -647,9 +604,10 @@ vErrors.push(err44);
 errors++;
 }
 }
-}
-else {
-const err45 = {instancePath:instancePath+"/attachments",schemaPath:"#/properties/attachments/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data19.file !== undefined){
+let data22 = data19.file;
+if((typeof data22 !== "string") && (data22 !== null)){
+const err45 = {instancePath:instancePath+"/citations/" + i1+"/file",schemaPath:"#/properties/citations/items/properties/file/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.file.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -659,11 +617,10 @@ vErrors.push(err45);
 errors++;
 }
 }
-if(data.citations !== undefined){
-let data18 = data.citations;
-if(Array.isArray(data18)){
-if(data18.length > 1000){
-const err46 = {instancePath:instancePath+"/citations",schemaPath:"#/properties/citations/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
+if(data19.fileType !== undefined){
+let data23 = data19.fileType;
+if((typeof data23 !== "string") && (data23 !== null)){
+const err46 = {instancePath:instancePath+"/citations/" + i1+"/fileType",schemaPath:"#/properties/citations/items/properties/fileType/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.fileType.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -672,13 +629,11 @@ vErrors.push(err46);
 }
 errors++;
 }
-const len1 = data18.length;
-for(let i1=0; i1<len1; i1++){
-let data19 = data18[i1];
-if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
-if(data19.id !== undefined){
-if(typeof data19.id !== "string"){
-const err47 = {instancePath:instancePath+"/citations/" + i1+"/id",schemaPath:"#/properties/citations/items/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data19.size !== undefined){
+let data24 = data19.size;
+if((!((typeof data24 == "number") && (isFinite(data24)))) && (data24 !== null)){
+const err47 = {instancePath:instancePath+"/citations/" + i1+"/size",schemaPath:"#/properties/citations/items/properties/size/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.size.type},message:"must be number,null"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -688,9 +643,10 @@ vErrors.push(err47);
 errors++;
 }
 }
-if(data19.filename !== undefined){
-if(typeof data19.filename !== "string"){
-const err48 = {instancePath:instancePath+"/citations/" + i1+"/filename",schemaPath:"#/properties/citations/items/properties/filename/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data19.status !== undefined){
+let data25 = data19.status;
+if((typeof data25 !== "string") && (data25 !== null)){
+const err48 = {instancePath:instancePath+"/citations/" + i1+"/status",schemaPath:"#/properties/citations/items/properties/status/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.status.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -700,9 +656,10 @@ vErrors.push(err48);
 errors++;
 }
 }
-if(data19.file !== undefined){
-if(typeof data19.file !== "string"){
-const err49 = {instancePath:instancePath+"/citations/" + i1+"/file",schemaPath:"#/properties/citations/items/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data19.document !== undefined){
+let data26 = data19.document;
+if((typeof data26 !== "string") && (data26 !== null)){
+const err49 = {instancePath:instancePath+"/citations/" + i1+"/document",schemaPath:"#/properties/citations/items/properties/document/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.document.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -712,9 +669,10 @@ vErrors.push(err49);
 errors++;
 }
 }
-if(data19.fileType !== undefined){
-if(typeof data19.fileType !== "string"){
-const err50 = {instancePath:instancePath+"/citations/" + i1+"/fileType",schemaPath:"#/properties/citations/items/properties/fileType/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data19.chatbotFileContent !== undefined){
+let data27 = data19.chatbotFileContent;
+if((typeof data27 !== "string") && (data27 !== null)){
+const err50 = {instancePath:instancePath+"/citations/" + i1+"/chatbotFileContent",schemaPath:"#/properties/citations/items/properties/chatbotFileContent/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.chatbotFileContent.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -724,10 +682,10 @@ vErrors.push(err50);
 errors++;
 }
 }
-if(data19.size !== undefined){
-let data24 = data19.size;
-if(!((typeof data24 == "number") && (isFinite(data24)))){
-const err51 = {instancePath:instancePath+"/citations/" + i1+"/size",schemaPath:"#/properties/citations/items/properties/size/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data19.parser !== undefined){
+let data28 = data19.parser;
+if((!(data28 && typeof data28 == "object" && !Array.isArray(data28))) && (data28 !== null)){
+const err51 = {instancePath:instancePath+"/citations/" + i1+"/parser",schemaPath:"#/properties/citations/items/properties/parser/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.parser.type},message:"must be object,null"};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -737,9 +695,10 @@ vErrors.push(err51);
 errors++;
 }
 }
-if(data19.status !== undefined){
-if(typeof data19.status !== "string"){
-const err52 = {instancePath:instancePath+"/citations/" + i1+"/status",schemaPath:"#/properties/citations/items/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data19.createdAt !== undefined){
+let data29 = data19.createdAt;
+if(((typeof data29 !== "string") && (!((typeof data29 == "number") && (isFinite(data29))))) && (data29 !== null)){
+const err52 = {instancePath:instancePath+"/citations/" + i1+"/createdAt",schemaPath:"#/properties/citations/items/properties/createdAt/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.createdAt.type},message:"must be string,number,null"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -749,10 +708,9 @@ vErrors.push(err52);
 errors++;
 }
 }
-if(data19.document !== undefined){
-let data26 = data19.document;
-if((typeof data26 !== "string") && (data26 !== null)){
-const err53 = {instancePath:instancePath+"/citations/" + i1+"/document",schemaPath:"#/properties/citations/items/properties/document/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.document.type},message:"must be string,null"};
+}
+else {
+const err53 = {instancePath:instancePath+"/citations/" + i1,schemaPath:"#/properties/citations/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -762,77 +720,16 @@ vErrors.push(err53);
 errors++;
 }
 }
-if(data19.chatbotFileContent !== undefined){
-let data27 = data19.chatbotFileContent;
-if((typeof data27 !== "string") && (data27 !== null)){
-const err54 = {instancePath:instancePath+"/citations/" + i1+"/chatbotFileContent",schemaPath:"#/properties/citations/items/properties/chatbotFileContent/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.chatbotFileContent.type},message:"must be string,null"};
+}
+}
+}
+else {
+const err54 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err54];
 }
 else {
 vErrors.push(err54);
-}
-errors++;
-}
-}
-if(data19.parser !== undefined){
-let data28 = data19.parser;
-if((!(data28 && typeof data28 == "object" && !Array.isArray(data28))) && (data28 !== null)){
-const err55 = {instancePath:instancePath+"/citations/" + i1+"/parser",schemaPath:"#/properties/citations/items/properties/parser/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.parser.type},message:"must be object,null"};
-if(vErrors === null){
-vErrors = [err55];
-}
-else {
-vErrors.push(err55);
-}
-errors++;
-}
-}
-if(data19.createdAt !== undefined){
-let data29 = data19.createdAt;
-if((typeof data29 !== "string") && (!((typeof data29 == "number") && (isFinite(data29))))){
-const err56 = {instancePath:instancePath+"/citations/" + i1+"/createdAt",schemaPath:"#/properties/citations/items/properties/createdAt/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.createdAt.type},message:"must be string,number"};
-if(vErrors === null){
-vErrors = [err56];
-}
-else {
-vErrors.push(err56);
-}
-errors++;
-}
-}
-}
-else {
-const err57 = {instancePath:instancePath+"/citations/" + i1,schemaPath:"#/properties/citations/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err57];
-}
-else {
-vErrors.push(err57);
-}
-errors++;
-}
-}
-}
-else {
-const err58 = {instancePath:instancePath+"/citations",schemaPath:"#/properties/citations/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err58];
-}
-else {
-vErrors.push(err58);
-}
-errors++;
-}
-}
-}
-else {
-const err59 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err59];
-}
-else {
-vErrors.push(err59);
 }
 errors++;
 }
