@@ -74,20 +74,53 @@ export function createMaiAgentClient(options: MaiAgentClientOptions) {
      * no reference to the message that caused them, only the conversation.
      */
     async ask(message: { conversation: string; content: string; attachments?: Attachment[] }, { replies, timeoutMs = 120_000, signal }: AskOptions): Promise<HubReply> {
-      await replies.ready();
       const giveUp = new AbortController();
-      const reply = replies.next(message.conversation, { signal: anySignal(giveUp.signal, signal), timeoutMs });
+      const stop = anySignal(giveUp.signal, signal);
+      let sendAnswered = false;
+      const timer = setTimeout(() => giveUp.abort(askTimedOut(timeoutMs, sendAnswered)), timeoutMs);
       try {
-        await client.messages.create(message, { signal });
-      } catch (error) {
-        giveUp.abort(error);
-        reply.catch(() => {});
-        throw error;
+        await untilAborted(replies.ready(), stop);
+        const reply = replies.next(message.conversation, { signal: stop });
+        const sent = client.messages.create(message, { signal: stop }).finally(() => (sendAnswered = true));
+        return await firstOf(reply, sent, stop);
+      } finally {
+        clearTimeout(timer);
+        // Ends whatever is left: the hub's waiter after a failed send, the receipt after a reply that beat it.
+        giveUp.abort(new DOMException('ask ended', 'AbortError'));
       }
-      return reply;
     },
   };
   return client;
+}
+
+/**
+ * The reply, or the reason ask ended without it: the send failed (its `MaiAgentApiError`), the wait timed out, or
+ * the caller aborted (their reason). Both promises are handled from the start, whichever settles first, so nothing
+ * is ever left rejecting unheard. A reply that beats the receipt is answered at once; the receipt is not awaited.
+ */
+async function firstOf(reply: Promise<HubReply>, sent: Promise<unknown>, stop: AbortSignal): Promise<HubReply> {
+  const first = await Promise.race([
+    reply.then((value) => ({ value }), (error: unknown) => ({ error: stop.aborted ? stop.reason : error })),
+    sent.then(() => undefined, (error: unknown) => ({ error: stop.aborted ? stop.reason : error })),
+  ]);
+  if (first === undefined) return reply.catch((error: unknown) => Promise.reject(stop.aborted ? stop.reason : error));
+  if ('value' in first) return first.value;
+  throw first.error;
+}
+
+function askTimedOut(timeoutMs: number, sendAnswered: boolean): DOMException {
+  const during = sendAnswered ? '' : ' (messages.create had not answered)';
+  return new DOMException(`ask: timed out after ${timeoutMs} ms waiting for the reply${during}`, 'TimeoutError');
+}
+
+/** Settles like `promise`, or rejects with the signal's reason once it aborts, whichever comes first. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 type Send = <T>(method: string, path: string, body?: unknown, call?: CallOptions, raw?: boolean) => Promise<T>;
