@@ -94,7 +94,10 @@ async function streamSlowly(fake, res) {
     const last = i === fake.streamEvents - 1;
     res.write(`data: ${JSON.stringify({ conversationId: 'conv-long', content: last ? '' : `piece ${i} `, done: last })}\n\n`);
     if (i === 0 && fake.streamBreak === 'stall') return;
-    if (i === 0 && fake.streamBreak === 'reset') return void res.socket?.destroy();
+    if (i === 0 && fake.streamBreak === 'reset') {
+      await new Promise((resolve) => setTimeout(resolve, fake.streamGapMs));
+      return void res.socket?.destroy();
+    }
   }
   res.end();
 }
