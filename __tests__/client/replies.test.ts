@@ -11,8 +11,8 @@ import { connectTestRedis } from '../support/redis';
 import { listenOnLoopback } from '../support/server';
 
 const replyOf = (conversation: string, id = `msg-${Math.random()}`): HubReply => ({
-  reply: { platform: 'maiagent', id, conversationId: conversation, text: `text of ${id}`, createdAt: new Date(0) },
-  message: { id },
+  reply: { platform: 'maiagent', id, conversationId: conversation, text: `text of ${id}`, createdAt: new Date() },
+  message: { id } as MaiAgentMessage,
 });
 
 describe('ReplyHub', () => {
@@ -79,7 +79,7 @@ describe('the receiver feeds the hub; client.ask', () => {
       seen.push(m.id);
       if (fail) throw new Error('downstream');
     } });
-    const delivery = buildMaiAgentDelivery({ conversation: 'conv-feed' });
+    const delivery = buildMaiAgentDelivery({ conversation: 'conv-feed', created_at: String(Date.now()) });
     const waiting = hub.next('conv-feed', { timeoutMs: 2000 });
     expect((await sendDelivery(webhook, { token: TOKEN, body: delivery })).status).toBe(500);
     expect(hub.waiters).toBe(1); // a failed delivery feeds nothing
@@ -98,7 +98,7 @@ describe('the receiver feeds the hub; client.ask', () => {
     const inbox: MaiAgentMessage[] = [];
     const receiver = await listenOnLoopback(maiagentWebhook({ authToken: TOKEN, replies: hub, onMessage: (m) => void inbox.push(m) }));
     api.beforeMessageAnswer = async ({ conversation, content }) => {
-      await sendDelivery(`${receiver.url}/maiagent/webhook`, { token: TOKEN, body: buildMaiAgentDelivery({ conversation, content: `reply to: ${content}` }) });
+      await sendDelivery(`${receiver.url}/maiagent/webhook`, { token: TOKEN, body: buildMaiAgentDelivery({ conversation, content: `reply to: ${content}`, created_at: String(Date.now()) }) });
     };
     try {
       const client = createMaiAgentClient({ apiKey: API_KEY, baseUrl: api.url });
@@ -142,7 +142,7 @@ describe('RedisReplyHub', () => {
       await Promise.all([hubA.ready(), hubB.ready()]);
       const waitingInB = hubB.next('conv-x', { timeoutMs: 5000 });
       const webhookInA = maiagentWebhook({ authToken: TOKEN, replies: hubA, onMessage: () => {}, store: new MemoryStore() });
-      const delivery = buildMaiAgentDelivery({ conversation: 'conv-x' });
+      const delivery = buildMaiAgentDelivery({ conversation: 'conv-x', created_at: String(Date.now()) });
       expect((await sendDelivery(webhookInA, { token: TOKEN, body: delivery })).status).toBe(200);
       const { reply } = await waitingInB;
       expect(reply).toMatchObject({ id: delivery.id, conversationId: 'conv-x', platform: 'maiagent' });
@@ -258,7 +258,7 @@ describe('the README’s client example, run as shown', () => {
     const { app } = await import('../../examples/client-ask');
     const server = await listenOnLoopback(app);
     api.beforeMessageAnswer = async ({ conversation, content }) => {
-      await sendDelivery(`${server.url}/maiagent/webhook`, { token: TOKEN, body: buildMaiAgentDelivery({ conversation, content: `echo: ${content}` }) });
+      await sendDelivery(`${server.url}/maiagent/webhook`, { token: TOKEN, body: buildMaiAgentDelivery({ conversation, content: `echo: ${content}`, created_at: String(Date.now()) }) });
     };
     try {
       const response = await fetch(`${server.url}/chat/conv-readme`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'hi' }) });
