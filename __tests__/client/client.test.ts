@@ -179,11 +179,12 @@ describe('the API key goes only to baseUrl', () => {
 
 describe('completions.stream lives as long as the answer', () => {
   it('a healthy stream longer than timeoutMs is read to its end: timeoutMs bounds the headers and each gap', async () => {
-    api.streamEvents = 8;
-    api.streamGapMs = 100;
+    // 10 events 60 ms apart: the answer takes longer than timeoutMs, each silence far less.
+    api.streamEvents = 10;
+    api.streamGapMs = 60;
     const chunks = [];
-    for await (const chunk of clientFor({ timeoutMs: 300 }).completions.stream('bot-1', { content: 'a long story' })) chunks.push(chunk);
-    expect(chunks).toHaveLength(8);
+    for await (const chunk of clientFor({ timeoutMs: 400 }).completions.stream('bot-1', { content: 'a long story' })) chunks.push(chunk);
+    expect(chunks).toHaveLength(10);
     expect(chunks.at(-1)).toMatchObject({ done: true });
   });
 
