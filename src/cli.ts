@@ -10,6 +10,7 @@ import { buildGptBotsDelivery, buildMaiAgentDelivery } from './testing';
 import { deadLettersCommand, DEAD_LETTERS_USAGE } from './cli/dead-letters';
 import { reconcileCommand, RECONCILE_USAGE } from './cli/reconcile';
 import { UsageError, type Io } from './cli/usage';
+import { hasControlCharacter } from './client/secrets';
 
 type Provider = 'maiagent' | 'gptbots';
 
@@ -243,7 +244,7 @@ async function sendCommand(args: string[], io: Io): Promise<number> {
     {
       url,
       provider,
-      token: values.token ?? io.env[PROVIDERS[provider].tokenEnv],
+      token: sendToken(values.token, io, provider),
       body,
       count: parseCount(values.count, '--count', 1, 1),
       concurrency: parseCount(values.concurrency, '--concurrency', 1, 1),
@@ -251,6 +252,17 @@ async function sendCommand(args: string[], io: Io): Promise<number> {
     io.log,
   );
   return summary.allOk ? 0 : 1;
+}
+
+/**
+ * The token `send` puts in its Authorization header, refused (by where it came from, never by its value) when it
+ * holds a control character: no header can carry one, and the HTTP client's error would quote the whole header.
+ */
+function sendToken(given: string | undefined, io: Io, provider: Provider): string | undefined {
+  const source = given === undefined ? PROVIDERS[provider].tokenEnv : '--token';
+  const token = given ?? io.env[PROVIDERS[provider].tokenEnv];
+  if (token !== undefined && hasControlCharacter(token)) throw new UsageError(`the token from ${source} holds a control character (newline, carriage return, NUL...)`);
+  return token;
 }
 
 async function readBody(file: string): Promise<string> {

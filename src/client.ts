@@ -5,7 +5,7 @@ export { createMaiAgentClient, DEFAULT_BASE_URL } from './client/client';
 export type { MaiAgentClient, MaiAgentClientOptions, CallOptions, AskOptions } from './client/client';
 export { MaiAgentApiError } from './client/errors';
 export { ReplyHub, RedisReplyHub } from './client/reply-hub';
-export type { HubReply, ReplyWaiter, WaitOptions, RedisReplyHubOptions } from './client/reply-hub';
+export type { HubReply, ReplyWaiter, WaitOptions, ReplyHubOptions, RedisReplyHubOptions } from './client/reply-hub';
 export { reconcile } from './client/reconcile';
 export type { ReconcileOptions, ReconcileReport } from './client/reconcile';
 export type * from './client/types';

@@ -91,4 +91,124 @@ describe('createMaiAgentClient', () => {
   it('refuses a missing API key at creation', () => {
     expect(() => createMaiAgentClient({ apiKey: '' })).toThrow(TypeError);
   });
+
+  it.each([['newline', '\n'], ['carriage return', '\r'], ['NUL', '\0']])('refuses an API key holding a %s, naming the option, never the value', (_, character) => {
+    const apiKey = `secret-key-55${character}tail`;
+    let thrown: unknown;
+    try {
+      createMaiAgentClient({ apiKey });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(TypeError);
+    expect((thrown as Error).message).toMatch(/apiKey/);
+    expect((thrown as Error).message).not.toContain('secret-key-55');
+  });
+
+  it('never copies a cause’s message (which can quote a header) into the error; the cause is kept, redacted', async () => {
+    const quoting: typeof fetch = () => Promise.reject(new TypeError(`Headers.append: "Api-Key ${API_KEY}" is an invalid header value.`));
+    const failure = (await createMaiAgentClient({ apiKey: API_KEY, baseUrl: api.url, fetch: quoting }).conversations.create({ webChat: 'w' }).catch((e: unknown) => e)) as MaiAgentApiError;
+    expect(failure).toBeInstanceOf(MaiAgentApiError);
+    expect(failure.message).toBe('MaiAgent API POST /api/v1/conversations/: no answer (TypeError)');
+    const cause = failure.cause as Error;
+    expect(cause).toMatchObject({ name: 'TypeError' });
+    expect(`${failure.message} ${String(failure.stack)} ${cause.message} ${String(cause.stack)} ${JSON.stringify(failure)}`).not.toContain(API_KEY);
+  });
+});
+
+describe('the API key goes only to baseUrl', () => {
+  const records = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `r${i}`, url: 'https://x', statusCode: 200, createdAt: '1' }));
+  const listAll = async (chatbotId = 'bot-1') => {
+    const ids: string[] = [];
+    for await (const record of clientFor().webhookRecords.list(chatbotId)) ids.push(record.id);
+    return ids;
+  };
+
+  it('refuses a next on another host with a MaiAgentApiError; nothing is sent there', async () => {
+    const asked: string[] = [];
+    const watched: typeof fetch = (input, init) => {
+      asked.push(String(input));
+      return fetch(input, init);
+    };
+    api.webhookRecords = records(3);
+    api.rewriteNext = (next) => next && next.replace(/^http:\/\/[^/]+/, 'http://collector.example.invalid');
+    const ids: string[] = [];
+    const failure = await (async () => {
+      for await (const record of createMaiAgentClient({ apiKey: API_KEY, baseUrl: api.url, fetch: watched, retries: 0 }).webhookRecords.list('bot-1')) ids.push(record.id);
+    })().catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(MaiAgentApiError);
+    expect((failure as Error).message).toMatch(/next link \(host collector\.example\.invalid\) is not on baseUrl/);
+    expect(ids).toEqual(['r0', 'r1']);
+    expect(asked.filter((url) => !url.startsWith(api.url))).toEqual([]);
+  });
+
+  it('re-bases a next on the same host (another scheme or port, as behind a TLS proxy) onto baseUrl', async () => {
+    api.webhookRecords = records(5);
+    const { hostname } = new URL(api.url);
+    let turn = 0;
+    api.rewriteNext = (next) => next && next.replace(/^http:\/\/[^/]+/, (turn += 1) % 2 ? `https://${hostname}` : `http://${hostname}:1`);
+    expect(await listAll()).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
+    expect(api.requests.map((r) => r.path)).toEqual(['chatbots/bot-1/webhook-records/', 'chatbots/bot-1/webhook-records/?page=2', 'chatbots/bot-1/webhook-records/?page=3']);
+  });
+
+  it('refuses a next outside baseUrl’s path', async () => {
+    api.webhookRecords = records(3);
+    api.rewriteNext = (next) => next && next.replace('/api/v1/chatbots/bot-1/webhook-records/', '/admin/export/');
+    await expect(listAll()).rejects.toThrow(MaiAgentApiError);
+    expect(api.requests).toHaveLength(1);
+  });
+
+  it('ends with an error when next repeats, instead of looping', async () => {
+    api.webhookRecords = records(6);
+    api.rewriteNext = (next) => next && next.replace(/page=\d+/, 'page=2');
+    const failure = await listAll().catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(MaiAgentApiError);
+    expect((failure as Error).message).toMatch(/next link repeats/);
+    expect(api.requests).toHaveLength(2);
+  });
+
+  it.each(['.', '..', 'a/b', ''])('refuses the id %p before any request', async (id) => {
+    const client = clientFor();
+    await expect(listAll(id)).rejects.toThrow(TypeError);
+    await expect(client.chatbots.setWebhookUrl(id, null)).rejects.toThrow(TypeError);
+    await expect(client.completions.create(id, { content: 'x' })).rejects.toThrow(TypeError);
+    await expect(client.messages.create({ conversation: id, content: 'x' })).rejects.toThrow(TypeError);
+    expect(api.requests).toHaveLength(0);
+  });
+});
+
+describe('completions.stream lives as long as the answer', () => {
+  it('a healthy stream longer than timeoutMs is read to its end: timeoutMs bounds the headers and each gap', async () => {
+    // 10 events 60 ms apart: the answer takes longer than timeoutMs, each silence far less.
+    api.streamEvents = 10;
+    api.streamGapMs = 60;
+    const chunks = [];
+    for await (const chunk of clientFor({ timeoutMs: 400 }).completions.stream('bot-1', { content: 'a long story' })) chunks.push(chunk);
+    expect(chunks).toHaveLength(10);
+    expect(chunks.at(-1)).toMatchObject({ done: true });
+  });
+
+  it.each([
+    ['stalls', 'stall', /no event within 200 ms/],
+    ['drops the connection', 'reset', /stream broke/],
+  ] as const)('a stream that %s mid-answer fails with a MaiAgentApiError, after the pieces that came', async (_, streamBreak, message) => {
+    api.streamEvents = 5;
+    api.streamBreak = streamBreak;
+    const chunks: unknown[] = [];
+    const failure = await (async () => {
+      for await (const chunk of clientFor({ timeoutMs: 200 }).completions.stream('bot-1', { content: 'x' })) chunks.push(chunk);
+    })().catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(MaiAgentApiError);
+    expect((failure as Error).message).toMatch(message);
+    expect(chunks).toHaveLength(1);
+  });
+
+  it('no response headers within timeoutMs is a MaiAgentApiError', async () => {
+    api.hang.add('chatbots/bot-1/completions/');
+    const failure = await (async () => {
+      for await (const chunk of clientFor({ timeoutMs: 100 }).completions.stream('bot-1', { content: 'x' })) void chunk;
+    })().catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(MaiAgentApiError);
+    expect((failure as Error).message).toMatch(/no answer \(timed out\)/);
+  });
 });

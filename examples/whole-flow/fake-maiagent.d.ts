@@ -19,6 +19,14 @@ export interface FakeMaiAgent {
   answer: (content: string) => string;
   /** Runs before POST /messages/ answers, instead of the later reply (to make the reply beat the receipt). */
   beforeMessageAnswer: ((body: { conversation: string; content: string }) => Promise<void>) | undefined;
+  /** Rewrites each list page's `next` link (to test where the client follows it). */
+  rewriteNext: ((next: string | null) => string | null) | undefined;
+  /** A long streamed completion instead of the short one: this many events. */
+  streamEvents: number | undefined;
+  /** The time between two events of the long stream. Default 5. */
+  streamGapMs: number;
+  /** After the long stream's first event: keep the connection open and send nothing ('stall'), or drop it ('reset'). */
+  streamBreak: 'stall' | 'reset' | undefined;
   /** Resolves once every reply on its way has been POSTed and recorded. */
   settled(): Promise<unknown>;
   close(): Promise<void>;

@@ -19,6 +19,10 @@ async function startFakeMaiAgent(options = {}) {
     replyDelayMs: options.replyDelayMs ?? 50,
     answer: options.answer ?? ((content) => `echo: ${content}`),
     beforeMessageAnswer: undefined,
+    rewriteNext: undefined,
+    streamGapMs: 5,
+    streamEvents: undefined,
+    streamBreak: undefined,
     /** Replies still on their way to the webhook. */
     pending: new Set(),
   };
@@ -58,6 +62,7 @@ async function handle(fake, req, res) {
   const records = /^chatbots\/([^/]+)\/webhook-records\/$/.exec(path);
   if (req.method === 'GET' && records) return json(200, recordsPage(fake, url, path));
   const chatbot = /^chatbots\/([^/]+)\/$/.exec(path);
+  if (req.method === 'GET' && chatbot) return json(200, { id: chatbot[1], name: 'bot', webhookUrl: fake.webhookUrl ?? null, totalWordsCount: 3 });
   if (req.method === 'PATCH' && chatbot) {
     fake.webhookUrl = body?.webhookUrl ?? undefined;
     return json(200, { id: chatbot[1], name: 'bot', webhookUrl: body?.webhookUrl ?? null, totalWordsCount: 3 });
@@ -65,6 +70,7 @@ async function handle(fake, req, res) {
   if (req.method === 'POST' && /^chatbots\/[^/]+\/completions\/$/.test(path)) {
     if (!body?.isStreaming) return json(200, { conversation_id: 'conv-sync', content: '從前有一隻小狗在玩球', done: true });
     res.writeHead(200, { 'content-type': 'text/event-stream' });
+    if (fake.streamEvents) return streamSlowly(fake, res);
     // Split mid-event, as TCP may: the client must reassemble. The second event spans two data lines.
     const stream = 'data: {"conversationId":"conv-s","content":"從前有一隻","done":false}\n\ndata: {"conversation_id":"conv-s",\ndata: "content":"小狗在玩球","done":false}\n\ndata: {"conversationId":"conv-s","content":"","done":true}\n\ndata: [DONE]\n\n';
     const bytes = Buffer.from(stream);
@@ -76,6 +82,24 @@ async function handle(fake, req, res) {
     return void res.end();
   }
   json(404, { detail: 'Not found.' });
+}
+
+/**
+ * A long answer: `streamEvents` pieces, `streamGapMs` apart; `streamBreak` after the first piece either stops
+ * sending with the connection open ('stall') or drops the connection ('reset').
+ */
+async function streamSlowly(fake, res) {
+  for (let i = 0; i < fake.streamEvents; i += 1) {
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, fake.streamGapMs));
+    const last = i === fake.streamEvents - 1;
+    res.write(`data: ${JSON.stringify({ conversationId: 'conv-long', content: last ? '' : `piece ${i} `, done: last })}\n\n`);
+    if (i === 0 && fake.streamBreak === 'stall') return;
+    if (i === 0 && fake.streamBreak === 'reset') {
+      await new Promise((resolve) => setTimeout(resolve, fake.streamGapMs));
+      return void res.socket?.destroy();
+    }
+  }
+  res.end();
 }
 
 /** The assistant's reply, POSTed to the webhook like MaiAgent does, and kept as a webhook record. */
@@ -98,11 +122,13 @@ function recordsPage(fake, url, path) {
   if (fake.cursorPages) {
     const at = Number(Buffer.from(url.searchParams.get('cursor') ?? 'MA==', 'base64').toString());
     const more = at + size < fake.webhookRecords.length;
-    return { next: more ? `${base}?cursor=${encodeURIComponent(Buffer.from(String(at + size)).toString('base64'))}` : null, previous: null, results: fake.webhookRecords.slice(at, at + size) };
+    const next = more ? `${base}?cursor=${encodeURIComponent(Buffer.from(String(at + size)).toString('base64'))}` : null;
+    return { next: fake.rewriteNext ? fake.rewriteNext(next) : next, previous: null, results: fake.webhookRecords.slice(at, at + size) };
   }
   const page = Number(url.searchParams.get('page') ?? 1);
   const more = page * size < fake.webhookRecords.length;
-  return { count: fake.webhookRecords.length, next: more ? `${base}?page=${page + 1}` : null, previous: null, results: fake.webhookRecords.slice((page - 1) * size, page * size) };
+  const next = more ? `${base}?page=${page + 1}` : null;
+  return { count: fake.webhookRecords.length, next: fake.rewriteNext ? fake.rewriteNext(next) : next, previous: null, results: fake.webhookRecords.slice((page - 1) * size, page * size) };
 }
 
 module.exports = { startFakeMaiAgent, API_KEY };

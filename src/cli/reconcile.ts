@@ -1,35 +1,89 @@
 import { parseArgs } from 'node:util';
 import { createMaiAgentClient } from '../client/client';
-import { countReplay, emptyReport, recordsToReplay } from '../client/reconcile';
+import { countReplay, emptyReport, recordsToReplay, type ReconcileReport, type ReplayCandidate } from '../client/reconcile';
+import { hasControlCharacter } from '../client/secrets';
 import type { OutcomeCode } from '../core/types';
 import { OUTCOME_HEADER, OUTCOMES } from '../runtime';
 import { UsageError, type Io } from './usage';
 
-export const RECONCILE_USAGE = `Usage: maiagent-webhook reconcile --chatbot <id> [--since <date or epoch ms>] [--to <webhook url>] [--base-url <url>]
+export const RECONCILE_USAGE = `Usage: maiagent-webhook reconcile --chatbot <id> [--to <url>] [--allow-http] [--dry-run] [--since <date or epoch ms>] [--max-age <hours>] [--base-url <url>]
 
-Replays the deliveries MaiAgent did not get a 200 for, from the chatbot's webhook records, to your receiver: each
-record's own URL (the one MaiAgent used, token included), or --to (then the token comes from MAIAGENT_WEBHOOK_TOKEN).
-The receiver's dedupe skips replies delivered since. Prints the counts; exits 1 when any replay failed.
-The API key comes from MAIAGENT_API_KEY (never printed); the API from --base-url, else MAIAGENT_API_BASE_URL,
+Replays the replies MaiAgent did not get a 200 for (each message id once, from the chatbot's webhook records) to
+your receiver, where you chose: by default the chatbot's current webhook URL, token included, and only the records
+made for that URL (compared without the token, so records from before a token rotation are replayed with the
+current one); or --to <url> for every record (then the token comes from MAIAGENT_WEBHOOK_TOKEN). Plain http is
+refused unless --allow-http; redirects are never followed. --dry-run prints where and how many, and sends nothing.
+Only replies whose first attempt is younger than --max-age hours (default 23: the default stores remember ids for
+24) are replayed, so the receiver's dedupe still knows what it delivered. Prints the counts; exits 1 when any replay
+failed. The API key comes from MAIAGENT_API_KEY (never printed); the API from --base-url, else MAIAGENT_API_BASE_URL,
 else https://api.maiagent.ai/api/v1/. MaiAgent's records endpoint has no filters: every run reads all it keeps.`;
 
+const DEFAULT_MAX_AGE_HOURS = 23;
+
+interface Destination {
+  /** Where the replays go (token included when it is the chatbot's webhook URL). */
+  url: URL;
+  headers: Record<string, string>;
+  /** Whether a record was made for this destination; every record is, for an explicit --to. */
+  accepts(recordUrl: string): boolean;
+}
+
 export async function reconcileCommand(args: string[], io: Io): Promise<number> {
-  const { values } = parseArgs({ args, options: { chatbot: { type: 'string' }, since: { type: 'string' }, to: { type: 'string' }, 'base-url': { type: 'string' } } });
+  const { values } = parseArgs({
+    args,
+    options: {
+      chatbot: { type: 'string' },
+      since: { type: 'string' },
+      to: { type: 'string' },
+      'allow-http': { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
+      'max-age': { type: 'string' },
+      'base-url': { type: 'string' },
+    },
+  });
   if (!values.chatbot) throw new UsageError('reconcile needs --chatbot <id>');
-  const apiKey = io.env.MAIAGENT_API_KEY;
+  const apiKey = secretFromEnv(io, 'MAIAGENT_API_KEY');
   if (!apiKey) throw new UsageError('reconcile needs MAIAGENT_API_KEY in the environment');
-  if (values.to !== undefined && !URL.canParse(values.to)) throw new UsageError(`--to '${values.to}' is not a URL`);
-  const since = parseSince(values.since);
+  const to = values.to === undefined ? undefined : parseUrl(values.to, '--to');
+  const webhookToken = to ? secretFromEnv(io, 'MAIAGENT_WEBHOOK_TOKEN') : undefined;
+  const window = { since: parseSince(values.since), maxAgeMs: parseMaxAge(values['max-age']) };
   const client = createMaiAgentClient({ apiKey, baseUrl: values['base-url'] ?? io.env.MAIAGENT_API_BASE_URL });
-  const token = io.env.MAIAGENT_WEBHOOK_TOKEN;
-  const headers: Record<string, string> = { 'content-type': 'application/json', ...(values.to && token ? { authorization: `Bearer ${token}` } : {}) };
-  const counts = emptyReport();
-  for await (const { record, body } of recordsToReplay(client.webhookRecords.list(values.chatbot), since, counts)) {
-    const response = await fetch(values.to ?? record.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(30_000) }).catch(() => undefined);
-    countReplay(counts, await outcomeOf(response));
+  const destination = to ? explicitDestination(to, webhookToken) : await currentWebhook(client, values.chatbot);
+  if (destination.url.protocol !== 'https:' && !values['allow-http']) {
+    throw new UsageError(`refusing to replay to plain http (${printable(destination.url)}): pass --allow-http to allow it`);
   }
-  io.log(`replayed ${counts.replayed}, already delivered ${counts.alreadyDelivered}, invalid ${counts.invalid}, failed ${counts.failed} (and ${counts.answered} answered 200 at the time)`);
+  const counts = emptyReport();
+  const candidates = await recordsToReplay(client.webhookRecords.list(values.chatbot), window, counts);
+  const chosen = candidates.filter((candidate) => candidate.urls.some((url) => destination.accepts(url)));
+  const elsewhere = candidates.filter((candidate) => !chosen.includes(candidate));
+  if (values['dry-run']) {
+    io.log(`dry run: would replay ${chosen.length} to ${printable(destination.url)} (${counts.answered} answered 200, ${counts.expired} too old, ${counts.invalid} without a body)`);
+  } else {
+    for (const candidate of chosen) countReplay(counts, await replay(destination, candidate));
+    io.log(summary(counts));
+  }
+  if (elsewhere.length > 0) io.log(`not replayed: ${elsewhere.length} recorded for another URL (${otherUrls(elsewhere)}); pass --to to choose where`);
   return counts.failed === 0 ? 0 : 1;
+}
+
+/** The chatbot's webhook URL as MaiAgent has it now: the receiver someone chose, with its current token. */
+async function currentWebhook(client: ReturnType<typeof createMaiAgentClient>, chatbotId: string): Promise<Destination> {
+  const { webhookUrl } = await client.chatbots.get(chatbotId);
+  if (typeof webhookUrl !== 'string' || !URL.canParse(webhookUrl)) throw new UsageError('the chatbot has no webhook URL to replay to: pass --to <url>');
+  const url = new URL(webhookUrl);
+  if (hasControlCharacter(webhookUrl)) throw new UsageError("the chatbot's webhook URL holds a control character: pass --to <url>");
+  const same = withoutToken(url);
+  return { url, headers: { 'content-type': 'application/json' }, accepts: (recordUrl) => URL.canParse(recordUrl) && withoutToken(new URL(recordUrl)) === same };
+}
+
+function explicitDestination(url: URL, token: string | undefined): Destination {
+  return { url, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, accepts: () => true };
+}
+
+/** One POST, no redirect followed (a redirect is a failure: nobody chose where it points). */
+async function replay(destination: Destination, { body }: ReplayCandidate): Promise<OutcomeCode> {
+  const response = await fetch(destination.url, { method: 'POST', headers: destination.headers, body, redirect: 'manual', signal: AbortSignal.timeout(30_000) }).catch(() => undefined);
+  return outcomeOf(response);
 }
 
 /**
@@ -49,9 +103,52 @@ async function outcomeOf(response: Response | undefined): Promise<OutcomeCode> {
   return 'internal_error';
 }
 
+function summary(counts: ReconcileReport): string {
+  return (
+    `replayed ${counts.replayed}, already delivered ${counts.alreadyDelivered}, invalid ${counts.invalid}, failed ${counts.failed} ` +
+    `(and ${counts.answered} answered 200 at the time, ${counts.expired} too old to replay safely)`
+  );
+}
+
+/** A URL as it may be printed: host and path, never the query (where MaiAgent's webhook token lives). */
+function printable(url: URL): string {
+  return `${url.host}${url.pathname}`;
+}
+
+function otherUrls(candidates: readonly ReplayCandidate[]): string {
+  const urls = new Set(candidates.flatMap(({ urls }) => urls.filter((url) => URL.canParse(url)).map((url) => printable(new URL(url)))));
+  return [...urls].join(', ');
+}
+
+/** The URL compared without its token, so a record from before a rotation still matches. */
+function withoutToken(url: URL): string {
+  const bare = new URL(url);
+  bare.searchParams.delete('token');
+  bare.hash = '';
+  return bare.href;
+}
+
+/** A secret from the environment, refused (by name, never by value) when no header could carry it. */
+function secretFromEnv(io: Io, name: string): string | undefined {
+  const value = io.env[name];
+  if (value !== undefined && hasControlCharacter(value.trim())) throw new UsageError(`${name} holds a control character (newline, carriage return, NUL...): fix the variable`);
+  return value?.trim() || undefined;
+}
+
+function parseUrl(value: string, name: string): URL {
+  if (!URL.canParse(value)) throw new UsageError(`${name} '${value}' is not a URL`);
+  return new URL(value);
+}
+
 function parseSince(value: string | undefined): number {
   if (value === undefined) return 0;
   const time = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
   if (Number.isNaN(time)) throw new UsageError(`--since '${value}' is neither a date nor epoch milliseconds`);
   return time;
+}
+
+function parseMaxAge(value: string | undefined): number {
+  const hours = value === undefined ? DEFAULT_MAX_AGE_HOURS : Number(value);
+  if (!Number.isFinite(hours) || hours <= 0) throw new UsageError(`--max-age must be a positive number of hours, not '${value}'`);
+  return hours * 3_600_000;
 }

@@ -1,4 +1,5 @@
-import { MaiAgentApiError } from './errors';
+import { MaiAgentApiError, reasonOf } from './errors';
+import { redacted, refuseControlCharacters } from './secrets';
 import type { ReplyWaiter, HubReply } from './reply-hub';
 import type { Attachment, Chatbot, Completion, CompletionChunk, CompletionInput, Conversation, Message, WebhookRecord } from './types';
 
@@ -37,36 +38,46 @@ export type MaiAgentClient = ReturnType<typeof createMaiAgentClient>;
 /** A typed client for the calls around the webhook: send a message, await its reply, read what was delivered. */
 export function createMaiAgentClient(options: MaiAgentClientOptions) {
   if (typeof options?.apiKey !== 'string' || options.apiKey.trim() === '') throw new TypeError('createMaiAgentClient: apiKey must be a non-empty string');
+  refuseControlCharacters(options.apiKey.trim(), 'createMaiAgentClient: apiKey');
   const base = new URL(options.baseUrl ?? DEFAULT_BASE_URL);
   if (!base.pathname.endsWith('/')) base.pathname += '/';
   const send = requester({ ...options, base });
+  const streamTimeoutMs = (call?: CallOptions) => call?.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 
   const client = {
     conversations: {
       /** Starts a conversation on a web chat (its id is at the bottom of the assistant's page). */
-      create: ({ webChat }: { webChat: string }, call?: CallOptions) => send<Conversation>('POST', 'conversations/', { webChat }, call),
+      create: async ({ webChat }: { webChat: string }, call?: CallOptions) => send<Conversation>('POST', 'conversations/', { webChat }, call),
     },
     messages: {
       /** Sends a user message. Answers the stored message, not the reply: that arrives at the webhook. Never retried. */
-      create: ({ conversation, content, attachments = [] }: { conversation: string; content: string; attachments?: Attachment[] }, call?: CallOptions) =>
-        send<Message>('POST', 'messages/', { conversation, content, attachments }, call),
+      create: async ({ conversation, content, attachments = [] }: { conversation: string; content: string; attachments?: Attachment[] }, call?: CallOptions) =>
+        send<Message>('POST', 'messages/', { conversation: idOf(conversation, 'conversation'), content, attachments }, call),
     },
     webhookRecords: {
-      /** Every delivery MaiAgent made to the chatbot's webhook, page after page (following `next`). */
-      list: (chatbotId: string, call?: CallOptions): AsyncIterable<WebhookRecord> => pages<WebhookRecord>(send, `chatbots/${encodeURIComponent(chatbotId)}/webhook-records/`, call),
+      /**
+       * Every delivery MaiAgent made to the chatbot's webhook (one record per attempt), page after page: `next` is
+       * followed only on `baseUrl`'s host and path, re-based onto `baseUrl` (a link elsewhere, or one that repeats,
+       * ends the listing with a `MaiAgentApiError`).
+       */
+      list: (chatbotId: string, call?: CallOptions): AsyncIterable<WebhookRecord> => pages<WebhookRecord>(send, base, () => `${chatbotPath(chatbotId)}webhook-records/`, call),
     },
     chatbots: {
+      /** The chatbot as MaiAgent has it now (its current `webhookUrl` among the rest). */
+      get: async (chatbotId: string, call?: CallOptions) => send<Chatbot>('GET', chatbotPath(chatbotId), undefined, call),
       /** Points the chatbot's deliveries at `url` (`null` clears it). */
-      setWebhookUrl: (chatbotId: string, url: string | null, call?: CallOptions) =>
-        send<Chatbot>('PATCH', `chatbots/${encodeURIComponent(chatbotId)}/`, { webhookUrl: url }, call),
+      setWebhookUrl: async (chatbotId: string, url: string | null, call?: CallOptions) => send<Chatbot>('PATCH', chatbotPath(chatbotId), { webhookUrl: url }, call),
     },
     completions: {
       /** Asks the chatbot and waits for the whole answer in the response (no webhook involved). */
-      create: (chatbotId: string, input: CompletionInput, call?: CallOptions) =>
-        send<Completion>('POST', completionsPath(chatbotId), completionBody(input, false), call).then(normalizeConversationId),
-      /** The same, as server-sent events: the answer piece by piece, the last chunk `done: true`. */
+      create: async (chatbotId: string, input: CompletionInput, call?: CallOptions) =>
+        send<Completion>('POST', `${chatbotPath(chatbotId)}completions/`, completionBody(input, false), call).then(normalizeConversationId),
+      /**
+       * The same, as server-sent events: the answer piece by piece, the last chunk `done: true`. Lives as long as the
+       * answer: `timeoutMs` bounds the wait for the response headers and each silence between two events.
+       */
       stream: (chatbotId: string, input: CompletionInput, call?: CallOptions): AsyncIterable<CompletionChunk> =>
-        streamed(send, completionsPath(chatbotId), completionBody(input, true), call),
+        streamed(send, new URL(`${chatbotPath(chatbotId)}completions/`, base), completionBody(input, true), call, streamTimeoutMs(call)),
     },
     /**
      * Sends a message and resolves with its reply, as the webhook delivers it. The wait is armed before the message
@@ -74,45 +85,87 @@ export function createMaiAgentClient(options: MaiAgentClientOptions) {
      * no reference to the message that caused them, only the conversation.
      */
     async ask(message: { conversation: string; content: string; attachments?: Attachment[] }, { replies, timeoutMs = 120_000, signal }: AskOptions): Promise<HubReply> {
-      await replies.ready();
       const giveUp = new AbortController();
-      const reply = replies.next(message.conversation, { signal: anySignal(giveUp.signal, signal), timeoutMs });
+      const stop = anySignal(giveUp.signal, signal);
+      let sendAnswered = false;
+      const timer = setTimeout(() => giveUp.abort(askTimedOut(timeoutMs, sendAnswered)), timeoutMs);
       try {
-        await client.messages.create(message, { signal });
-      } catch (error) {
-        giveUp.abort(error);
-        reply.catch(() => {});
-        throw error;
+        await untilAborted(replies.ready(), stop);
+        const reply = replies.next(message.conversation, { signal: stop });
+        const sent = client.messages.create(message, { signal: stop }).finally(() => (sendAnswered = true));
+        return await firstOf(reply, sent, stop);
+      } finally {
+        clearTimeout(timer);
+        // Ends whatever is left: the hub's waiter after a failed send, the receipt after a reply that beat it.
+        giveUp.abort(new DOMException('ask ended', 'AbortError'));
       }
-      return reply;
     },
   };
   return client;
 }
 
-type Send = <T>(method: string, path: string, body?: unknown, call?: CallOptions, raw?: boolean) => Promise<T>;
+/**
+ * The reply, or the reason ask ended without it: the send failed (its `MaiAgentApiError`), the wait timed out, or
+ * the caller aborted (their reason). Both promises are handled from the start, whichever settles first, so nothing
+ * is ever left rejecting unheard. A reply that beats the receipt is answered at once; the receipt is not awaited.
+ */
+async function firstOf(reply: Promise<HubReply>, sent: Promise<unknown>, stop: AbortSignal): Promise<HubReply> {
+  const first = await Promise.race([
+    reply.then((value) => ({ value }), (error: unknown) => ({ error: stop.aborted ? stop.reason : error })),
+    sent.then(() => undefined, (error: unknown) => ({ error: stop.aborted ? stop.reason : error })),
+  ]);
+  if (first === undefined) return reply.catch((error: unknown) => Promise.reject(stop.aborted ? stop.reason : error));
+  if ('value' in first) return first.value;
+  throw first.error;
+}
+
+function askTimedOut(timeoutMs: number, sendAnswered: boolean): DOMException {
+  const during = sendAnswered ? '' : ' (messages.create had not answered)';
+  return new DOMException(`ask: timed out after ${timeoutMs} ms waiting for the reply${during}`, 'TimeoutError');
+}
+
+/** Settles like `promise`, or rejects with the signal's reason once it aborts, whichever comes first. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/**
+ * One call to the API. `target` is a path under `baseUrl`, or a URL already checked to be on it. With `stream`, the
+ * response is answered as soon as its headers are in (`timeoutMs` bounding only that wait) and `stream` aborts it.
+ */
+type Send = <T>(method: string, target: string | URL, body?: unknown, call?: CallOptions, stream?: AbortController) => Promise<T>;
 
 function requester({ apiKey, base, timeoutMs = DEFAULT_TIMEOUT_MS, retries = 2, fetch: fetchImpl = fetch }: MaiAgentClientOptions & { base: URL }): Send {
-  const authorization = `Api-Key ${apiKey.trim()}`;
-  return async <T>(method: string, path: string, body?: unknown, call: CallOptions = {}, raw = false): Promise<T> => {
-    const url = path.startsWith('http') ? path : new URL(path, base).toString();
-    const operation = `${method} ${new URL(url).pathname}`;
+  const key = apiKey.trim();
+  const authorization = `Api-Key ${key}`;
+  return async <T>(method: string, target: string | URL, body?: unknown, call: CallOptions = {}, stream?: AbortController): Promise<T> => {
+    const url = new URL(target, base);
+    const operation = `${method} ${url.pathname}`;
     const tries = method === 'GET' ? retries + 1 : 1;
+    const limit = call.timeoutMs ?? timeoutMs;
     for (let attempt = 1; ; attempt += 1) {
       let response: Response;
+      const headersTimer = stream && setTimeout(() => stream.abort(new DOMException(`no response headers within ${limit} ms`, 'TimeoutError')), limit);
       try {
         response = await fetchImpl(url, {
           method,
-          headers: { authorization, accept: raw ? 'text/event-stream' : 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+          headers: { authorization, accept: stream ? 'text/event-stream' : 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
           body: body === undefined ? null : JSON.stringify(body),
-          signal: anySignal(AbortSignal.timeout(call.timeoutMs ?? timeoutMs), call.signal),
+          signal: anySignal(stream ? stream.signal : AbortSignal.timeout(limit), call.signal),
         });
       } catch (cause) {
-        if (call.signal?.aborted || attempt >= tries) throw new MaiAgentApiError(operation, { cause });
+        if (call.signal?.aborted || attempt >= tries) throw new MaiAgentApiError(operation, { cause: redacted(cause, [key]) });
         await backoff(attempt);
         continue;
+      } finally {
+        clearTimeout(headersTimer);
       }
-      if (response.ok) return (raw ? response : await parsed(response)) as T;
+      if (response.ok) return (stream ? response : await parsed(response)) as T;
       const failure = new MaiAgentApiError(operation, { status: response.status, body: await parsed(response) });
       if (response.status < 500 || attempt >= tries) throw failure;
       await backoff(attempt);
@@ -140,17 +193,41 @@ function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal {
 }
 
 /** Follows `next` links rather than building page numbers: MaiAgent's endpoints paginate in three different ways. */
-async function* pages<T>(send: Send, path: string, call?: CallOptions): AsyncIterable<T> {
-  let next: string | null | undefined = path;
+async function* pages<T>(send: Send, base: URL, firstPath: () => string, call?: CallOptions): AsyncIterable<T> {
+  let next: URL | undefined = new URL(firstPath(), base);
+  const read = new Set<string>();
   while (next) {
+    read.add(next.href);
     const page: { results?: T[]; next?: string | null } = await send('GET', next, undefined, call);
     yield* page.results ?? [];
-    next = page.next;
+    next = page.next ? followable(page.next, base, read, `GET ${next.pathname}`) : undefined;
   }
 }
 
-function completionsPath(chatbotId: string): string {
-  return `chatbots/${encodeURIComponent(chatbotId)}/completions/`;
+/**
+ * Where a `next` link may take the API key: only to `baseUrl`. A link on its host (whatever scheme or port: a DRF
+ * API behind a TLS proxy writes `http://` links) has its path and query re-based onto `baseUrl`; any other host, a
+ * path outside `baseUrl`'s, or a page already read is refused.
+ */
+function followable(link: string, base: URL, read: ReadonlySet<string>, operation: string): URL {
+  const refuse = (problem: string) => new MaiAgentApiError(operation, { problem, body: { next: link } });
+  if (!URL.canParse(link, base)) throw refuse('its next link is not a URL');
+  const given = new URL(link, base);
+  if (given.hostname !== base.hostname) throw refuse(`its next link (host ${given.hostname}) is not on baseUrl's host: not followed, the API key goes only to baseUrl`);
+  if (!given.pathname.startsWith(base.pathname)) throw refuse("its next link is outside baseUrl's path: not followed");
+  const next = new URL(`${given.pathname}${given.search}`, base.origin);
+  if (read.has(next.href)) throw refuse('its next link repeats a page already read: stopped');
+  return next;
+}
+
+/** An id that stays one path segment: never empty, `.`, `..`, nor holding a `/`. Refused before any request. */
+function idOf(id: string, name: string): string {
+  if (typeof id !== 'string' || id === '' || id === '.' || id === '..' || id.includes('/')) throw new TypeError(`MaiAgent client: ${name} must be a non-empty id, without '/', and not '.' or '..'`);
+  return id;
+}
+
+function chatbotPath(chatbotId: string): string {
+  return `chatbots/${encodeURIComponent(idOf(chatbotId, 'chatbotId'))}/`;
 }
 
 function completionBody({ conversation, content, attachments }: CompletionInput, isStreaming: boolean) {
@@ -166,16 +243,20 @@ function normalizeConversationId<T extends { conversationId?: unknown; conversat
 /**
  * Reads a server-sent event stream: an event's `data:` lines joined, an empty line ending it (as the SSE standard
  * says). `[DONE]`, which some of MaiAgent's examples send, ends the stream, as does a chunk with `done: true`.
+ * `timeoutMs` bounds the wait for the headers, then each silence between reads; any failure, the headers' or one
+ * mid-stream, is a `MaiAgentApiError`.
  */
-async function* streamed(send: Send, path: string, body: unknown, call?: CallOptions): AsyncIterable<CompletionChunk> {
-  const response = await send<Response>('POST', path, body, call, true);
+async function* streamed(send: Send, target: URL, body: unknown, call: CallOptions | undefined, timeoutMs: number): AsyncIterable<CompletionChunk> {
+  const stream = new AbortController();
+  const response = await send<Response>('POST', target, body, call, stream);
+  const operation = `POST ${target.pathname}`;
   const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   const decoder = new TextDecoder();
   let buffered = '';
   let data: string[] = [];
   try {
     for (;;) {
-      const { value, done } = await reader.read();
+      const { value, done } = await readWithin(reader, stream, timeoutMs, operation);
       buffered += done ? `${decoder.decode()}\n\n` : decoder.decode(value, { stream: true });
       const lines = buffered.split(/\r?\n/);
       buffered = lines.pop() ?? '';
@@ -185,14 +266,37 @@ async function* streamed(send: Send, path: string, body: unknown, call?: CallOpt
         const event = data.join('\n').trim();
         data = [];
         if (event === '[DONE]') return;
-        const chunk = normalizeConversationId(JSON.parse(event) as CompletionChunk);
+        const chunk = normalizeConversationId(parsedEvent(event, operation));
         yield chunk;
         if (chunk.done) return;
       }
       if (done) return;
     }
   } finally {
+    stream.abort(new DOMException('the stream was left', 'AbortError'));
     reader.releaseLock();
     await response.body?.cancel().catch(() => {});
+  }
+}
+
+/** The next read, within `timeoutMs` of silence; its failure, whatever it was, as a `MaiAgentApiError`. */
+async function readWithin(reader: ReadableStreamDefaultReader<Uint8Array>, stream: AbortController, timeoutMs: number, operation: string) {
+  const idle = setTimeout(() => stream.abort(new DOMException(`no event within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
+  try {
+    return await reader.read();
+  } catch (cause) {
+    const reason: unknown = stream.signal.aborted ? stream.signal.reason : cause;
+    const timedOut = (reason as { name?: unknown } | undefined)?.name === 'TimeoutError';
+    throw new MaiAgentApiError(operation, { cause: reason, problem: timedOut ? `the stream went quiet: no event within ${timeoutMs} ms` : `the stream broke (${reasonOf(reason)})` });
+  } finally {
+    clearTimeout(idle);
+  }
+}
+
+function parsedEvent(event: string, operation: string): CompletionChunk {
+  try {
+    return JSON.parse(event) as CompletionChunk;
+  } catch (cause) {
+    throw new MaiAgentApiError(operation, { cause, problem: 'the stream sent an event that is not JSON' });
   }
 }

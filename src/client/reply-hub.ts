@@ -1,7 +1,13 @@
 import type { DeliveredReply, ReplyListener } from '../core/replies';
+import type { MaiAgentMessage } from '../presets/maiagent';
 
-/** What `next` resolves with: the reply's cross-platform view (`reply.text`, `reply.id`...) and the typed message. */
-export type HubReply = DeliveredReply;
+/**
+ * What `next` resolves with: the reply's cross-platform view (`reply.text`, `reply.id`...) and the typed message
+ * (a `MaiAgentMessage` unless the hub was made for another platform: `new ReplyHub<GptBotsMessage>()`).
+ */
+export interface HubReply<Message = MaiAgentMessage> extends DeliveredReply {
+  message: Message;
+}
 
 export interface WaitOptions {
   signal?: AbortSignal | undefined;
@@ -10,35 +16,54 @@ export interface WaitOptions {
 }
 
 /** What `client.ask` needs of a hub: to be listening, then to wait for a conversation's next reply. */
-export interface ReplyWaiter {
+export interface ReplyWaiter<Message = MaiAgentMessage> {
   /** Resolves once the hub hears replies (at once in memory; once subscribed over Redis). */
   ready(): Promise<void>;
-  next(conversationId: string, options?: WaitOptions): Promise<HubReply>;
+  next(conversationId: string, options?: WaitOptions): Promise<HubReply<Message>>;
 }
 
-interface Waiter {
-  resolve(reply: HubReply): void;
+export interface ReplyHubOptions {
+  /**
+   * How far the platform's clock may be behind this process's: a reply resolves a waiter only if it was created
+   * no earlier than this before the wait began. Default 30000 (30 s).
+   */
+  clockSkewMs?: number;
+}
+
+interface Waiter<Message> {
+  /** When the wait began (this process's clock). */
+  since: number;
+  resolve(reply: HubReply<Message>): void;
   reject(reason: unknown): void;
 }
 
 /** How many recent message ids a hub remembers, so a duplicate publish never resolves a second waiter. */
 const REMEMBERED_IDS = 10_000;
+const DEFAULT_CLOCK_SKEW_MS = 30_000;
+/** Platforms whose reply time is documented (MaiAgent: epoch milliseconds); GPTBots' `create_time` unit is not. */
+const DATED_PLATFORMS: ReadonlySet<string> = new Set(['maiagent']);
 
 /**
  * Matches replies to the code waiting for them, in one process: pass it to the webhook (`replies: hub`) and to
- * `client.ask`. A reply resolves the first waiter on its conversation (first come, first served), and only a waiter
- * that was waiting when it arrived: a reply nobody waits for is not kept, and one that arrives after its waiter gave
- * up resolves nothing. Each message id resolves at most one waiter, even if published twice.
+ * `client.ask`. A reply resolves the first waiter on its conversation (first come, first served) whose wait began
+ * before the reply was created (give or take `clockSkewMs`): a reply nobody waits for is not kept, one that arrives
+ * after its waiter gave up resolves nothing, and an old reply replayed later (reconcile) resolves no new question.
+ * Each message id resolves at most one waiter, even if published twice.
  */
-export class ReplyHub implements ReplyWaiter, ReplyListener {
-  private readonly waiting = new Map<string, Waiter[]>();
+export class ReplyHub<Message = MaiAgentMessage> implements ReplyWaiter<Message>, ReplyListener {
+  private readonly waiting = new Map<string, Waiter<Message>[]>();
   private readonly seen = new Set<string>();
+  private readonly clockSkewMs: number;
+
+  constructor(options: ReplyHubOptions = {}) {
+    this.clockSkewMs = nonNegative(options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS, 'ReplyHub: clockSkewMs');
+  }
 
   ready(): Promise<void> {
     return Promise.resolve();
   }
 
-  next(conversationId: string, { signal, timeoutMs }: WaitOptions = {}): Promise<HubReply> {
+  next(conversationId: string, { signal, timeoutMs }: WaitOptions = {}): Promise<HubReply<Message>> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -52,7 +77,8 @@ export class ReplyHub implements ReplyWaiter, ReplyListener {
         reject(reason);
       };
       const onAbort = () => giveUp(signal?.reason);
-      const waiter: Waiter = {
+      const waiter: Waiter<Message> = {
+        since: Date.now(),
         resolve: (reply) => {
           done();
           resolve(reply);
@@ -71,14 +97,24 @@ export class ReplyHub implements ReplyWaiter, ReplyListener {
   }
 
   /** The webhook calls this once a reply was delivered. */
-  publish(delivered: HubReply): void {
+  publish(delivered: DeliveredReply): void {
     const key = `${delivered.reply.platform}:${delivered.reply.id}`;
     if (this.seen.has(key)) return;
     this.remember(key);
-    const queue = this.waiting.get(delivered.reply.conversationId);
-    const first = queue?.shift();
-    if (queue?.length === 0) this.waiting.delete(delivered.reply.conversationId);
-    first?.resolve(delivered);
+    const conversation = delivered.reply.conversationId;
+    const queue = this.waiting.get(conversation);
+    const at = queue?.findIndex((waiter) => !this.createdBefore(delivered, waiter)) ?? -1;
+    if (!queue || at < 0) return;
+    const [first] = queue.splice(at, 1);
+    if (queue.length === 0) this.waiting.delete(conversation);
+    first?.resolve(delivered as HubReply<Message>);
+  }
+
+  /** Ends every wait still open with `reason`. */
+  close(reason: unknown = new Error('ReplyHub closed')): void {
+    const queues = [...this.waiting.values()];
+    this.waiting.clear();
+    for (const waiter of queues.flat()) waiter.reject(reason);
   }
 
   /** How many are waiting, on every conversation. */
@@ -88,7 +124,12 @@ export class ReplyHub implements ReplyWaiter, ReplyListener {
     return count;
   }
 
-  private forget(conversationId: string, waiter: Waiter): void {
+  /** A reply whose time cannot be trusted (not a number; GPTBots', whose unit is undocumented) is not judged old. */
+  private createdBefore({ reply }: DeliveredReply, waiter: Waiter<Message>): boolean {
+    return DATED_PLATFORMS.has(reply.platform) && reply.createdAt.getTime() < waiter.since - this.clockSkewMs;
+  }
+
+  private forget(conversationId: string, waiter: Waiter<Message>): void {
     const queue = this.waiting.get(conversationId);
     if (!queue) return;
     const at = queue.indexOf(waiter);
@@ -102,14 +143,17 @@ export class ReplyHub implements ReplyWaiter, ReplyListener {
   }
 }
 
-export interface RedisReplyHubOptions {
+export interface RedisReplyHubOptions extends ReplyHubOptions {
   /** Publishes one message on a channel: node-redis `(c, m) => client.publish(c, m)`, ioredis the same. */
   publish: (channel: string, message: string) => Promise<unknown>;
   /**
    * Subscribes `listener` to a channel, on a connection of its own (Redis reserves a subscribed connection):
-   * node-redis `(c, l) => subscriber.subscribe(c, l)`, ioredis `(c, l) => { sub.on('message', (_, m) => l(m)); return sub.subscribe(c); }`.
+   * node-redis `(c, l) => subscriber.subscribe(c, l)`; ioredis, see the README (its one 'message' event must be
+   * listened to once, not at each subscribe). Called again by the next wait when it failed.
    */
   subscribe: (channel: string, listener: (message: string) => void) => Promise<unknown>;
+  /** Undoes `subscribe`, for `close()`: node-redis `(c, l) => subscriber.unsubscribe(c, l)`. */
+  unsubscribe?: (channel: string, listener: (message: string) => void) => Promise<unknown>;
   /** Default `'maiagent-webhook:replies'`. */
   channel?: string;
 }
@@ -120,36 +164,72 @@ export interface RedisReplyHubOptions {
  * the platform delivered it to. Client-agnostic, like `RedisStore`: it takes a publish and a subscribe function.
  * Pub/sub keeps nothing: a process not subscribed when a reply is published does not see it.
  */
-export class RedisReplyHub implements ReplyWaiter, ReplyListener {
-  private readonly local = new ReplyHub();
+export class RedisReplyHub<Message = MaiAgentMessage> implements ReplyWaiter<Message>, ReplyListener {
+  private readonly local: ReplyHub<Message>;
   private readonly channel: string;
   private subscribed: Promise<void> | undefined;
+  private closed = false;
+  /** One function for every subscribe, so a client that keys listeners by function sees the same one. */
+  private readonly listener = (message: string) => this.heard(message);
 
   constructor(private readonly options: RedisReplyHubOptions) {
     if (typeof options?.publish !== 'function' || typeof options.subscribe !== 'function') throw new TypeError('RedisReplyHub: publish and subscribe must be functions');
+    if (options.unsubscribe !== undefined && typeof options.unsubscribe !== 'function') throw new TypeError('RedisReplyHub: unsubscribe must be a function');
+    this.local = new ReplyHub<Message>({ clockSkewMs: options.clockSkewMs });
     this.channel = options.channel ?? 'maiagent-webhook:replies';
   }
 
+  /** Subscribes once; a subscribe that failed (Redis away) is forgotten, so the next wait tries again. */
   ready(): Promise<void> {
-    this.subscribed ??= Promise.resolve(this.options.subscribe(this.channel, (message) => this.heard(message))).then(() => undefined);
-    return this.subscribed;
+    if (this.closed) return Promise.reject(closedError());
+    if (this.subscribed) return this.subscribed;
+    const attempt = Promise.resolve()
+      .then(() => this.options.subscribe(this.channel, this.listener))
+      .then(() => undefined);
+    this.subscribed = attempt;
+    attempt.catch(() => {
+      if (this.subscribed === attempt) this.subscribed = undefined;
+    });
+    return attempt;
   }
 
-  next(conversationId: string, options?: WaitOptions): Promise<HubReply> {
+  next(conversationId: string, options?: WaitOptions): Promise<HubReply<Message>> {
+    if (this.closed) return Promise.reject(closedError());
     void this.ready().catch(() => {});
     return this.local.next(conversationId, options);
   }
 
-  publish(delivered: HubReply): Promise<unknown> {
+  publish(delivered: DeliveredReply): Promise<unknown> {
     return this.options.publish(this.channel, JSON.stringify(delivered));
   }
 
+  /** Ends the waits still open, and unsubscribes (when `unsubscribe` was given). Later waits reject. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.local.close(closedError());
+    const subscribed = this.subscribed;
+    this.subscribed = undefined;
+    if (!subscribed || !this.options.unsubscribe) return;
+    if (await subscribed.then(() => true, () => false)) await this.options.unsubscribe(this.channel, this.listener);
+  }
+
   private heard(message: string): void {
+    if (this.closed) return;
     try {
-      const delivered = JSON.parse(message) as HubReply & { reply: { createdAt: string } };
+      const delivered = JSON.parse(message) as HubReply<Message> & { reply: { createdAt: string } };
       this.local.publish({ ...delivered, reply: { ...delivered.reply, createdAt: new Date(delivered.reply.createdAt) } });
     } catch {
       // Not one of ours: someone else publishes on the channel.
     }
   }
+}
+
+function closedError(): Error {
+  return new Error('RedisReplyHub closed');
+}
+
+function nonNegative(value: number, name: string): number {
+  if (!Number.isFinite(value) || value < 0) throw new TypeError(`${name} must be a finite number of milliseconds, at least 0`);
+  return value;
 }

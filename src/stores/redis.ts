@@ -36,12 +36,15 @@ export class RedisStore implements DedupeStore {
   private readonly prefix: string;
   private readonly ttl: string;
   private readonly claimTtl: string;
+  /** How long a succeeded id is remembered (what `reconcile` bounds its replays by). */
+  readonly ttlMs: number;
 
   constructor(options: RedisStoreOptions) {
     if (typeof options?.sendCommand !== 'function') throw new TypeError('RedisStore: sendCommand must be a function');
     this.send = options.sendCommand;
     this.prefix = options.prefix ?? 'maiagent-webhook:';
-    this.ttl = String(milliseconds(options.ttlMs ?? 24 * 60 * 60 * 1000, 'ttlMs'));
+    this.ttlMs = milliseconds(options.ttlMs ?? 24 * 60 * 60 * 1000, 'ttlMs');
+    this.ttl = String(this.ttlMs);
     this.claimTtl = String(milliseconds(options.claimTtlMs ?? 5 * 60 * 1000, 'claimTtlMs'));
   }
 

@@ -1,0 +1,95 @@
+// reconcile never runs a delivered reply twice: MaiAgent's one record per attempt, the receiver's own store, a
+// schedule that outlives the store's memory, and the reply hub.
+import { MemoryStore, type MaiAgentMessage } from 'maiagent-webhook';
+import { maiagentWebhook } from 'maiagent-webhook/node';
+import { RedisStore } from 'maiagent-webhook/redis';
+import { createMaiAgentClient, reconcile, ReplyHub } from 'maiagent-webhook/client';
+import { buildMaiAgentDelivery, sendDelivery } from 'maiagent-webhook/testing';
+import { API_KEY, startFakeMaiAgent, type FakeMaiAgent } from '../support/fake-maiagent';
+import { TOKEN } from '../support/fixtures';
+import { connectTestRedis } from '../support/redis';
+
+let api: FakeMaiAgent;
+beforeEach(async () => {
+  api = await startFakeMaiAgent();
+});
+afterEach(() => api.close());
+
+const client = () => createMaiAgentClient({ apiKey: API_KEY, baseUrl: api.url });
+/** A record of one delivery attempt, `ageMs` ago. */
+const attempt = (id: string, statusCode: number | null, requestBody: unknown, ageMs = 1000) => ({ id, url: 'https://receiver.example/hook?token=x', statusCode, createdAt: String(Date.now() - ageMs), requestBody });
+const fresh = (fields: Record<string, unknown> = {}) => buildMaiAgentDelivery({ created_at: String(Date.now() - 1000), ...fields });
+
+describe('reconcile', () => {
+  it('groups the records by message id: an id with any 200 is never replayed, several failed attempts replay once', async () => {
+    const answeredLate = fresh();
+    const failedThrice = fresh();
+    api.webhookRecords = [
+      attempt('a1', 500, answeredLate, 3000),
+      attempt('b1', 500, failedThrice, 3000),
+      attempt('a2', 200, answeredLate, 2000),
+      attempt('b2', null, failedThrice, 2000),
+      attempt('b3', 503, failedThrice, 1000),
+      attempt('c1', 422, { not: 'a delivery' }),
+    ];
+    const ran: string[] = [];
+    // A store that does not know what the receiver delivered (another process's memory, say): the records decide.
+    const webhook = { authToken: TOKEN, store: new MemoryStore(), onMessage: (m: MaiAgentMessage) => void ran.push(m.id) };
+    const report = await reconcile({ client: client(), chatbotId: 'bot-1', webhook });
+    expect(ran).toEqual([failedThrice.id]);
+    expect(report).toEqual({ replayed: 1, alreadyDelivered: 0, invalid: 1, failed: 0, answered: 1, expired: 0 });
+  });
+
+  it('refuses receiver options without an explicit store (the Quick start’s), instead of running a delivered reply again', async () => {
+    const delivered = fresh();
+    const ran: string[] = [];
+    const quickStart = { authToken: TOKEN, onMessage: (m: MaiAgentMessage) => void ran.push(m.id) };
+    // The receiver answered 200, but MaiAgent's attempt timed out before reading it: the record has no status.
+    expect((await sendDelivery(maiagentWebhook(quickStart), { token: TOKEN, body: delivered })).status).toBe(200);
+    api.webhookRecords = [attempt('r1', null, delivered)];
+    await expect(reconcile({ client: client(), chatbotId: 'bot-1', webhook: quickStart })).rejects.toThrow(/reconcile: webhook\.store must be the receiver's own store/);
+    await expect(reconcile({ client: client(), chatbotId: 'bot-1', webhook: { ...quickStart, store: false } })).rejects.toThrow(TypeError);
+    expect(ran).toEqual([delivered.id]);
+  });
+
+  it('a scheduled run after the store’s ttlMs does not replay what an earlier run replayed (a real Redis forgets)', async () => {
+    const redis = await connectTestRedis();
+    try {
+      const missed = fresh();
+      api.webhookRecords = [attempt('r1', 500, missed, 100)];
+      const ran: string[] = [];
+      const store = new RedisStore({ sendCommand: (args) => redis.sendCommand(args), prefix: redis.prefix, ttlMs: 1000 });
+      const webhook = { authToken: TOKEN, store, onMessage: (m: MaiAgentMessage) => void ran.push(m.id) };
+      const run = () => reconcile({ client: client(), chatbotId: 'bot-1', webhook, maxAgeMs: 800 });
+      expect(await run()).toMatchObject({ replayed: 1, expired: 0 });
+      expect(await run()).toMatchObject({ replayed: 0, alreadyDelivered: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 1200)); // the store's ttlMs has passed: Redis forgot the id
+      expect(await redis.sendCommand(['EXISTS', `${redis.prefix}maiagent:${missed.id}`])).toBe(0);
+      expect(await run()).toMatchObject({ replayed: 0, alreadyDelivered: 0, expired: 1 });
+      expect(ran).toEqual([missed.id]);
+    } finally {
+      await redis.close();
+    }
+  });
+
+  it('refuses a maxAgeMs that outlives the store’s ttlMs, and asks for one when the store does not say its ttl', async () => {
+    const webhook = { authToken: TOKEN, store: new MemoryStore({ ttlMs: 60_000 }), onMessage: () => {} };
+    await expect(reconcile({ client: client(), chatbotId: 'bot-1', webhook, maxAgeMs: 60_000 })).rejects.toThrow(/maxAgeMs must be less than the store's ttlMs/);
+    const custom = { claim: () => 'claimed' as const, complete: () => {}, release: () => {} };
+    await expect(reconcile({ client: client(), chatbotId: 'bot-1', webhook: { ...webhook, store: custom } })).rejects.toThrow(/maxAgeMs/);
+    expect(api.requests).toHaveLength(0);
+  });
+
+  it('a replayed reply reaches onMessage but resolves no reply-hub wait that began after it was created', async () => {
+    const twoDaysAgo = 2 * 24 * 3600_000;
+    const old = buildMaiAgentDelivery({ conversation: 'conv-now', created_at: String(Date.now() - twoDaysAgo) });
+    api.webhookRecords = [attempt('r1', 500, old, twoDaysAgo)];
+    const hub = new ReplyHub();
+    const ran: string[] = [];
+    const webhook = { authToken: TOKEN, store: new MemoryStore({ ttlMs: 3 * 24 * 3600_000 }), replies: hub, onMessage: (m: MaiAgentMessage) => void ran.push(m.id) };
+    const newQuestion = hub.next('conv-now', { timeoutMs: 300 });
+    expect(await reconcile({ client: client(), chatbotId: 'bot-1', webhook })).toMatchObject({ replayed: 1 });
+    expect(ran).toEqual([old.id]);
+    await expect(newQuestion).rejects.toMatchObject({ name: 'TimeoutError' });
+  });
+});
