@@ -125,3 +125,5 @@ function parsedOrText(text: string): unknown {
     return text;
   }
 }
+
+export { startFakeMaiAgent, API_KEY as FAKE_MAIAGENT_API_KEY, type FakeMaiAgent, type FakeMaiAgentOptions } from './fake-maiagent';
