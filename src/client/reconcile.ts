@@ -11,7 +11,7 @@ export interface ReconcileOptions {
   /** The options of your receiver (its `onMessage` or `deliverTo`, and the same `store`, so what was delivered is skipped). */
   webhook: WebhookOptions<MaiAgentMessage>;
   /** Only records from this time on (a Date, or epoch milliseconds). Default: every record MaiAgent still lists. */
-  since?: Date | number;
+  since?: Date | number | undefined;
 }
 
 export interface ReconcileReport {
@@ -92,7 +92,8 @@ function bodyOf(record: WebhookRecord): string | undefined {
   return typeof body === 'string' ? body : JSON.stringify(body);
 }
 
-function tokenHeader(authToken: WebhookOptions<MaiAgentMessage>['authToken']): string | undefined {
+function tokenHeader(setting: WebhookOptions<MaiAgentMessage>['authToken']): string | undefined {
+  const authToken = typeof setting === 'function' ? setting() : setting;
   if (authToken === false || authToken === undefined) return undefined;
   const token = typeof authToken === 'string' ? authToken : authToken[0];
   return token === undefined ? undefined : `Bearer ${token.trim()}`;

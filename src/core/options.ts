@@ -32,9 +32,11 @@ export interface CommonOptions {
   /**
    * The shared secret the platform presents, as `Authorization: Bearer <token>` or as `?token=` in the URL.
    * An array accepts any of several (rotation). Required: pass `false` to accept unauthenticated deliveries,
-   * which lets anyone who finds the URL inject replies.
+   * which lets anyone who finds the URL inject replies. A function returning any of these is called at the first
+   * delivery instead of now, for builds that load the module without the secret (`next build`); while it returns
+   * nothing usable, every delivery is answered 500 `internal_error` and logged.
    */
-  authToken?: string | readonly string[] | false | undefined;
+  authToken?: TokenSetting | (() => TokenSetting) | undefined;
   /** Hears of every delivery answered with a non-2xx status. Errors it throws are swallowed. */
   onRejected?: ((rejection: Rejection) => unknown) | undefined;
   /**
@@ -69,6 +71,8 @@ export interface CommonOptions {
    */
   store?: DedupeStore | false | undefined;
 }
+
+export type TokenSetting = string | readonly string[] | false | undefined;
 
 export interface DeliveryContext {
   /** The body as received (for express.json()-parsed bodies, re-serialized: the exact bytes are gone). */
@@ -161,7 +165,7 @@ export function resolveOptions<Message>(preset: Preset<Message>, options: Webhoo
   const timeoutMs = resolveTimeout(preset, 'timeoutMs', options.timeoutMs);
   return Object.freeze({
     preset,
-    checkToken: createTokenCheck(resolveTokens(preset, options.authToken), preset.authSchemes),
+    checkToken: typeof options.authToken === 'function' ? tokenCheckAtFirstDelivery(preset, options.authToken) : createTokenCheck(resolveTokens(preset, options.authToken), preset.authSchemes),
     body: Object.freeze({
       limit: parseByteSize(options.limit ?? DEFAULT_LIMIT, `${preset.factoryName}: limit`),
       timeoutMs: resolveTimeout(preset, 'bodyTimeoutMs', options.bodyTimeoutMs),
@@ -183,7 +187,13 @@ function challenge(preset: Preset<unknown>): string {
   return `${scheme} realm="${preset.platform}-webhook"`;
 }
 
-function resolveTokens(preset: Preset<unknown>, authToken: WebhookOptions<unknown>['authToken']): readonly string[] | false {
+/** Throws (so the delivery is answered 500, never accepted) until the function gives a usable token. */
+function tokenCheckAtFirstDelivery(preset: Preset<unknown>, authToken: () => TokenSetting): TokenCheck {
+  let check: TokenCheck | undefined;
+  return (request) => (check ??= createTokenCheck(resolveTokens(preset, authToken()), preset.authSchemes))(request);
+}
+
+function resolveTokens(preset: Preset<unknown>, authToken: TokenSetting): readonly string[] | false {
   if (authToken === false) return false;
   const tokens = typeof authToken === 'string' ? [authToken] : authToken;
   if (!Array.isArray(tokens) || tokens.length === 0 || !tokens.every((t) => typeof t === 'string' && t.trim() !== '')) {
