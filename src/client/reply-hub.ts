@@ -111,7 +111,7 @@ export interface RedisReplyHubOptions {
    */
   subscribe: (channel: string, listener: (message: string) => void) => Promise<unknown>;
   /** Default `'maiagent-webhook:replies'`. */
-  channel?: string;
+  channel?: string | undefined;
 }
 
 /**

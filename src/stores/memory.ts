@@ -2,9 +2,9 @@ import type { ClaimState, CompletionReport, DedupeStore } from '../core/store';
 
 export interface MemoryStoreOptions {
   /** How long a succeeded id is remembered, at least, unless `maxEntries` forces it out sooner. Default 24 hours. */
-  ttlMs?: number;
+  ttlMs?: number | undefined;
   /** The most ids held at once; the older generation is dropped first. Default 500000. */
-  maxEntries?: number;
+  maxEntries?: number | undefined;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
