@@ -26,11 +26,11 @@ describe('authToken as a function (read at the first delivery)', () => {
   });
 
   it('once it gives a token, checks deliveries against it, and reads it only until then', async () => {
-    let secret: string | undefined;
-    const authToken = jest.fn(() => secret);
+    const environment: { TOKEN?: string } = {};
+    const authToken = jest.fn(() => environment.TOKEN);
     const handler = maiagentWebhook({ authToken, onMessage: () => {}, log: false });
     expect((await deliver(handler, 's3cret')).status).toBe(500);
-    secret = 's3cret';
+    environment.TOKEN = 's3cret';
     expect((await deliver(handler, 's3cret')).status).toBe(200);
     expect((await deliver(handler, 'wrong')).status).toBe(401);
     expect(authToken).toHaveBeenCalledTimes(2);
