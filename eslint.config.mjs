@@ -23,14 +23,14 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off', 'no-console': 'off' },
   },
   {
-    // The apps the runtime tests start in Bun, Deno and workerd: they print their port, and use those runtimes' globals.
-    files: ['__tests__/runtimes/apps/**'],
+    // The apps the runtime and consumer tests start (Bun, Deno, workerd, Node): they print their port.
+    files: ['__tests__/runtimes/apps/**', '__tests__/consumers/serve.mjs'],
     languageOptions: { globals: { ...globals.node, Bun: 'readonly', Deno: 'readonly' } },
     rules: { 'no-console': 'off' },
   },
   {
     // The command-line tool, scripts and examples talk to a terminal on purpose.
-    files: ['src/cli.ts', 'scripts/**', 'examples/**', 'bench/**'],
+    files: ['src/cli.ts', 'src/cli/**', 'scripts/**', 'examples/**', 'bench/**'],
     rules: { 'no-console': 'off' },
   },
 );

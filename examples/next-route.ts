@@ -2,7 +2,7 @@
 import { maiagentWebhook } from 'maiagent-webhook/fetch';
 
 export const POST = maiagentWebhook({
-  authToken: process.env.MAIAGENT_WEBHOOK_TOKEN,
+  authToken: () => process.env.MAIAGENT_WEBHOOK_TOKEN, // read at the first request: `next build` runs without it
   onMessage: async (message) => {
     console.log(`[${message.conversation}] ${message.content}`);
   },

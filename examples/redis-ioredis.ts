@@ -1,5 +1,5 @@
 import express from 'express';
-import Redis from 'ioredis';
+import { Redis } from 'ioredis';
 import { maiagentWebhook } from 'maiagent-webhook';
 import { RedisStore } from 'maiagent-webhook/redis';
 

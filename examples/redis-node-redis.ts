@@ -3,7 +3,7 @@ import { createClient } from 'redis';
 import { maiagentWebhook } from 'maiagent-webhook';
 import { RedisStore } from 'maiagent-webhook/redis';
 
-export const redis = createClient({ url: process.env.REDIS_URL });
+export const redis = createClient({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' });
 redis.connect().catch((error) => console.error('redis:', error));
 
 export const app = express();

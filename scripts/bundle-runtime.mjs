@@ -3,8 +3,8 @@
 // then removes the per-file JavaScript that no entry point loads any more. Loading the package then reads one file
 // instead of twenty: 5-6 ms instead of 20-27 ms here, where a bare node:http server's whole cold start takes about
 // 150 ms (bench/README.md). The .d.ts files stay.
-import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { chmodSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -48,4 +48,6 @@ for (const entry of readdirSync(dist, { recursive: true, withFileTypes: true }))
   const script = file.endsWith('.js.map') ? file.slice(0, -4) : file;
   if (entry.isFile() && script.endsWith('.js') && !keep.has(script)) rmSync(file);
 }
-console.log(`bundled dist/runtime.js; JavaScript kept: ${[...keep].map((file) => relative(dist, file)).sort().join(', ')}`);
+
+// tsc writes files without the executable bit; the bin must have it, in a clone too (npx maiagent-webhook there).
+chmodSync(join(dist, 'cli.js'), 0o755);

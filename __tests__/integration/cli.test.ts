@@ -63,6 +63,15 @@ describe('listen', () => {
     expect(curlLine(receiver.url, undefined)).toContain('?token=$MAIAGENT_WEBHOOK_TOKEN"');
   });
 
+  it('prints every delivery, a duplicate included', async () => {
+    receiver = await startReceiver({ port: 0, host: '127.0.0.1', token: 't', log: (l) => lines.push(l) });
+    const delivery = buildMaiAgentDelivery();
+    const post = () => fetch(receiver?.url ?? '', { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer t' }, body: JSON.stringify(delivery) });
+    expect([(await post()).status, (await post()).status]).toEqual([200, 200]);
+    expect(lines.filter((l) => l.startsWith(`200 delivered ${delivery.id}`))).toHaveLength(1);
+    expect(lines.filter((l) => l.startsWith(`200 duplicate ${delivery.id}`))).toHaveLength(1);
+  });
+
   it('receives GPTBots deliveries with --provider gptbots', async () => {
     const io = captureIo();
     const result = await run(['listen', '--port', '0', '--provider', 'gptbots', '--token', 'gt'], io);
@@ -91,8 +100,24 @@ describe('send', () => {
   it('summarizes many deliveries sent concurrently', async () => {
     const io = captureIo();
     expect(await run(['send', url, '--token', token, '--count', '20', '--concurrency', '4'], io)).toBe(0);
-    expect(io.out).toEqual(['sent 20: 200 ×20']);
+    expect(io.out).toEqual(['sent 20: 20 delivered']);
     expect(lines.filter((l) => l.startsWith('200 delivered'))).toHaveLength(20);
+  });
+
+  it('tells delivered, duplicate and refused apart in the --count summary', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-send-'));
+    try {
+      const file = join(dir, 'body.json');
+      writeFileSync(file, JSON.stringify(buildMaiAgentDelivery()));
+      const same = captureIo();
+      expect(await run(['send', url, '--token', token, '--file', file, '--count', '3'], same)).toBe(0);
+      expect(same.out).toEqual(['sent 3: 1 delivered, 2 duplicate']);
+      const refused = captureIo();
+      expect(await run(['send', url, '--token', 'wrong', '--count', '2'], refused)).toBe(1);
+      expect(refused.out).toEqual(['sent 2: 2 refused (401 unauthorized ×2)']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('exits 1 when an answer is not 200', async () => {
@@ -123,19 +148,38 @@ describe('send', () => {
   });
 });
 
+describe('send to a /gptbots/ path', () => {
+  it('sends a GPTBots body with GPTBOTS_WEBHOOK_TOKEN, without --provider', async () => {
+    receiver = await startReceiver({ port: 0, host: '127.0.0.1', provider: 'gptbots', token: 'gt', log: (l) => lines.push(l) });
+    const io = captureIo({ GPTBOTS_WEBHOOK_TOKEN: 'gt' });
+    expect(await run(['send', receiver.url], io)).toBe(0);
+    expect(io.out[0]).toMatch(/^200 /);
+    expect(lines.join('\n')).toMatch(/200 delivered [0-9a-f]{24}/);
+  });
+});
+
 describe('usage', () => {
   it.each([
     [['frobnicate'], "maiagent-webhook: unknown command 'frobnicate' (try --help)"],
     [['send'], 'maiagent-webhook: send takes exactly one <url>'],
-    [['send', 'not a url'], "maiagent-webhook: 'not a url' is not a URL"],
+    [['send', 'not a url'], "maiagent-webhook: 'not a url' is not an http:// or https:// URL"],
     [['send', 'http://127.0.0.1:1/', '--provider', 'slack'], "maiagent-webhook: --provider must be maiagent or gptbots, not 'slack'"],
     [['send', 'http://127.0.0.1:1/', '--count', '0'], "maiagent-webhook: --count must be a whole number of at least 1, not '0'"],
     [['send', 'http://127.0.0.1:1/', '--file', '/nonexistent.json'], "maiagent-webhook: cannot read --file '/nonexistent.json'"],
+    [['send', 'localhost:3000/maiagent/webhook'], "maiagent-webhook: 'localhost:3000/maiagent/webhook' is not an http:// or https:// URL (did you mean http://localhost:3000/maiagent/webhook?)"],
+    [['send', '127.0.0.1:3000/maiagent/webhook'], "maiagent-webhook: '127.0.0.1:3000/maiagent/webhook' is not an http:// or https:// URL (did you mean http://127.0.0.1:3000/maiagent/webhook?)"],
     [['listen', '--port', 'x'], "maiagent-webhook: --port must be a whole number of at least 0, not 'x'"],
   ])('%p fails with one clear line and exit code 2', async (argv, message) => {
     const io = captureIo();
     expect(await run(argv, io)).toBe(2);
     expect(io.err).toEqual([message]);
+  });
+
+  it('with no command, prints the usage and exits 2', async () => {
+    const io = captureIo();
+    expect(await run([], io)).toBe(2);
+    expect(io.err.join('\n')).toMatch(/^Usage: maiagent-webhook <command>[\s\S]*listen[\s\S]*send[\s\S]*dead-letters[\s\S]*reconcile/);
+    expect(io.out).toEqual([]);
   });
 
   it('reports an unknown flag in one line', async () => {

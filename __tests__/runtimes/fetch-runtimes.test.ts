@@ -34,6 +34,8 @@ function project(name: string, links: readonly string[] = []): string {
 
 interface Running {
   base: string;
+  /** Everything the server wrote so far, stdout and stderr. */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -53,7 +55,7 @@ function startServer(command: string, args: string[], cwd: string, ready: RegExp
     const onOutput = (chunk: Buffer) => {
       output += chunk.toString();
       const match = ready.exec(output);
-      if (match) resolve({ base: `http://127.0.0.1:${match[1]}`, stop });
+      if (match) resolve({ base: `http://127.0.0.1:${match[1]}`, output: () => output, stop });
     };
     child.stdout?.on('data', onOutput);
     child.stderr?.on('data', onOutput);
@@ -183,24 +185,56 @@ it('the README\'s Cloudflare Worker (examples/cloudflare-worker.ts) in workerd, 
 
 describe('Next.js route handlers (next build, then next start)', () => {
   let next: Running;
+  let app: string;
+  // Docker and CI builds have no secrets: nothing here gives the build MAIAGENT_WEBHOOK_TOKEN.
+  const env = { NEXT_TELEMETRY_DISABLED: '1', MAIAGENT_WEBHOOK_TOKEN: '' };
+  const nextBin = () => join(app, 'node_modules', 'next', 'dist', 'bin', 'next');
+  const nextStart = async (extra: Record<string, string> = {}) => {
+    const port = await freePort();
+    return startServer(process.execPath, [nextBin(), 'start', '-H', '127.0.0.1', '-p', String(port)], app, new RegExp(`(${port})[\\s\\S]*Ready`), { ...env, ...extra });
+  };
   beforeAll(async () => {
     const dir = project('next', ['next', 'react', 'react-dom']);
+    app = join(dir, 'next');
     // The linked packages live outside the project: Turbopack must be allowed to read them.
-    cpSync(join(apps, 'webhook.mjs'), join(dir, 'next', 'webhook.mjs'));
-    consumerProject(join(dir, 'next'), tarball, { 'package.json': '{"name":"next-app","private":true,"type":"module"}', 'next.config.mjs': "export default { turbopack: { root: '/' } };\n" }, ['next', 'react', 'react-dom']);
-    const env = { NEXT_TELEMETRY_DISABLED: '1' };
-    const nextBin = join(dir, 'next', 'node_modules', 'next', 'dist', 'bin', 'next');
+    cpSync(join(apps, 'webhook.mjs'), join(app, 'webhook.mjs'));
+    // The README's route as it is shown (it holds no TypeScript-only syntax, so it is also JavaScript).
+    cpSync(join(root, 'examples', 'next-route.ts'), join(app, 'app', 'documented', 'maiagent', 'webhook', 'route.js'));
+    consumerProject(app, tarball, { 'package.json': '{"name":"next-app","private":true,"type":"module"}', 'next.config.mjs': "export default { turbopack: { root: '/' } };\n" }, ['next', 'react', 'react-dom']);
     await new Promise<void>((resolve, reject) => {
-      const building = spawn(process.execPath, [nextBin, 'build'], { cwd: join(dir, 'next'), env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const building = spawn(process.execPath, [nextBin(), 'build'], { cwd: app, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
       building.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
       building.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
       building.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`next build exited with ${code}:\n${output}`))));
     });
-    const port = await freePort();
-    next = await startServer(process.execPath, [nextBin, 'start', '-H', '127.0.0.1', '-p', String(port)], join(dir, 'next'), new RegExp(`(${port})[\\s\\S]*Ready`), env);
+    next = await nextStart();
   }, 180_000);
   afterAll(() => next?.stop());
+
+  const post = (base: string, token: string) =>
+    viaFetch(`${base}/documented/maiagent/webhook?token=${token}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(buildMaiAgentDelivery()) });
+
+  it("the README's route builds without MAIAGENT_WEBHOOK_TOKEN and, once it is set, answers 200", async () => {
+    const withToken = await nextStart({ MAIAGENT_WEBHOOK_TOKEN: TOKEN });
+    try {
+      expect((await post(withToken.base, TOKEN)).status).toBe(200);
+      expect((await post(withToken.base, 'wrong')).status).toBe(401);
+    } finally {
+      await withToken.stop();
+    }
+  }, 60_000);
+
+  it("the README's route, running with no token set, accepts nothing: 500 internal_error and one error line naming the variable", async () => {
+    const before = next.output().split('\n').length;
+    const answers = [await post(next.base, ''), await post(next.base, 'anything')];
+    expect(await Promise.all(answers.map(async (r) => [r.status, JSON.parse(await r.text()).error]))).toEqual([
+      [500, 'internal_error'],
+      [500, 'internal_error'],
+    ]);
+    const lines = next.output().split('\n').slice(before - 1);
+    expect(lines.filter((line) => line.includes('is MAIAGENT_WEBHOOK_TOKEN set?'))).toHaveLength(2);
+  }, 60_000);
 
   it('on the Node runtime', async () => {
     expect(await behaviour(viaFetch, `${next.base}/maiagent/webhook`)).toEqual(EXPECTED);

@@ -1,9 +1,8 @@
 // One command: the fake MaiAgent, the bridge in front of it, and the diagram played through once.
 //   npm run example:whole-flow
-import { createRequire } from 'node:module';
+import { FAKE_MAIAGENT_API_KEY as API_KEY, startFakeMaiAgent } from 'maiagent-webhook/testing';
 import { createBridge } from './bridge.mjs';
 
-const { startFakeMaiAgent, API_KEY } = createRequire(import.meta.url)('./fake-maiagent.js');
 const webhookToken = 'whole-flow-token';
 const pushed = [];
 let channelDown = false;

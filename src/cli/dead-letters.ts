@@ -8,7 +8,7 @@ The replies a BullMQ queue gave up on (its failed set): they keep their body unt
   list    one line each: job id, platform, conversation, attempts, last error (--show-body adds the body)
   retry   moves one (--id) or all (--all) back to the queue, to run again
   drop    removes one (--id)
-Needs bullmq installed next to maiagent-webhook.`;
+Needs bullmq and ioredis installed next to maiagent-webhook (npm install bullmq ioredis).`;
 
 type Action = 'list' | 'retry' | 'drop';
 
@@ -54,7 +54,7 @@ async function openQueue(name: string, url: string): Promise<QueueLike> {
   try {
     bullmq = await import('bullmq');
   } catch {
-    throw new UsageError('dead-letters needs bullmq: npm install bullmq');
+    throw new UsageError('dead-letters needs bullmq and ioredis: npm install bullmq ioredis');
   }
   return new bullmq.Queue(name, { connection: redisConnection(url) }) as unknown as QueueLike;
 }

@@ -15,13 +15,13 @@ export interface ReconcileOptions {
    */
   webhook: WebhookOptions<MaiAgentMessage>;
   /** Only message ids with a record from this time on (a Date, or epoch milliseconds). Default: every record MaiAgent still lists. */
-  since?: Date | number;
+  since?: Date | number | undefined;
   /**
    * Replays a message only while its first record is younger than this, so the store still remembers it if it was
    * delivered (or replayed by an earlier run). Must be less than the store's `ttlMs`. Default: the store's `ttlMs`
    * less one minute (for the clocks' skew and the run's own length); required for a store that has no `ttlMs`.
    */
-  maxAgeMs?: number;
+  maxAgeMs?: number | undefined;
 }
 
 export interface ReconcileReport {
@@ -175,7 +175,8 @@ function bodyOf(record: WebhookRecord): string | undefined {
   return typeof body === 'string' ? body : JSON.stringify(body);
 }
 
-function tokenHeader(authToken: WebhookOptions<MaiAgentMessage>['authToken']): string | undefined {
+function tokenHeader(setting: WebhookOptions<MaiAgentMessage>['authToken']): string | undefined {
+  const authToken = typeof setting === 'function' ? setting() : setting;
   if (authToken === false || authToken === undefined) return undefined;
   const token = typeof authToken === 'string' ? authToken : authToken[0];
   return token === undefined ? undefined : `Bearer ${token.trim()}`;

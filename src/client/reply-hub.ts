@@ -155,7 +155,7 @@ export interface RedisReplyHubOptions extends ReplyHubOptions {
   /** Undoes `subscribe`, for `close()`: node-redis `(c, l) => subscriber.unsubscribe(c, l)`. */
   unsubscribe?: (channel: string, listener: (message: string) => void) => Promise<unknown>;
   /** Default `'maiagent-webhook:replies'`. */
-  channel?: string;
+  channel?: string | undefined;
 }
 
 /**

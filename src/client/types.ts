@@ -66,7 +66,7 @@ export interface CompletionChunk {
 
 export interface CompletionInput {
   /** Continue this conversation; omitted, MaiAgent starts a new one (its id comes back in the answer). */
-  conversation?: string | null;
+  conversation?: string | null | undefined;
   content: string;
-  attachments?: Attachment[];
+  attachments?: Attachment[] | undefined;
 }

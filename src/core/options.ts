@@ -31,9 +31,11 @@ export interface CommonOptions {
   /**
    * The shared secret the platform presents, as `Authorization: Bearer <token>` or as `?token=` in the URL.
    * An array accepts any of several (rotation). Required: pass `false` to accept unauthenticated deliveries,
-   * which lets anyone who finds the URL inject replies.
+   * which lets anyone who finds the URL inject replies. A function returning any of these is called at the first
+   * delivery instead of now, for builds that load the module without the secret (`next build`); while it returns
+   * nothing usable, every delivery is answered 500 `internal_error` and logged.
    */
-  authToken?: string | readonly string[] | false | undefined;
+  authToken?: TokenSetting | (() => TokenSetting) | undefined;
   /** Hears of every delivery answered with a non-2xx status. Errors it throws are swallowed. */
   onRejected?: ((rejection: Rejection) => unknown) | undefined;
   /**
@@ -71,6 +73,8 @@ export interface CommonOptions {
    */
   store?: DedupeStore | false | undefined;
 }
+
+export type TokenSetting = string | readonly string[] | false | undefined;
 
 export interface DeliveryContext {
   /** The body as received (for express.json()-parsed bodies, re-serialized: the exact bytes are gone). */
@@ -169,12 +173,14 @@ export function resolveOptions<Message>(preset: Preset<Message>, options: Webhoo
     if (options[hook] !== undefined && typeof options[hook] !== 'function') throw new TypeError(`${preset.factoryName}: ${hook} must be a function`);
   }
   const timeoutMs = resolveTimeout(preset, 'timeoutMs', options.timeoutMs);
-  const tokens = resolveTokens(preset, options.authToken);
+  const { authToken } = options;
+  // A function is read at the first delivery (a build without the secret must still load the module).
+  const tokens = typeof authToken === 'function' ? authToken : resolveTokens(preset, authToken);
   const log = resolveLog(preset, options.log);
   if (tokens === false) warnUnauthenticated(preset, log);
   return Object.freeze({
     preset,
-    checkToken: createTokenCheck(tokens, preset.authSchemes),
+    checkToken: typeof tokens === 'function' ? tokenCheckAtFirstDelivery(preset, tokens) : createTokenCheck(tokens, preset.authSchemes),
     body: Object.freeze({
       limit: parseByteSize(options.limit ?? DEFAULT_LIMIT, `${preset.factoryName}: limit`),
       timeoutMs: resolveTimeout(preset, 'bodyTimeoutMs', options.bodyTimeoutMs),
@@ -196,7 +202,13 @@ function challenge(preset: Preset<unknown>): string {
   return `${scheme} realm="${preset.platform}-webhook"`;
 }
 
-function resolveTokens(preset: Preset<unknown>, authToken: WebhookOptions<unknown>['authToken']): readonly string[] | false {
+/** Throws (so the delivery is answered 500, never accepted) until the function gives a usable token. */
+function tokenCheckAtFirstDelivery(preset: Preset<unknown>, authToken: () => TokenSetting): TokenCheck {
+  let check: TokenCheck | undefined;
+  return (request) => (check ??= createTokenCheck(resolveTokens(preset, authToken()), preset.authSchemes))(request);
+}
+
+function resolveTokens(preset: Preset<unknown>, authToken: TokenSetting): readonly string[] | false {
   if (authToken === false) return false;
   const tokens = typeof authToken === 'string' ? [authToken] : authToken;
   if (!Array.isArray(tokens) || tokens.length === 0 || !tokens.every((t) => typeof t === 'string' && t.trim() !== '')) {

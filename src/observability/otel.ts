@@ -10,9 +10,9 @@ export interface InstrumentOptions {
   /** `import * as api from '@opentelemetry/api'`. */
   api: OpenTelemetryApi;
   /** Default: the global one the SDK registered. */
-  tracerProvider?: OpenTelemetry.TracerProvider;
+  tracerProvider?: OpenTelemetry.TracerProvider | undefined;
   /** Default: the global one the SDK registered. */
-  meterProvider?: OpenTelemetry.MeterProvider;
+  meterProvider?: OpenTelemetry.MeterProvider | undefined;
 }
 
 /** Span and metric names and attribute keys, pinned by the tests (the messaging conventions are still in development). */

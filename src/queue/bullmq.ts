@@ -17,12 +17,12 @@ export interface ReplyJobData {
 
 export interface ToQueueOptions {
   /** The job name. Default: the platform (`'maiagent'` or `'gptbots'`). */
-  name?: string;
+  name?: string | undefined;
   /**
    * How long a completed job is kept, in milliseconds: the window in which a platform retry of a processed reply adds
    * no second job (BullMQ dedupes by job id only while the job exists). Default 24 hours, like the stores' `ttlMs`.
    */
-  keepCompletedMs?: number;
+  keepCompletedMs?: number | undefined;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;

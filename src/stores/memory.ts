@@ -2,14 +2,14 @@ import type { ClaimState, CompletionReport, DedupeStore } from '../core/store';
 
 export interface MemoryStoreOptions {
   /** How long a succeeded id is remembered, at least, unless `maxEntries` forces it out sooner. Default 24 hours. */
-  ttlMs?: number;
+  ttlMs?: number | undefined;
   /** The most ids held at once; the older generation is dropped first. Default 500000. */
-  maxEntries?: number;
+  maxEntries?: number | undefined;
   /**
    * How long a claim lasts if its attempt never settles it (a Worker whose request the runtime cancelled, a
    * callback that never returns): after this a retry may claim the id and run the callback. Default 5 minutes.
    */
-  claimTtlMs?: number;
+  claimTtlMs?: number | undefined;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -9,14 +9,14 @@ export type SendCommand = (args: string[]) => Promise<unknown>;
 export interface RedisStoreOptions {
   sendCommand: SendCommand;
   /** Prefix of every key this store writes. Default `'maiagent-webhook:'`. */
-  prefix?: string;
+  prefix?: string | undefined;
   /** How long a succeeded id is remembered. Default 24 hours. */
-  ttlMs?: number;
+  ttlMs?: number | undefined;
   /**
    * How long a claim lasts if its process never settles it (it crashed). A callback still running after this may
    * run a second time elsewhere. Default 5 minutes.
    */
-  claimTtlMs?: number;
+  claimTtlMs?: number | undefined;
 }
 
 const DONE = 'done';

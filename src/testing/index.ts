@@ -38,9 +38,12 @@ function withoutUndefined(fields: Record<string, unknown>): Record<string, unkno
 
 export interface RetryPolicy {
   /** Attempts before giving up, the first included. Default 8. */
-  maxAttempts?: number;
-  /** Wait before attempt `n + 1` (n counts from 1). Default: 2^n × 10 ms, at most 1 s, with jitter. */
-  backoffMs?: (attempt: number) => number;
+  maxAttempts?: number | undefined;
+  /**
+   * Wait before attempt `n + 1`: milliseconds, the same each time, or a function of `n` (counted from 1).
+   * Default: 2^n × 10 ms, at most 1 s, with jitter.
+   */
+  backoffMs?: number | ((attempt: number) => number) | undefined;
 }
 
 export interface RetryReport {
@@ -56,7 +59,7 @@ export interface RetryReport {
  */
 export async function deliverWithRetries(attempt: () => Promise<number>, policy: RetryPolicy = {}): Promise<RetryReport> {
   const maxAttempts = policy.maxAttempts ?? 8;
-  const backoffMs = policy.backoffMs ?? ((n: number) => Math.min(2 ** n * 10, 1000) * (0.5 + Math.random() / 2));
+  const backoffMs = backoffOf(policy.backoffMs);
   const statuses: number[] = [];
   for (let n = 1; n <= maxAttempts; n += 1) {
     const status = await attempt().catch(() => 0);
@@ -67,15 +70,20 @@ export async function deliverWithRetries(attempt: () => Promise<number>, policy:
   return { delivered: false, statuses };
 }
 
+function backoffOf(backoffMs: RetryPolicy['backoffMs']): (attempt: number) => number {
+  if (typeof backoffMs === 'number') return () => backoffMs;
+  return backoffMs ?? ((n: number) => Math.min(2 ** n * 10, 1000) * (0.5 + Math.random() / 2));
+}
+
 export interface SendDeliveryOptions {
   /** The token, sent as `Authorization: Bearer` (or as `?token=` with `auth: 'query'`). */
-  token?: string;
-  auth?: 'bearer' | 'query';
+  token?: string | undefined;
+  auth?: 'bearer' | 'query' | undefined;
   /** The body: an object (sent as JSON) or text. Default: a fresh sample delivery for `provider`. */
   body?: unknown;
-  provider?: 'maiagent' | 'gptbots';
+  provider?: 'maiagent' | 'gptbots' | undefined;
   /** Path on an app or listener. Default `/maiagent/webhook` (`/gptbots/webhook` for gptbots). */
-  path?: string;
+  path?: string | undefined;
 }
 
 export interface SentDelivery {
@@ -125,3 +133,5 @@ function parsedOrText(text: string): unknown {
     return text;
   }
 }
+
+export { startFakeMaiAgent, API_KEY as FAKE_MAIAGENT_API_KEY, type FakeMaiAgent, type FakeMaiAgentOptions } from './fake-maiagent';

@@ -1,0 +1,212 @@
+// The packed tarball as a new user gets it: installed from the npm registry into a fresh ES-module project and a
+// fresh CommonJS project, with the tsconfig `tsc --init` writes, the latest release of every peer and nothing but
+// the packages README.md tells the reader to install (read from its `npm install` lines). Every TypeScript block
+// of the README is written there as a file and type-checked; every example that serves a webhook is started there
+// and answers a delivery sent with the package's own `maiagent-webhook send`. Queue mode gets a project of its own
+// with only what its section names. The resolved versions are printed.
+// CI runs this suite once, on its first Node version (.ci/run).
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { buildMaiAgentDelivery } from 'maiagent-webhook/testing';
+import { connectTestRedis, type TestRedis } from '../support/redis';
+import { packTarball } from '../support/tarball';
+
+const run = promisify(execFile);
+const root = join(__dirname, '..', '..');
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
+const TOKEN = 'consumer-token';
+
+/** Every ```ts block of the README, named after the example file it shows (readme.test.ts keeps them identical). */
+function typeScriptBlocks(): { file: string; text: string }[] {
+  return [...readme.matchAll(/(?:<!-- example: examples\/([\w-]+\.ts) -->\n)?```ts\n([\s\S]*?)```/g)].map(([, example, text], index) => ({
+    file: example ?? `readme-block-${index + 1}.ts`,
+    text: text as string,
+  }));
+}
+
+/** What the README tells the reader to `npm install`, section by section (the heading above each line). */
+function installLines(): Map<string, string[]> {
+  const lines = new Map<string, string[]>();
+  let heading = '';
+  for (const line of readme.split('\n')) {
+    if (line.startsWith('#')) heading = line.replace(/^#+\s*/, '');
+    for (const [, packages] of line.matchAll(/npm install (?:-D |--save-dev )?([@\w./ -]+?)(?:`|$|;)/g)) {
+      lines.set(heading, [...(lines.get(heading) ?? []), ...(packages as string).trim().split(/\s+/)]);
+    }
+  }
+  return lines;
+}
+
+const everyInstalled = () => [...new Set([...installLines().values()].flat())];
+
+let work: string;
+let tarball: string;
+let redis: TestRedis;
+const children = new Set<ChildProcess>();
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'maiagent-webhook-consumers-'));
+  tarball = packTarball(work);
+  redis = await connectTestRedis();
+}, 120_000);
+afterAll(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  await redis?.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** A fresh project with the tarball (for `maiagent-webhook`) and `packages` from the registry; prints what resolved. */
+async function freshProject(name: string, type: 'module' | 'commonjs', packages: readonly string[]): Promise<string> {
+  const dir = join(work, name);
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, private: true, type }));
+  const fromRegistry = packages.filter((p) => p !== 'maiagent-webhook');
+  await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', tarball, ...fromRegistry], { cwd: dir });
+  const { stdout } = await run('npm', ['ls', '--depth=0', '--json'], { cwd: dir });
+  const resolved = Object.entries((JSON.parse(stdout) as { dependencies: Record<string, { version: string }> }).dependencies);
+  process.stdout.write(`${name} (${type}), resolved: ${resolved.map(([n, { version }]) => `${n}@${version}`).join(', ')}\n`);
+  copyFileSync(join(__dirname, 'serve.mjs'), join(dir, 'serve.mjs'));
+  return dir;
+}
+
+/** tsc --init's tsconfig, with `types: ["node"]` added. */
+async function tscInit(dir: string, type: 'module' | 'commonjs'): Promise<void> {
+  await run(join(dir, 'node_modules', '.bin', 'tsc'), ['--init'], { cwd: dir });
+  let config = readFileSync(join(dir, 'tsconfig.json'), 'utf8').replace('"types": [],', '"types": ["node"],');
+  // Under verbatimModuleSyntax a CommonJS project may not write `import` at all (TS1295), and every block does:
+  // a CommonJS user who writes import syntax turns it off, the one other line changed.
+  if (type === 'commonjs') config = config.replace('"verbatimModuleSyntax": true', '"verbatimModuleSyntax": false');
+  writeFileSync(join(dir, 'tsconfig.json'), config);
+}
+
+interface Started {
+  port: number;
+  output: () => string;
+}
+
+/** Starts an example under serve.mjs; with `ready`, waits for the line that gives its port (a worker has none). */
+function start(dir: string, file: string, env: Record<string, string>, ready: RegExp | null = /listening (\d+)/): Promise<Started> {
+  const child = spawn(process.execPath, ['serve.mjs', file], { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  let output = '';
+  return new Promise((resolve, reject) => {
+    if (!ready) resolve({ port: 0, output: () => output });
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = ready?.exec(output);
+      if (match) resolve({ port: Number(match[1]), output: () => output });
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${file} exited with ${code}:\n${output}`)));
+  });
+}
+
+function stopAll(): void {
+  for (const child of children) child.kill('SIGKILL');
+}
+
+/** `maiagent-webhook send <url> [args]`, from the project's own bin; resolves with its exit code and output. */
+async function send(dir: string, url: string, env: Record<string, string>, args: string[] = []): Promise<{ code: number; output: string }> {
+  try {
+    const { stdout, stderr } = await run(join(dir, 'node_modules', '.bin', 'maiagent-webhook'), ['send', url, ...args], { cwd: dir, env: { ...process.env, ...env }, timeout: 30_000 });
+    return { code: 0, output: stdout + stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, output: failed.stdout + failed.stderr };
+  }
+}
+
+/** The process's output once it matches `pattern`, or after 30 s, whichever comes first. */
+async function outputShows(started: Started, pattern: RegExp): Promise<string> {
+  const deadline = Date.now() + 30_000;
+  while (!pattern.test(started.output()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  return started.output();
+}
+
+const blocks = typeScriptBlocks();
+/** The blocks that are not a webhook server alone: run below in their own way. */
+const NOT_SERVERS = new Set(['otel.ts', 'testing-kit.ts', 'queue-web.ts', 'queue-worker.ts']);
+const servers = blocks.filter(({ file }) => file.endsWith('.ts') && !file.startsWith('readme-block-') && !NOT_SERVERS.has(file)).map(({ file }) => file.replace(/\.ts$/, ''));
+
+function environment(): Record<string, string> {
+  const { hostname, port } = new URL(redis.url);
+  return { MAIAGENT_WEBHOOK_TOKEN: TOKEN, GPTBOTS_WEBHOOK_TOKEN: TOKEN, REDIS_URL: redis.url, REDIS_HOST: hostname, REDIS_PORT: port, MAIAGENT_API_KEY: 'unused' };
+}
+
+/**
+ * queue-worker and queue-web started side by side; one delivery of its own (a content no other test sends) sent
+ * with `maiagent-webhook send --file`: what send said, and whether the worker printed that very reply.
+ */
+async function throughTheQueue(dir: string, extension: string) {
+  const content = `queued ${randomUUID()}`;
+  writeFileSync(join(dir, 'delivery.json'), JSON.stringify(buildMaiAgentDelivery({ content })));
+  const worker = await start(dir, `queue-worker.${extension}`, environment(), null);
+  const web = await start(dir, `queue-web.${extension}`, environment());
+  const sent = await send(dir, `http://127.0.0.1:${web.port}/maiagent/webhook`, environment(), ['--file', 'delivery.json']);
+  return { sent, worker: await outputShows(worker, new RegExp(`${content} false`)), content };
+}
+
+describe.each(['module', 'commonjs'] as const)('a fresh "type": "%s" project', (type) => {
+  let dir: string;
+  let typecheck: { code: number; output: string };
+  beforeAll(async () => {
+    dir = await freshProject(`consumer-${type}`, type, everyInstalled());
+    await tscInit(dir, type);
+    for (const { file, text } of blocks) writeFileSync(join(dir, file), text);
+    typecheck = await run(join(dir, 'node_modules', '.bin', 'tsc'), ['-p', '.'], { cwd: dir }).then(
+      ({ stdout }) => ({ code: 0, output: stdout }),
+      (error: { code: number; stdout: string }) => ({ code: error.code, output: error.stdout }),
+    );
+  }, 240_000);
+  afterEach(stopAll);
+
+  it(`type-checks every TypeScript block of the README (${blocks.length}) with tsc --init's tsconfig`, () => {
+    expect(typecheck.output).toBe('');
+    expect(typecheck.code).toBe(0);
+  });
+
+  it.each(servers)('%s starts and answers a delivery sent with `maiagent-webhook send`', async (example) => {
+    const started = await start(dir, `${example}.js`, environment());
+    const path = example.startsWith('gptbots') ? '/gptbots/webhook' : '/maiagent/webhook';
+    const sent = await send(dir, `http://127.0.0.1:${started.port}${path}`, environment());
+    expect(sent).toEqual({ code: 0, output: expect.stringMatching(/^200 /) });
+  }, 60_000);
+
+  it('queue-web and queue-worker: the delivery is enqueued, then processed by the worker', async () => {
+    const { sent, worker, content } = await throughTheQueue(dir, 'js');
+    expect(sent).toEqual({ code: 0, output: expect.stringMatching(/^200 /) });
+    expect(worker).toContain(`[conv-0001] ${content} false`);
+  }, 90_000);
+
+  it('testing kit: the example test passes', async () => {
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', "const kit = await import('./testing-kit.js'); console.log(await (kit.repliesReachTheInbox ?? kit.default.repliesReachTheInbox)())"], { cwd: dir });
+    expect(stdout.trim()).toBe('true');
+  }, 60_000);
+
+  it('otel: instrument({ api }) runs with the installed @opentelemetry/api', async () => {
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', "const otel = await import('./otel.js'); console.log(typeof (otel.stopInstrumenting ?? otel.default.stopInstrumenting))"], { cwd: dir });
+    expect(stdout.trim()).toBe('function');
+  }, 60_000);
+});
+
+describe('queue mode with only what its section names installed', () => {
+  it('answers 200 enqueued, and the worker processes the delivery', async () => {
+    const lines = installLines();
+    const queueSection = lines.get('Hand slow work to a queue') ?? [];
+    const dir = await freshProject('consumer-queue', 'module', [...(lines.get('Install') ?? []), ...queueSection]);
+    for (const file of ['queue-web', 'queue-worker']) writeFileSync(join(dir, `${file}.mjs`), readFileSync(join(work, 'consumer-module', `${file}.js`)));
+    try {
+      const { sent, worker, content } = await throughTheQueue(dir, 'mjs');
+      expect(sent).toEqual({ code: 0, output: expect.stringMatching(/^200 /) });
+      expect(worker).toContain(`[conv-0001] ${content} false`);
+    } finally {
+      stopAll();
+    }
+  }, 180_000);
+});

@@ -1,0 +1,154 @@
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { hasControlCharacter } from '../client/secrets';
+import { OUTCOME_HEADER } from '../runtime';
+import { parseCount, parseProvider, PROVIDERS, type Provider } from './arguments';
+import { UsageError, type Io } from './usage';
+
+export const SEND_USAGE = `Usage: maiagent-webhook send <url> [--token T] [--provider maiagent|gptbots] [--file body.json] [--count N] [--concurrency C]
+
+Posts a valid sample delivery (or the JSON in --file) to <url>, with the token as 'Authorization: Bearer'
+(from --token, else MAIAGENT_WEBHOOK_TOKEN / GPTBOTS_WEBHOOK_TOKEN; none if unset). The provider is gptbots for a
+URL whose path has /gptbots/, else maiagent, unless --provider says otherwise. Prints the status and body, or for
+--count above 1 a summary: how many were delivered, duplicates, and refused (by status and code).
+Exits 1 when any answer was not 200.`;
+
+export async function sendCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { token: { type: 'string' }, provider: { type: 'string' }, file: { type: 'string' }, count: { type: 'string' }, concurrency: { type: 'string' } },
+  });
+  const [url, ...extra] = positionals;
+  if (!url || extra.length > 0) throw new UsageError('send takes exactly one <url>');
+  const provider = parseProvider(values.provider, webhookUrl(url).pathname.includes('/gptbots/') ? 'gptbots' : 'maiagent');
+  const summary = await sendDeliveries(
+    {
+      url,
+      provider,
+      token: sendToken(values.token, io, provider),
+      body: values.file === undefined ? undefined : await readBody(values.file),
+      count: parseCount(values.count, '--count', 1, 1),
+      concurrency: parseCount(values.concurrency, '--concurrency', 1, 1),
+    },
+    io.log,
+  );
+  return summary.allOk ? 0 : 1;
+}
+
+/**
+ * The token `send` puts in its Authorization header, refused (by where it came from, never by its value) when it
+ * holds a control character: no header can carry one, and the HTTP client's error would quote the whole header.
+ */
+function sendToken(given: string | undefined, io: Io, provider: Provider): string | undefined {
+  const source = given === undefined ? PROVIDERS[provider].tokenEnv : '--token';
+  const token = given ?? io.env[PROVIDERS[provider].tokenEnv];
+  if (token !== undefined && hasControlCharacter(token)) throw new UsageError(`the token from ${source} holds a control character (newline, carriage return, NUL...)`);
+  return token;
+}
+
+/** An http(s) URL; `localhost:3000/...` parses as a URL of scheme `localhost:`, which fetch cannot send to. */
+function webhookUrl(text: string): URL {
+  const url = URL.canParse(text) ? new URL(text) : undefined;
+  if (url?.protocol === 'http:' || url?.protocol === 'https:') return url;
+  const guess = `http://${text}`;
+  const hint = /^[\w.-]+(:\d+)?(\/|$)/.test(text) && URL.canParse(guess) ? ` (did you mean ${guess}?)` : '';
+  throw new UsageError(`'${text}' is not an http:// or https:// URL${hint}`);
+}
+
+async function readBody(file: string): Promise<string> {
+  const text = await readFile(file, 'utf8').catch(() => {
+    throw new UsageError(`cannot read --file '${file}'`);
+  });
+  try {
+    JSON.parse(text);
+  } catch {
+    throw new UsageError(`--file '${file}' is not valid JSON`);
+  }
+  return text;
+}
+
+export interface SendOptions {
+  url: string;
+  provider: Provider;
+  token?: string | undefined;
+  /** A body to send as it is (each copy identical); a fresh sample delivery per request when omitted. */
+  body?: string | undefined;
+  count: number;
+  concurrency: number;
+}
+
+export interface SendSummary {
+  /** How many answers had each status; 0 stands for no answer (connection failed). */
+  statuses: Map<number, number>;
+  /** How many answers of each kind: `delivered`, `duplicate`... for a 200, `<status> <code>` for a refusal. */
+  answers: Map<string, number>;
+  allOk: boolean;
+}
+
+/** Posts deliveries like the platform would, once each (no retries), and counts the answers. */
+export async function sendDeliveries(options: SendOptions, log: (line: string) => void): Promise<SendSummary> {
+  const statuses = new Map<number, number>();
+  const answers = new Map<string, number>();
+  let next = 0;
+  const sendOne = async (): Promise<void> => {
+    const body = options.body ?? JSON.stringify(PROVIDERS[options.provider].sample());
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    const answer = await post(options.url, headers, body);
+    statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
+    answers.set(answer.kind, (answers.get(answer.kind) ?? 0) + 1);
+    if (options.count === 1) log(`${answer.status || 'no answer'} ${answer.text}`);
+  };
+  const worker = async (): Promise<void> => {
+    while (next < options.count) {
+      next += 1;
+      await sendOne();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.concurrency, options.count) }, worker));
+  if (options.count > 1) log(`sent ${options.count}: ${summaryOf(answers)}`);
+  return { statuses, answers, allOk: statuses.size === 1 && statuses.has(200) };
+}
+
+interface Answer {
+  status: number;
+  text: string;
+  /** What kind of answer: a 200's outcome (from the outcome header), or the status and code of a refusal. */
+  kind: string;
+}
+
+async function post(url: string, headers: Record<string, string>, body: string): Promise<Answer> {
+  try {
+    const response = await fetch(url, { method: 'POST', headers, body });
+    const text = await response.text();
+    if (response.status === 200) return { status: 200, text, kind: response.headers.get(OUTCOME_HEADER) ?? 'accepted' };
+    return { status: response.status, text, kind: `${response.status} ${errorCodeOf(text)}`.trim() };
+  } catch (error) {
+    const text = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+    return { status: 0, text, kind: 'no answer' };
+  }
+}
+
+function errorCodeOf(text: string): string {
+  try {
+    const { error } = JSON.parse(text) as { error?: unknown };
+    return typeof error === 'string' ? error : '';
+  } catch {
+    return '';
+  }
+}
+
+/** `3 delivered, 1 duplicate, 2 refused (401 unauthorized ×1, no answer ×1)`: the 200s by outcome, then the rest. */
+function summaryOf(answers: Map<string, number>): string {
+  const sorted = [...answers].sort(([a], [b]) => a.localeCompare(b));
+  const accepted = sorted.filter(([kind]) => !isRefusal(kind)).map(([kind, n]) => `${n} ${kind}`);
+  const refused = sorted.filter(([kind]) => isRefusal(kind));
+  const refusedCount = refused.reduce((sum, [, n]) => sum + n, 0);
+  if (refusedCount > 0) accepted.push(`${refusedCount} refused (${refused.map(([kind, n]) => `${kind} ×${n}`).join(', ')})`);
+  return accepted.join(', ');
+}
+
+function isRefusal(kind: string): boolean {
+  return kind === 'no answer' || /^\d/.test(kind);
+}
