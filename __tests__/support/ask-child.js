@@ -3,10 +3,9 @@
 //   node --unhandled-rejections=strict ask-child.js <buildDir>
 // Prints one JSON line: for each case, how ask ended ({ name, message, status }) or what it resolved with.
 'use strict';
-const { join } = require('node:path');
 const [buildDir] = process.argv.slice(2);
 const { createMaiAgentClient, ReplyHub } = require(`${buildDir}/client.js`);
-const { startFakeMaiAgent, API_KEY } = require(join(__dirname, '..', '..', 'examples', 'whole-flow', 'fake-maiagent.js'));
+const { startFakeMaiAgent, FAKE_MAIAGENT_API_KEY: API_KEY } = require(`${buildDir}/testing/index.js`);
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const ended = (promise) =>

@@ -22,7 +22,7 @@ describe('authToken as a function (read at the first delivery)', () => {
     ]);
     expect(onMessage).not.toHaveBeenCalled();
     expect(error).toHaveBeenCalledTimes(2);
-    expect(String((error.mock.calls[0] as [{ error: Error }])[0].error.message)).toMatch(/is MAIAGENT_WEBHOOK_TOKEN set\?/);
+    expect(String((error.mock.calls[0] as [{ error: string }])[0].error)).toMatch(/is MAIAGENT_WEBHOOK_TOKEN set\?/);
   });
 
   it('once it gives a token, checks deliveries against it, and reads it only until then', async () => {
