@@ -131,7 +131,7 @@ async function outputShows(started: Started, pattern: RegExp): Promise<string> {
 
 const blocks = typeScriptBlocks();
 /** The blocks that are not a webhook server alone: run below in their own way. */
-const NOT_SERVERS = new Set(['otel.ts', 'testing-kit.ts', 'queue-web.ts', 'queue-worker.ts']);
+const NOT_SERVERS = new Set(['otel.ts', 'testing-kit.ts', 'queue-web.ts', 'queue-worker.ts', 'cloudflare-worker.ts', 'reply-hub-ioredis.ts']);
 const servers = blocks.filter(({ file }) => file.endsWith('.ts') && !file.startsWith('readme-block-') && !NOT_SERVERS.has(file)).map(({ file }) => file.replace(/\.ts$/, ''));
 
 function environment(): Record<string, string> {
@@ -187,6 +187,40 @@ describe.each(['module', 'commonjs'] as const)('a fresh "type": "%s" project', (
   it('testing kit: the example test passes', async () => {
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', "const kit = await import('./testing-kit.js'); console.log(await (kit.repliesReachTheInbox ?? kit.default.repliesReachTheInbox)())"], { cwd: dir });
     expect(stdout.trim()).toBe('true');
+  }, 60_000);
+
+  it("cloudflare-worker: the Worker's fetch(request, env, ctx) answers a delivery and hands ctx.waitUntil its work", async () => {
+    const script = `
+      const worker = await import('./cloudflare-worker.js');
+      const { buildMaiAgentDelivery } = await import('maiagent-webhook/testing');
+      const waited = [];
+      const request = new Request('http://worker/maiagent/webhook?token=${TOKEN}', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(buildMaiAgentDelivery()) });
+      const response = await (worker.default.default ?? worker.default).fetch(request, { MAIAGENT_WEBHOOK_TOKEN: '${TOKEN}' }, { waitUntil: (p) => waited.push(p) });
+      await Promise.all(waited);
+      console.log(response.status, waited.length);`;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: dir });
+    expect(stdout.trim().split('\n').at(-1)).toBe('200 1');
+  }, 60_000);
+
+  it('reply-hub-ioredis: a reply the receiver publishes reaches a wait through Redis', async () => {
+    const script = `
+      const { Redis } = await import('ioredis');
+      const example = await import('./reply-hub-ioredis.js');
+      const { maiagentWebhook } = await import('maiagent-webhook/fetch');
+      const { buildMaiAgentDelivery } = await import('maiagent-webhook/testing');
+      const [publisher, subscriber] = [new Redis(process.env.REDIS_URL), new Redis(process.env.REDIS_URL)];
+      const hub = (example.ioredisReplyHub ?? example.default.ioredisReplyHub)(publisher, subscriber, 'consumer:${randomUUID()}');
+      await hub.ready();
+      const reply = hub.next('conv-hub', { timeoutMs: 20000 });
+      const webhook = maiagentWebhook({ authToken: '${TOKEN}', onMessage: () => {}, replies: hub, log: false });
+      const body = JSON.stringify(buildMaiAgentDelivery({ conversation: 'conv-hub', content: 'through redis', created_at: String(Date.now()) }));
+      const answer = await webhook(new Request('http://x/maiagent/webhook?token=${TOKEN}', { method: 'POST', headers: { 'content-type': 'application/json' }, body }));
+      console.log(answer.status, (await reply).message.content);
+      await hub.close();
+      publisher.disconnect();
+      subscriber.disconnect();`;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, env: { ...process.env, ...environment() } });
+    expect(stdout.trim().split('\n').at(-1)).toBe('200 through redis');
   }, 60_000);
 
   it('otel: instrument({ api }) runs with the installed @opentelemetry/api', async () => {
