@@ -85,7 +85,8 @@ export type ReplyProcessor = (job: Job<ReplyJobData>, token?: string, signal?: A
  * The processor for your own `Worker`: it rebuilds the same typed message and the same `context` (`reply`,
  * `rawBody`, `signal`) the inline `onMessage` gets, so moving from inline to queued changes two lines. The signal is
  * BullMQ's: it aborts when the job is cancelled; `abortOnLostLocks(worker)` makes it abort when the job's lock is
- * lost or the worker closes. Throw to fail the attempt: BullMQ retries it as your options say.
+ * lost. Throw to fail the attempt: BullMQ retries it as your options say. A job whose stored body is no longer a
+ * valid delivery fails once, with BullMQ's `UnrecoverableError`: no retry can make it valid.
  */
 export function replyProcessor(platform: 'maiagent', onMessage: (message: MaiAgentMessage, context: DeliveryContext) => unknown): ReplyProcessor;
 export function replyProcessor(platform: 'gptbots', onMessage: (message: GptBotsMessage, context: DeliveryContext) => unknown): ReplyProcessor;
@@ -94,19 +95,60 @@ export function replyProcessor(platform: Reply['platform'], onMessage: (message:
   // Three declared parameters: BullMQ hands the signal only to a processor that takes it.
   return async (job: Job<ReplyJobData>, _token?: string, signal?: AbortSignal): Promise<void> => {
     const { rawBody } = job.data;
-    const payload: unknown = JSON.parse(rawBody);
+    const payload = storedPayload(job, platform);
     const validation = validatePayload(preset.validator, payload);
-    if (!validation.ok) throw new Error(`job ${job.id ?? '?'} does not hold a valid ${platform} delivery: ${validation.problems.map((p) => `${p.path} ${p.message}`).join('; ')}`);
+    if (!validation.ok) throw unrecoverable(`job ${job.id ?? '?'} does not hold a valid ${platform} delivery: ${validation.problems.map((p) => `${p.path} ${p.message}`).join('; ')}`);
     const message = preset.toMessage(payload);
     const context: DeliveryContext = { rawBody, reply: preset.toReply(message as never), signal: signal ?? new AbortController().signal };
     await (onMessage as (message: unknown, context: DeliveryContext) => unknown)(message, context);
   };
 }
 
-/** Makes each job's signal abort when its lock is lost (it may run again elsewhere) or the worker closes. */
-export function abortOnLostLocks(worker: Pick<Worker, 'on' | 'cancelJob' | 'cancelAllJobs'>): void {
+function storedPayload(job: Job<ReplyJobData>, platform: Reply['platform']): unknown {
+  const rawBody: unknown = job.data?.rawBody;
+  if (typeof rawBody !== 'string') throw unrecoverable(`job ${job.id ?? '?'} holds no rawBody: not a ${platform} reply job`);
+  try {
+    return JSON.parse(rawBody);
+  } catch {
+    throw unrecoverable(`job ${job.id ?? '?'} does not hold a valid ${platform} delivery: its body is not JSON`);
+  }
+}
+
+/** BullMQ fails a job at once, whatever attempts remain, on an error of this name; bullmq itself is not loaded here. */
+function unrecoverable(message: string): Error {
+  const error = new Error(message);
+  error.name = 'UnrecoverableError';
+  return error;
+}
+
+/** Why a job's signal aborted: `signal.reason` (and what `fetch` rejects with), so a failed attempt says why. */
+export class JobAbortedError extends Error {
+  constructor(readonly why: 'lock_lost' | 'worker_closing') {
+    super(why === 'lock_lost' ? 'the job\'s lock was lost: it may run again on another worker' : 'the worker is closing');
+    this.name = 'JobAbortedError';
+  }
+}
+
+export interface AbortOnLostLocksOptions {
+  /**
+   * Also abort every running job when the worker starts closing. Default false: `worker.close()` waits for the
+   * running jobs to finish, as BullMQ does. The cost of true: each running job's attempt fails and uses one of its
+   * `attempts` (at the last one it becomes a dead letter), every deploy.
+   */
+  onClose?: boolean;
+}
+
+
+/**
+ * Makes each job's signal abort, with a `JobAbortedError`, when its lock is lost: another worker may then run it,
+ * so this one should stop. With `{ onClose: true }`, also when the worker starts closing.
+ */
+export function abortOnLostLocks(worker: Pick<Worker, 'on' | 'cancelJob' | 'cancelAllJobs'>, options: AbortOnLostLocksOptions = {}): void {
+  // BullMQ types the reason as a string but aborts with whatever it is given: a string would fail the attempt with
+  // no message at all (the failed reason reads "null"), an Error says why.
+  const reason = (why: JobAbortedError['why']) => new JobAbortedError(why) as unknown as string;
   worker.on('lockRenewalFailed', (jobIds: string[]) => {
-    for (const id of jobIds) worker.cancelJob(id, 'lock lost');
+    for (const id of jobIds) worker.cancelJob(id, reason('lock_lost'));
   });
-  worker.on('closing', () => worker.cancelAllJobs('worker closing'));
+  if (options.onClose === true) worker.on('closing', () => worker.cancelAllJobs(reason('worker_closing')));
 }
