@@ -8,20 +8,14 @@ import Redis from 'ioredis';
 import { abortOnLostLocks, replyJobId, replyProcessor, type ReplyJobData } from 'maiagent-webhook/bullmq';
 import { buildMaiAgentDelivery } from 'maiagent-webhook/testing';
 import { printFigures } from '../support/figures';
-import { startOwnRedis, type OwnRedis } from '../support/redis-server';
+import { ownRedisForTheFile } from '../support/redis-server';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-let redis: OwnRedis;
-beforeAll(async () => {
-  redis = await startOwnRedis();
-});
-afterAll(async () => {
-  await redis.dispose();
-});
+const ownRedis = ownRedisForTheFile();
 
 let queues = 0;
-const connection = () => ({ host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null });
+const connection = () => ({ host: '127.0.0.1', port: ownRedis().port, maxRetriesPerRequest: null });
 
 function newQueue(attempts: number) {
   const queue = new Queue<ReplyJobData>(`shutdown-${++queues}`, { connection: connection(), defaultJobOptions: { attempts, backoff: { type: 'fixed', delay: 5 } } });
@@ -141,7 +135,7 @@ describe('BullMQ workers closed mid-job', () => {
       const [id] = await addReplies(queue, 1);
       await until(() => downstream.held() === 1, 'the job waiting on fetch');
       // Another worker's takeover, as Redis sees it: the lock is gone, so the next renewal fails.
-      const client = new Redis(redis.port, '127.0.0.1');
+      const client = new Redis(ownRedis().port, '127.0.0.1');
       try {
         expect(await client.del(`bull:${queue.name}:${id as string}:lock`)).toBe(1);
       } finally {
