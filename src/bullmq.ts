@@ -2,4 +2,4 @@
 // `deliverTo: toQueue(queue)` on the web side, `new Worker(name, replyProcessor('maiagent', onMessage))` on the other.
 // bullmq is an optional peer dependency: nothing here loads it.
 export { toQueue, replyProcessor, replyJobId, abortOnLostLocks, JobAbortedError } from './queue/bullmq';
-export type { ToQueueOptions, ReplyJobData, ReplyProcessor, AbortOnLostLocksOptions } from './queue/bullmq';
+export type { ToQueueOptions, QueueForReplies, ReplyJobData, ReplyProcessor, AbortOnLostLocksOptions } from './queue/bullmq';

@@ -33,17 +33,24 @@ async function heldBytes(): Promise<number> {
 
 let queues = 0;
 
-/** A Queue on a port where nothing listens, as the README sets one up; addBulk calls and jobs counted. */
+/**
+ * A Queue on a port where nothing listens, as the README sets one up; what the sink hands BullMQ is counted: the
+ * jobs given to addBulk, and the waits for a first connection.
+ */
 async function queueOnADeadPort() {
   const port = await freePort();
   const queue = new Queue<ReplyJobData>(`unreachable-${++queues}`, { connection: { host: '127.0.0.1', port, enableOfflineQueue: false } });
   queue.on('error', () => {});
-  const reached = { calls: 0, jobs: 0 };
+  const reached = { calls: 0, jobs: 0, waitsForConnection: 0 };
   const counted = {
     addBulk: (jobs: Parameters<Queue<ReplyJobData>['addBulk']>[0]) => {
       reached.calls += 1;
       reached.jobs += jobs.length;
       return queue.addBulk(jobs);
+    },
+    waitUntilReady: () => {
+      reached.waitsForConnection += 1;
+      return queue.waitUntilReady();
     },
   };
   return { port, queue, counted, reached };
@@ -129,8 +136,10 @@ describe('queue mode, the Queue made while Redis is unreachable', () => {
       expect({ first: firstHalf, second: secondHalf }).toEqual({ first: { 503: 150 }, second: { 503: 150 } });
       expect(Object.fromEntries(receiver.codes)).toEqual({ queue_unavailable: 300 });
       expect(receiver.late()).toBe(0);
-      // The breaker: once known down, a delivery is refused without reaching the queue (so without waiting).
-      expect(reached.jobs).toBeLessThanOrEqual(16);
+      // No body is handed to a Queue that never connected (BullMQ would keep it until it does), and once the sink
+      // is known down a delivery is refused without reaching the queue at all (so without waiting).
+      expect(reached.jobs).toBe(0);
+      expect(reached.waitsForConnection).toBeLessThanOrEqual(16);
       // 300 bodies of 200 KB (60 MB as sent) went through; what stays held is what reached the queue before the
       // breaker knew (BullMQ keeps it until it connects), and it does not grow with the count: the second 150 (30 MB
       // as sent) add less than 5 bodies' worth, the heap's own noise included.
@@ -141,8 +150,8 @@ describe('queue mode, the Queue made while Redis is unreachable', () => {
   it('close() during the outage resolves once the deliveries in flight are answered, and the queue closes', () =>
     withDeadPortReceiver(async ({ url, reached, queue, ...receiver }) => {
       const inFlight = Array.from({ length: 4 }, (_, i) => post(url, bigBody(i)));
-      for (let i = 0; i < 200 && reached.jobs < 4; i += 1) await sleep(10);
-      expect(reached.jobs).toBe(4);
+      for (let i = 0; i < 200 && reached.waitsForConnection < 4; i += 1) await sleep(10);
+      expect(reached.waitsForConnection).toBe(4);
       const closed = receiver.webhook.close().then(() => 'closed');
       // A bound as the test's own wait, not a timing assertion: before the fix this stayed pending for good.
       expect(await Promise.race([closed, sleep(20 * TIMEOUT_MS).then(() => 'still pending')])).toBe('closed');

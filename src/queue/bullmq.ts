@@ -1,6 +1,6 @@
 import type { Job, JobsOptions, Queue, Worker } from 'bullmq';
 import type { DeliveryContext } from '../core/options';
-import type { DeliverySink, QueuedDelivery } from '../core/sink';
+import type { DeliverySink, EnqueueContext, QueuedDelivery } from '../core/sink';
 import { loadPreset, validatePayload } from '../runtime';
 import type { GptBotsMessage } from '../presets/gptbots';
 import type { MaiAgentMessage } from '../presets/maiagent';
@@ -27,21 +27,43 @@ export interface ToQueueOptions {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** What `toQueue` uses of your `Queue`: `addBulk`, and `waitUntilReady` when it has one (a BullMQ Queue does). */
+export type QueueForReplies = Pick<Queue, 'addBulk'> & Partial<Pick<Queue, 'waitUntilReady'>>;
+
 /**
- * The sink over your BullMQ `Queue` (only `queue.addBulk` is used; bullmq itself is never loaded here). One job per
- * message id: a platform retry of a reply already queued or kept adds nothing. Completed jobs are kept
- * `keepCompletedMs`; failed ones are never removed (`removeOnFail: false`): they are the dead letters. Attempts and
- * backoff are your queue's `defaultJobOptions`.
+ * The sink over your BullMQ `Queue` (only `queue.addBulk` and `queue.waitUntilReady` are used; bullmq itself is
+ * never loaded here). One job per message id: a platform retry of a reply already queued or kept adds nothing.
+ * Completed jobs are kept `keepCompletedMs`; failed ones are never removed (`removeOnFail: false`): they are the
+ * dead letters. Attempts and backoff are your queue's `defaultJobOptions`.
  */
-export function toQueue(queue: Pick<Queue, 'addBulk'>, options: ToQueueOptions = {}): DeliverySink {
+export function toQueue(queue: QueueForReplies, options: ToQueueOptions = {}): DeliverySink {
   const keepSeconds = Math.ceil((options.keepCompletedMs ?? DAY_MS) / 1000);
   if (!(keepSeconds > 0)) throw new TypeError('toQueue: keepCompletedMs must be a positive number of milliseconds');
   const jobOptions: JobsOptions = { removeOnComplete: { age: keepSeconds }, removeOnFail: false };
   const add = inBatches(queue);
   return {
-    enqueue: (delivery: QueuedDelivery) =>
-      add({ name: options.name ?? delivery.platform, data: jobData(delivery), opts: { ...jobOptions, jobId: replyJobId(delivery.platform, delivery.messageId) } }),
+    enqueue: (delivery: QueuedDelivery, context?: EnqueueContext) =>
+      connected(queue, context?.signal).then(() =>
+        add({ name: options.name ?? delivery.platform, data: jobData(delivery), opts: { ...jobOptions, jobId: replyJobId(delivery.platform, delivery.messageId) } }),
+      ),
   };
+}
+
+/**
+ * Settles once the Queue has connected at least once, or when the delivery's signal aborts. A Queue made while
+ * Redis was unreachable keeps every `addBulk` (bodies and all) until its first connection, however long that is and
+ * whatever `enableOfflineQueue` says: so nothing is handed to it before then. Once it has connected, this is
+ * already settled, and a connection lost later fails `addBulk` at once (with `enableOfflineQueue: false`).
+ */
+function connected(queue: QueueForReplies, signal: AbortSignal | undefined): Promise<void> {
+  const ready = queue.waitUntilReady?.() ?? Promise.resolve();
+  if (!signal) return ready;
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<void>((resolve, reject) => {
+    const abandon = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', abandon, { once: true });
+    ready.then(resolve, reject).finally(() => signal.removeEventListener('abort', abandon));
+  });
 }
 
 type NewJob = { name: string; data: ReplyJobData; opts: JobsOptions };
@@ -50,7 +72,7 @@ type NewJob = { name: string; data: ReplyJobData; opts: JobsOptions };
  * Adds the jobs of one turn of the event loop with one `addBulk`: one round trip to Redis and one socket write for
  * all the deliveries that arrived together, instead of one each. Each delivery still hears of its own batch's fate.
  */
-function inBatches(queue: Pick<Queue, 'addBulk'>): (job: NewJob) => Promise<void> {
+function inBatches(queue: QueueForReplies): (job: NewJob) => Promise<void> {
   let batch: { job: NewJob; added: () => void; failed: (error: unknown) => void }[] | undefined;
   const flush = (): void => {
     const jobs = batch ?? [];
