@@ -38,8 +38,8 @@ export const SINK_PROBE_INTERVAL_MS = 1000;
 
 /** The sink did not confirm within `timeoutMs`: the delivery may still land later (its job id makes that harmless). */
 export class SinkTimeoutError extends Error {
-  constructor(timeoutMs?: number) {
-    super(`the sink did not confirm the delivery${timeoutMs === undefined ? ' in time' : ` within ${timeoutMs} ms`}`);
+  constructor(timeoutMs: number) {
+    super(`the sink did not confirm the delivery within ${timeoutMs} ms`);
     this.name = 'SinkTimeoutError';
   }
 }
@@ -57,7 +57,7 @@ export class SinkDownError extends Error {
  * (a late one too: a call that waited for Redis landing means Redis is back). While open, deliveries are refused
  * without calling the sink, so nothing waits and no body is handed to a client that holds it until it reconnects;
  * one delivery probes it every SINK_PROBE_INTERVAL_MS, and never two at once, so a sink that keeps what it is
- * given while it waits (BullMQ for a connection it never had) holds one body, not one per delivery.
+ * given while it waits holds one body, not one per delivery.
  */
 class SinkBreaker {
   #down = false;

@@ -160,7 +160,6 @@ export interface AbortOnLostLocksOptions {
   onClose?: boolean;
 }
 
-
 /**
  * Makes each job's signal abort, with a `JobAbortedError`, when its lock is lost: another worker may then run it,
  * so this one should stop. With `{ onClose: true }`, also when the worker starts closing.
