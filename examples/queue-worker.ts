@@ -8,4 +8,4 @@ export const worker = new Worker('maiagent-replies', replyProcessor('maiagent', 
   connection: { host: process.env.REDIS_HOST ?? '127.0.0.1', port: Number(process.env.REDIS_PORT ?? 6379), maxRetriesPerRequest: null },
   concurrency: 20,
 });
-abortOnLostLocks(worker); // the signal aborts when the job's lock is lost or the worker closes
+abortOnLostLocks(worker); // the signal aborts when the job's lock is lost; worker.close() lets running jobs finish

@@ -45,3 +45,18 @@ export async function startOwnRedis(): Promise<OwnRedis> {
     },
   };
 }
+
+/** A redis-server of this test file's own, started before its tests and disposed after them; read it inside a test. */
+export function ownRedisForTheFile(): () => OwnRedis {
+  let redis: OwnRedis | undefined;
+  beforeAll(async () => {
+    redis = await startOwnRedis();
+  });
+  afterAll(async () => {
+    await redis?.dispose();
+  });
+  return () => {
+    if (!redis) throw new Error('the redis-server of this file is not started yet: read it inside a test');
+    return redis;
+  };
+}

@@ -4,7 +4,7 @@ import type { BodyLimits } from './body';
 import { isDedupeStore, type DedupeStore } from './store';
 import type { Preset, Reply } from './preset';
 import { deliveryObserver, type DeliveryObserver } from './observer';
-import { isDeliverySink, queuedDelivery, type DeliverySink } from './sink';
+import { enqueueWithin, isDeliverySink, type DeliverySink } from './sink';
 import { isReplyListener, type ReplyListener } from './replies';
 import { fixedOutcomes, type ErrorCode, type FixedCode } from './outcomes';
 import type { Outcome, OutcomeCode, Problem } from './types';
@@ -168,11 +168,11 @@ export function resolveOptions<Message>(preset: Preset<Message>, options: Webhoo
   if (typeof options !== 'object' || options === null) throw new TypeError(`${preset.factoryName}(options): options must be an object`);
   const unknown = Object.keys(options).filter((key) => !KNOWN_OPTIONS.has(key));
   if (unknown.length > 0) throw new TypeError(`${preset.factoryName}: unknown option ${unknown.map((k) => `'${k}'`).join(', ')}`);
-  const target = resolveTarget(preset, options);
+  const timeoutMs = resolveTimeout(preset, 'timeoutMs', options.timeoutMs);
+  const target = resolveTarget(preset, options, timeoutMs);
   for (const hook of ['onRejected', 'onOutcome'] as const) {
     if (options[hook] !== undefined && typeof options[hook] !== 'function') throw new TypeError(`${preset.factoryName}: ${hook} must be a function`);
   }
-  const timeoutMs = resolveTimeout(preset, 'timeoutMs', options.timeoutMs);
   const { authToken } = options;
   // A function is read at the first delivery (a build without the secret must still load the module).
   const tokens = typeof authToken === 'function' ? authToken : resolveTokens(preset, authToken);
@@ -282,12 +282,13 @@ export interface DeliveryTarget<Message> {
   readonly late: 'handler_timeout' | 'queue_unavailable';
 }
 
-function resolveTarget<Message>(preset: Preset<Message>, options: WebhookOptions<Message>): DeliveryTarget<Message> {
+function resolveTarget<Message>(preset: Preset<Message>, options: WebhookOptions<Message>, timeoutMs: number): DeliveryTarget<Message> {
   const { onMessage, deliverTo } = options;
   if (onMessage !== undefined && deliverTo !== undefined) throw new TypeError(`${preset.factoryName}: pass onMessage or deliverTo, not both`);
   if (deliverTo !== undefined) {
     if (!isDeliverySink(deliverTo)) throw new TypeError(`${preset.factoryName}: deliverTo must have an enqueue method`);
-    const run = (_message: Message, { reply, rawBody }: DeliveryContext) => deliverTo.enqueue(queuedDelivery(reply, rawBody));
+    const enqueue = enqueueWithin(deliverTo, timeoutMs);
+    const run = (_message: Message, context: DeliveryContext) => enqueue(context);
     return Object.freeze({ run, queued: true, succeeded: 'enqueued', failed: 'queue_unavailable', late: 'queue_unavailable' });
   }
   if (typeof onMessage !== 'function') throw new TypeError(`${preset.factoryName}: onMessage must be a function (or pass deliverTo)`);

@@ -14,17 +14,125 @@ export interface QueuedDelivery {
   receivedAt: number;
 }
 
+/** What a sink is told besides the delivery. */
+export interface EnqueueContext {
+  /** Aborts when `timeoutMs` passes: the platform has then been answered 503, so a sink may stop trying. */
+  signal: AbortSignal;
+}
+
 /**
  * Where deliveries go when they are persisted first and processed later (`deliverTo`). One method: resolve once
  * the delivery is durably held (the answer is then 200), throw or reject when it is not (503 queue_unavailable, and
  * the platform retries). Enqueueing the same key twice must not make two jobs: the platform retries deliveries.
  */
 export interface DeliverySink {
-  enqueue(delivery: QueuedDelivery): Eventually<unknown>;
+  enqueue(delivery: QueuedDelivery, context?: EnqueueContext): Eventually<unknown>;
 }
 
 export function isDeliverySink(value: unknown): value is DeliverySink {
   return typeof value === 'object' && value !== null && typeof (value as Partial<DeliverySink>).enqueue === 'function';
+}
+
+/** How long a sink known to be down is left alone before one delivery is let through to probe it. */
+export const SINK_PROBE_INTERVAL_MS = 1000;
+
+/** The sink did not confirm within `timeoutMs`: the delivery may still land later (its job id makes that harmless). */
+export class SinkTimeoutError extends Error {
+  constructor(timeoutMs: number) {
+    super(`the sink did not confirm the delivery within ${timeoutMs} ms`);
+    this.name = 'SinkTimeoutError';
+  }
+}
+
+/** The sink was not called: it failed or outlived `timeoutMs` lately, and is probed by one delivery at a time. */
+export class SinkDownError extends Error {
+  constructor() {
+    super('the sink is down (it failed or did not confirm in time lately): not called');
+    this.name = 'SinkDownError';
+  }
+}
+
+/**
+ * Whether the sink is known to be down. A failure or a call outliving its deadline opens it; any success closes it
+ * (a late one too: a call that waited for Redis landing means Redis is back). While open, deliveries are refused
+ * without calling the sink, so nothing waits and no body is handed to a client that holds it until it reconnects;
+ * one delivery probes it every SINK_PROBE_INTERVAL_MS, and never two at once, so a sink that keeps what it is
+ * given while it waits holds one body, not one per delivery.
+ */
+class SinkBreaker {
+  #down = false;
+  #probeAt = 0;
+  #probing = false;
+
+  /** Whether this delivery may call the sink, and whether it does so as the probe. */
+  admit(): 'call' | 'probe' | 'refuse' {
+    if (!this.#down) return 'call';
+    if (this.#probing || Date.now() < this.#probeAt) return 'refuse';
+    this.#probing = true;
+    return 'probe';
+  }
+
+  up(): void {
+    this.#down = false;
+  }
+
+  down(wasProbe: boolean): void {
+    if (this.#down && !wasProbe) return;
+    this.#down = true;
+    this.#probeAt = Date.now() + SINK_PROBE_INTERVAL_MS;
+  }
+
+  probeOver(): void {
+    this.#probing = false;
+  }
+}
+
+/** The delivery's own view, as the core hands it to the callback that the sink replaces. */
+interface SinkInput {
+  reply: Reply;
+  rawBody: string;
+  signal: AbortSignal;
+}
+
+/**
+ * What runs in place of `onMessage` with `deliverTo`: the sink's answer, but never later than the delivery's
+ * deadline (the sink's promise may never settle: BullMQ waits for a connection it never had), and not asked at all
+ * while it is known to be down. So every answer comes within `timeoutMs`, `close()` waits for nothing longer, and
+ * a body is let go once its delivery is answered.
+ */
+export function enqueueWithin(sink: DeliverySink, timeoutMs: number): (input: SinkInput) => Promise<void> {
+  const breaker = new SinkBreaker();
+  return ({ reply, rawBody, signal }) => {
+    const admitted = breaker.admit();
+    if (admitted === 'refuse') return Promise.reject(new SinkDownError());
+    const call = callSink(sink, queuedDelivery(reply, rawBody), signal);
+    const wasProbe = admitted === 'probe';
+    let settled = false;
+    void call.then(
+      () => breaker.up(),
+      () => breaker.down(wasProbe),
+    ).finally(() => {
+      settled = true;
+      if (wasProbe) breaker.probeOver();
+    });
+    return new Promise<void>((resolve, reject) => {
+      const late = () => {
+        if (!settled) breaker.down(wasProbe);
+        reject(new SinkTimeoutError(timeoutMs));
+      };
+      signal.addEventListener('abort', late, { once: true });
+      call.then(resolve, reject).finally(() => signal.removeEventListener('abort', late));
+    });
+  };
+}
+
+/** The sink's answer as a promise: one that throws instead of answering rejects like any other. */
+function callSink(sink: DeliverySink, delivery: QueuedDelivery, signal: AbortSignal): Promise<void> {
+  try {
+    return Promise.resolve(sink.enqueue(delivery, { signal })).then(() => undefined);
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 export function queuedDelivery({ platform, id, conversationId }: Reply, rawBody: string): QueuedDelivery {

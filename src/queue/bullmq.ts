@@ -1,6 +1,6 @@
 import type { Job, JobsOptions, Queue, Worker } from 'bullmq';
 import type { DeliveryContext } from '../core/options';
-import type { DeliverySink, QueuedDelivery } from '../core/sink';
+import type { DeliverySink, EnqueueContext, QueuedDelivery } from '../core/sink';
 import { loadPreset, validatePayload } from '../runtime';
 import type { GptBotsMessage } from '../presets/gptbots';
 import type { MaiAgentMessage } from '../presets/maiagent';
@@ -27,21 +27,43 @@ export interface ToQueueOptions {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** What `toQueue` uses of your `Queue`: `addBulk`, and `waitUntilReady` when it has one (a BullMQ Queue does). */
+export type QueueForReplies = Pick<Queue, 'addBulk'> & Partial<Pick<Queue, 'waitUntilReady'>>;
+
 /**
- * The sink over your BullMQ `Queue` (only `queue.addBulk` is used; bullmq itself is never loaded here). One job per
- * message id: a platform retry of a reply already queued or kept adds nothing. Completed jobs are kept
- * `keepCompletedMs`; failed ones are never removed (`removeOnFail: false`): they are the dead letters. Attempts and
- * backoff are your queue's `defaultJobOptions`.
+ * The sink over your BullMQ `Queue` (only `queue.addBulk` and `queue.waitUntilReady` are used; bullmq itself is
+ * never loaded here). One job per message id: a platform retry of a reply already queued or kept adds nothing.
+ * Completed jobs are kept `keepCompletedMs`; failed ones are never removed (`removeOnFail: false`): they are the
+ * dead letters. Attempts and backoff are your queue's `defaultJobOptions`.
  */
-export function toQueue(queue: Pick<Queue, 'addBulk'>, options: ToQueueOptions = {}): DeliverySink {
+export function toQueue(queue: QueueForReplies, options: ToQueueOptions = {}): DeliverySink {
   const keepSeconds = Math.ceil((options.keepCompletedMs ?? DAY_MS) / 1000);
   if (!(keepSeconds > 0)) throw new TypeError('toQueue: keepCompletedMs must be a positive number of milliseconds');
   const jobOptions: JobsOptions = { removeOnComplete: { age: keepSeconds }, removeOnFail: false };
   const add = inBatches(queue);
   return {
-    enqueue: (delivery: QueuedDelivery) =>
-      add({ name: options.name ?? delivery.platform, data: jobData(delivery), opts: { ...jobOptions, jobId: replyJobId(delivery.platform, delivery.messageId) } }),
+    enqueue: (delivery: QueuedDelivery, context?: EnqueueContext) =>
+      connected(queue, context?.signal).then(() =>
+        add({ name: options.name ?? delivery.platform, data: jobData(delivery), opts: { ...jobOptions, jobId: replyJobId(delivery.platform, delivery.messageId) } }),
+      ),
   };
+}
+
+/**
+ * Settles once the Queue has connected at least once, or when the delivery's signal aborts. A Queue made while
+ * Redis was unreachable keeps every `addBulk` (bodies and all) until its first connection, however long that is and
+ * whatever `enableOfflineQueue` says: so nothing is handed to it before then. Once it has connected, this is
+ * already settled, and a connection lost later fails `addBulk` at once (with `enableOfflineQueue: false`).
+ */
+function connected(queue: QueueForReplies, signal: AbortSignal | undefined): Promise<void> {
+  const ready = queue.waitUntilReady?.() ?? Promise.resolve();
+  if (!signal) return ready;
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<void>((resolve, reject) => {
+    const abandon = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', abandon, { once: true });
+    ready.then(resolve, reject).finally(() => signal.removeEventListener('abort', abandon));
+  });
 }
 
 type NewJob = { name: string; data: ReplyJobData; opts: JobsOptions };
@@ -50,7 +72,7 @@ type NewJob = { name: string; data: ReplyJobData; opts: JobsOptions };
  * Adds the jobs of one turn of the event loop with one `addBulk`: one round trip to Redis and one socket write for
  * all the deliveries that arrived together, instead of one each. Each delivery still hears of its own batch's fate.
  */
-function inBatches(queue: Pick<Queue, 'addBulk'>): (job: NewJob) => Promise<void> {
+function inBatches(queue: QueueForReplies): (job: NewJob) => Promise<void> {
   let batch: { job: NewJob; added: () => void; failed: (error: unknown) => void }[] | undefined;
   const flush = (): void => {
     const jobs = batch ?? [];
@@ -85,7 +107,8 @@ export type ReplyProcessor = (job: Job<ReplyJobData>, token?: string, signal?: A
  * The processor for your own `Worker`: it rebuilds the same typed message and the same `context` (`reply`,
  * `rawBody`, `signal`) the inline `onMessage` gets, so moving from inline to queued changes two lines. The signal is
  * BullMQ's: it aborts when the job is cancelled; `abortOnLostLocks(worker)` makes it abort when the job's lock is
- * lost or the worker closes. Throw to fail the attempt: BullMQ retries it as your options say.
+ * lost. Throw to fail the attempt: BullMQ retries it as your options say. A job whose stored body is no longer a
+ * valid delivery fails once, with BullMQ's `UnrecoverableError`: no retry can make it valid.
  */
 export function replyProcessor(platform: 'maiagent', onMessage: (message: MaiAgentMessage, context: DeliveryContext) => unknown): ReplyProcessor;
 export function replyProcessor(platform: 'gptbots', onMessage: (message: GptBotsMessage, context: DeliveryContext) => unknown): ReplyProcessor;
@@ -94,9 +117,9 @@ export function replyProcessor(platform: Reply['platform'], onMessage: (message:
   // Three declared parameters: BullMQ hands the signal only to a processor that takes it.
   return async (job: Job<ReplyJobData>, _token?: string, signal?: AbortSignal): Promise<void> => {
     const { rawBody, receivedAt } = job.data;
-    const payload: unknown = JSON.parse(rawBody);
+    const payload = storedPayload(job, platform);
     const validation = validatePayload(preset.validator, payload);
-    if (!validation.ok) throw new Error(`job ${job.id ?? '?'} does not hold a valid ${platform} delivery: ${validation.problems.map((p) => `${p.path} ${p.message}`).join('; ')}`);
+    if (!validation.ok) throw unrecoverable(`job ${job.id ?? '?'} does not hold a valid ${platform} delivery: ${validation.problems.map((p) => `${p.path} ${p.message}`).join('; ')}`);
     // A timestamp the body lacks is the time the webhook received it, not the time a worker took the job.
     const message = preset.toMessage(payload, receivedAt);
     const context: DeliveryContext = { rawBody, reply: preset.toReply(message as never), signal: signal ?? new AbortController().signal };
@@ -104,10 +127,50 @@ export function replyProcessor(platform: Reply['platform'], onMessage: (message:
   };
 }
 
-/** Makes each job's signal abort when its lock is lost (it may run again elsewhere) or the worker closes. */
-export function abortOnLostLocks(worker: Pick<Worker, 'on' | 'cancelJob' | 'cancelAllJobs'>): void {
+function storedPayload(job: Job<ReplyJobData>, platform: Reply['platform']): unknown {
+  const rawBody: unknown = job.data?.rawBody;
+  if (typeof rawBody !== 'string') throw unrecoverable(`job ${job.id ?? '?'} holds no rawBody: not a ${platform} reply job`);
+  try {
+    return JSON.parse(rawBody);
+  } catch {
+    throw unrecoverable(`job ${job.id ?? '?'} does not hold a valid ${platform} delivery: its body is not JSON`);
+  }
+}
+
+/** BullMQ fails a job at once, whatever attempts remain, on an error of this name; bullmq itself is not loaded here. */
+function unrecoverable(message: string): Error {
+  const error = new Error(message);
+  error.name = 'UnrecoverableError';
+  return error;
+}
+
+/** Why a job's signal aborted: `signal.reason` (and what `fetch` rejects with), so a failed attempt says why. */
+export class JobAbortedError extends Error {
+  constructor(readonly why: 'lock_lost' | 'worker_closing') {
+    super(why === 'lock_lost' ? 'the job\'s lock was lost: it may run again on another worker' : 'the worker is closing');
+    this.name = 'JobAbortedError';
+  }
+}
+
+export interface AbortOnLostLocksOptions {
+  /**
+   * Also abort every running job when the worker starts closing. Default false: `worker.close()` waits for the
+   * running jobs to finish, as BullMQ does. The cost of true: each running job's attempt fails and uses one of its
+   * `attempts` (at the last one it becomes a dead letter), every deploy.
+   */
+  onClose?: boolean;
+}
+
+/**
+ * Makes each job's signal abort, with a `JobAbortedError`, when its lock is lost: another worker may then run it,
+ * so this one should stop. With `{ onClose: true }`, also when the worker starts closing.
+ */
+export function abortOnLostLocks(worker: Pick<Worker, 'on' | 'cancelJob' | 'cancelAllJobs'>, options: AbortOnLostLocksOptions = {}): void {
+  // BullMQ types the reason as a string but aborts with whatever it is given: a string would fail the attempt with
+  // no message at all (the failed reason reads "null"), an Error says why.
+  const reason = (why: JobAbortedError['why']) => new JobAbortedError(why) as unknown as string;
   worker.on('lockRenewalFailed', (jobIds: string[]) => {
-    for (const id of jobIds) worker.cancelJob(id, 'lock lost');
+    for (const id of jobIds) worker.cancelJob(id, reason('lock_lost'));
   });
-  worker.on('closing', () => worker.cancelAllJobs('worker closing'));
+  if (options.onClose === true) worker.on('closing', () => worker.cancelAllJobs(reason('worker_closing')));
 }
