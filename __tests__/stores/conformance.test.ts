@@ -3,7 +3,7 @@ import { createClient } from 'redis';
 import Redis from 'ioredis';
 import type { DedupeStore } from 'maiagent-webhook';
 import { MemoryStore } from 'maiagent-webhook';
-import { RedisStore } from 'maiagent-webhook/redis';
+import { RedisStore, type SendCommand } from 'maiagent-webhook/redis';
 import { connectTestRedis, type TestRedis } from '../support/redis';
 
 let redis: TestRedis;
@@ -61,7 +61,14 @@ describe.each(stores)('$name', ({ create }) => {
   it('claims an unknown id, and answers in_flight while the claim is held', async () => {
     const key = uniqueKey();
     expect(await store.claim(key, 'attempt-1')).toBe('claimed');
-    expect(await store.claim(key, 'attempt-1')).toBe('in_flight');
+    expect(await store.claim(key, 'attempt-2')).toBe('in_flight');
+  });
+
+  it('answers claimed to the attempt that holds the claim when it asks again (a client resending a claim whose reply was lost)', async () => {
+    const key = uniqueKey();
+    expect(await store.claim(key, 'attempt-1')).toBe('claimed');
+    expect(await store.claim(key, 'attempt-1')).toBe('claimed');
+    expect(await store.claim(key, 'attempt-2')).toBe('in_flight');
   });
 
   it('answers done for an id whose callback completed', async () => {
@@ -150,7 +157,7 @@ describe('MemoryStore bounds', () => {
         store.complete(`x${i}`, 'attempt-1');
       }
       jest.advanceTimersByTime(1000);
-      expect(store.claim('running', 'attempt-1')).toBe('in_flight');
+      expect(store.claim('running', 'attempt-2')).toBe('in_flight');
       store.close();
     } finally {
       jest.useRealTimers();
@@ -226,6 +233,70 @@ describe('RedisStore specifics', () => {
     expect(Number(await redis.sendCommand(['PTTL', `${redis.prefix}${key}`]))).toBeGreaterThan(0);
     await store.complete(key, 'attempt-1');
     expect(Number(await redis.sendCommand(['PTTL', `${redis.prefix}${key}`]))).toBeGreaterThan(0);
+  });
+
+  /** Counts the commands sent, by name and option, to the test server. */
+  function counting(send: SendCommand = redis.sendCommand) {
+    const sent: string[] = [];
+    const sendCommand: SendCommand = (args) => {
+      sent.push(args.filter((arg) => /^[A-Z]+$/.test(arg)).join(' '));
+      return send(args);
+    };
+    return { sent, sendCommand };
+  }
+
+  it('answers claimed when the client delivers a claim twice (the first reply lost, the command resent)', async () => {
+    const twice: SendCommand = async (args) => {
+      if (args[0] === 'SET' && args.includes('NX')) await redis.sendCommand(args);
+      return redis.sendCommand(args);
+    };
+    const store = new RedisStore({ sendCommand: twice, prefix: redis.prefix });
+    const key = uniqueKey();
+    expect(await store.claim(key, 'attempt-1')).toBe('claimed');
+    expect(await store.claim(key, 'attempt-2')).toBe('in_flight');
+  });
+
+  it('answers a claim, duplicate or not, in one command on Redis 7+ (SET NX PX GET)', async () => {
+    const { sent, sendCommand } = counting();
+    const store = new RedisStore({ sendCommand, prefix: redis.prefix });
+    const key = uniqueKey();
+    expect(await store.claim(key, 'attempt-1')).toBe('claimed');
+    expect(await store.claim(key, 'attempt-2')).toBe('in_flight');
+    await store.complete(key, 'attempt-2');
+    expect(await store.claim(key, 'attempt-3')).toBe('done');
+    expect(sent).toEqual(['SET NX PX GET', 'SET NX PX GET', 'SET PX', 'SET NX PX GET']);
+  });
+
+  it('on a server without SET NX GET (before Redis 7) falls back to SET NX then GET, having tried once', async () => {
+    // Redis 6.2 and older answer SET with both NX and GET with this error reply, and set nothing.
+    const olderRedis: SendCommand = async (args) => {
+      if (args[0] === 'SET' && args.includes('NX') && args.includes('GET')) throw new Error('ERR syntax error');
+      return redis.sendCommand(args);
+    };
+    const { sent, sendCommand } = counting(olderRedis);
+    const store = new RedisStore({ sendCommand, prefix: redis.prefix });
+    const key = uniqueKey();
+    expect(await store.claim(key, 'attempt-1')).toBe('claimed');
+    expect(await store.claim(key, 'attempt-1')).toBe('claimed');
+    expect(await store.claim(key, 'attempt-2')).toBe('in_flight');
+    expect(sent).toEqual(['SET NX PX GET', 'SET NX PX', 'SET NX PX', 'GET', 'SET NX PX', 'GET']);
+  });
+
+  it('keeps trying SET NX GET after a failure that is not the server refusing the syntax (a dropped connection)', async () => {
+    let drop = true;
+    const flaky: SendCommand = async (args) => {
+      if (drop) {
+        drop = false;
+        throw new Error('Connection is closed.');
+      }
+      return redis.sendCommand(args);
+    };
+    const { sent, sendCommand } = counting(flaky);
+    const store = new RedisStore({ sendCommand, prefix: redis.prefix });
+    const key = uniqueKey();
+    await expect(store.claim(key, 'attempt-1')).rejects.toThrow('Connection is closed.');
+    expect(await store.claim(key, 'attempt-2')).toBe('claimed');
+    expect(sent).toEqual(['SET NX PX GET', 'SET NX PX GET']);
   });
 
   it('rejects a missing sendCommand and bad durations at construction', () => {

@@ -47,7 +47,7 @@ export class MemoryStore implements DedupeStore {
   claim(key: string, attempt: string): ClaimState {
     if (Date.now() - this.currentSince >= this.ttlMs) this.rotate();
     const held = this.current.get(key);
-    if (held !== undefined) return held === DONE ? 'done' : 'in_flight';
+    if (held !== undefined) return held === DONE ? 'done' : held === attempt ? 'claimed' : 'in_flight';
     if (this.previous.has(key)) return 'done';
     this.current.set(key, attempt);
     return 'claimed';
