@@ -1,10 +1,11 @@
 // One conformance suite over every store: the same contract, whichever is plugged in.
-import { createClient } from 'redis';
-import Redis from 'ioredis';
+import { createClient, createCluster } from 'redis';
+import Redis, { Cluster } from 'ioredis';
 import type { DedupeStore } from 'maiagent-webhook';
 import { MemoryStore } from 'maiagent-webhook';
-import { RedisStore, type SendCommand } from 'maiagent-webhook/redis';
+import { commandKey, RedisStore, type SendCommand } from 'maiagent-webhook/redis';
 import { connectTestRedis, type TestRedis } from '../support/redis';
+import { startRedisCluster, type TestCluster } from '../support/redis-cluster';
 
 let redis: TestRedis;
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -15,6 +16,16 @@ afterAll(async () => {
   for (const cleanup of cleanups) await cleanup();
   await redis.close();
 });
+
+/** A 3-master Redis Cluster, started once for the cluster cases. */
+let cluster: Promise<TestCluster> | undefined;
+function testCluster(): Promise<TestCluster> {
+  if (!cluster) {
+    cluster = startRedisCluster();
+    cleanups.push(async () => (await cluster)?.stop());
+  }
+  return cluster;
+}
 
 let sequence = 0;
 const uniqueKey = () => `maiagent:msg-${++sequence}`;
@@ -48,6 +59,25 @@ const stores: StoreCase[] = [
       const client = new Redis(redis.url);
       cleanups.push(() => client.disconnect());
       return new RedisStore({ sendCommand: (args) => client.call(args[0] as string, ...args.slice(1)), prefix: redis.prefix });
+    },
+  },
+  {
+    name: 'RedisStore over a node-redis cluster (createCluster, routed by commandKey)',
+    create: async () => {
+      const client = createCluster({ rootNodes: (await testCluster()).rootNodes });
+      client.on('error', () => {});
+      await client.connect();
+      cleanups.push(() => client.destroy());
+      return new RedisStore({ sendCommand: (args) => client.sendCommand(commandKey(args), false, args) });
+    },
+  },
+  {
+    name: 'RedisStore over an ioredis Cluster',
+    create: async () => {
+      const client = new Cluster((await testCluster()).nodes);
+      client.on('error', () => {});
+      cleanups.push(() => client.disconnect());
+      return new RedisStore({ sendCommand: ([command, ...args]) => client.call(command as string, ...args) });
     },
   },
 ];

@@ -76,6 +76,16 @@ export class RedisStore implements DedupeStore {
 }
 
 /**
+ * The key a command works on, for a Redis Cluster client that routes each command by a key it is given:
+ * node-redis `createCluster`, `(args) => cluster.sendCommand(commandKey(args), false, args)`. The key of `EVAL` is
+ * after its script and key count, not its first argument (routing the script's text bounces from shard to shard).
+ */
+export function commandKey(args: readonly string[]): string | undefined {
+  if (/^(EVAL|EVALSHA|EVAL_RO|EVALSHA_RO|FCALL|FCALL_RO)$/i.test(args[0] ?? '')) return Number(args[2]) > 0 ? args[3] : undefined;
+  return args[1];
+}
+
+/**
  * A claim's state from the value the key held before it (`null`: nothing, so this claim took it). The attempt's own
  * claim is its own: a client that lost the reply to the first `SET NX` and sent it again reads it back.
  */

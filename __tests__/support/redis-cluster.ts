@@ -1,0 +1,67 @@
+import { execFile } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { freePort, startRedisServer } from './redis';
+
+const run = promisify(execFile);
+
+/**
+ * A Redis Cluster of this test file's own: `masters` redis-servers started with `--cluster-enabled yes` on free
+ * loopback ports, joined by `redis-cli --cluster create`, every slot served before this resolves.
+ */
+export interface TestCluster {
+  ports: number[];
+  /** ioredis `new Cluster(nodes)` */
+  nodes: { host: string; port: number }[];
+  /** node-redis `createCluster({ rootNodes })` */
+  rootNodes: { url: string }[];
+  stop(): Promise<void>;
+}
+
+export async function startRedisCluster(masters = 3): Promise<TestCluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'maiagent-webhook-cluster-'));
+  const children: ChildProcess[] = [];
+  const stop = async () => {
+    await Promise.all(children.map((child) => new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    })));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const ports: number[] = [];
+    for (let i = 0; i < masters; i += 1) {
+      const [port, busPort] = [await freePort(), await freePort()];
+      ports.push(port);
+      children.push(await startRedisServer(port, [
+        '--appendonly', 'no', '--dir', dir, '--cluster-enabled', 'yes', '--cluster-port', String(busPort),
+        '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000',
+      ]));
+    }
+    await run('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes']);
+    await Promise.all(ports.map(servesEverySlot));
+    return {
+      ports,
+      nodes: ports.map((port) => ({ host: '127.0.0.1', port })),
+      rootNodes: ports.map((port) => ({ url: `redis://127.0.0.1:${port}` })),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Waits (bounded) until this node sees the cluster as `ok`: every slot assigned and every node agreeing. */
+async function servesEverySlot(port: number): Promise<void> {
+  for (let tries = 0; tries < 200; tries += 1) {
+    const { stdout } = await run('redis-cli', ['-p', String(port), 'cluster', 'info']);
+    if (stdout.includes('cluster_state:ok')) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`cluster node ${port} never reached cluster_state:ok`);
+}
