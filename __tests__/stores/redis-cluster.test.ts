@@ -1,29 +1,23 @@
 // RedisStore and RedisReplyHub on a real 3-master Redis Cluster this file starts (redis-server --cluster-enabled yes,
 // redis-cli --cluster create), wired as the README shows, with node-redis createCluster and ioredis Cluster.
-import Redis, { Cluster } from 'ioredis';
+import { Cluster } from 'ioredis';
 import { createCluster } from 'redis';
 import { createWebhookHandler } from '../../src/core/handle';
 import { maiagentPreset } from '../../src/presets/maiagent';
 import { RedisReplyHub, type HubReply, type RedisReplyHubOptions } from 'maiagent-webhook/client';
 import { commandKey, RedisStore, type SendCommand } from 'maiagent-webhook/redis';
-import { buildMaiAgentDelivery } from 'maiagent-webhook/testing';
+import { buildMaiAgentDelivery, sendDelivery } from 'maiagent-webhook/testing';
 import { printFigures } from '../support/figures';
 import { TOKEN } from '../support/fixtures';
 import { plainRequest, promising } from '../support/plain-request';
-import { startRedisCluster, type TestCluster } from '../support/redis-cluster';
+import { keysOnEachMaster, useRedisCluster } from '../support/redis-cluster';
+import { listenOnLoopback } from '../support/server';
 
-let cluster: TestCluster;
-const closing: (() => unknown)[] = [];
-beforeAll(async () => {
-  cluster = await startRedisCluster();
-}, 60_000);
-afterAll(async () => {
-  for (const close of closing) await close();
-  await cluster.stop();
-});
+const own = useRedisCluster();
+const closing = own.closing;
 
 async function nodeRedisCluster() {
-  const client = createCluster({ rootNodes: cluster.rootNodes });
+  const client = createCluster({ rootNodes: own.cluster.rootNodes });
   client.on('error', () => {});
   await client.connect();
   closing.push(() => client.destroy());
@@ -31,22 +25,10 @@ async function nodeRedisCluster() {
 }
 
 function ioredisCluster(options: ConstructorParameters<typeof Cluster>[1] = {}) {
-  const client = new Cluster(cluster.nodes, options);
+  const client = new Cluster(own.cluster.nodes, options);
   client.on('error', () => {});
   closing.push(() => client.disconnect());
   return client;
-}
-
-/** Keys under `prefix` on each master, read from each node directly. */
-async function keysPerMaster(prefix: string): Promise<number[]> {
-  return Promise.all(cluster.ports.map(async (port) => {
-    const node = new Redis(port, '127.0.0.1');
-    try {
-      return (await node.keys(`${prefix}*`)).length;
-    } finally {
-      node.disconnect();
-    }
-  }));
 }
 
 const sendCommands: [string, () => Promise<SendCommand>][] = [
@@ -89,7 +71,7 @@ describe.each(sendCommands)('RedisStore over %s', (name, connect) => {
     };
     await Promise.all(deliveries.flatMap((d) => [deliver(JSON.stringify(d)), deliver(JSON.stringify(d))]));
     await handle.close();
-    const perMaster = await keysPerMaster(prefix);
+    const perMaster = await keysOnEachMaster(own.cluster, `${prefix}*`);
     const figures = {
       lost: deliveries.filter((d) => !successes.has(d.id)).length,
       runTwice: [...successes.values()].filter((n) => n > 1).length,
@@ -152,3 +134,26 @@ describe.each(hubWirings)('RedisReplyHub over %s', (name, wire) => {
   }, 30_000);
 });
 
+
+describe('examples/redis-cluster.ts, as the README shows it', () => {
+  it('remembers a delivered id on the cluster, so the retry is answered without a second callback', async () => {
+    const env = { ...process.env };
+    process.env.REDIS_CLUSTER_NODES = own.cluster.rootNodes[0]?.url;
+    process.env.MAIAGENT_WEBHOOK_TOKEN = TOKEN;
+    const log = jest.spyOn(console, 'log').mockImplementation(() => {});
+    const example = await import('../../examples/redis-cluster');
+    closing.push(() => example.redis.destroy());
+    const running = await listenOnLoopback(example.app);
+    try {
+      const delivery = buildMaiAgentDelivery();
+      const statuses: number[] = [];
+      for (let i = 0; i < 2; i += 1) statuses.push((await sendDelivery(`${running.url}/maiagent/webhook`, { token: TOKEN, body: delivery })).status);
+      expect({ statuses, callbacks: log.mock.calls.length }).toEqual({ statuses: [200, 200], callbacks: 1 });
+      expect(await ioredisCluster().get(`maiagent-webhook:maiagent:${delivery.id}`)).toBe('done');
+    } finally {
+      log.mockRestore();
+      await running.close();
+      process.env = env;
+    }
+  }, 30_000);
+});

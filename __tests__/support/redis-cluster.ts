@@ -65,3 +65,34 @@ async function servesEverySlot(port: number): Promise<void> {
   }
   throw new Error(`cluster node ${port} never reached cluster_state:ok`);
 }
+
+/**
+ * One cluster for the test file that calls this: started before its tests, stopped after them, once what the tests
+ * opened (pushed on `closing`) is closed, last opened first.
+ */
+export function useRedisCluster(): { readonly cluster: TestCluster; closing: (() => unknown)[] } {
+  let cluster: TestCluster | undefined;
+  const closing: (() => unknown)[] = [];
+  beforeAll(async () => {
+    cluster = await startRedisCluster();
+  }, 60_000);
+  afterAll(async () => {
+    for (const close of closing.reverse()) await close();
+    await cluster?.stop();
+  });
+  return {
+    get cluster() {
+      if (!cluster) throw new Error('the cluster is not started yet');
+      return cluster;
+    },
+    closing,
+  };
+}
+
+/** How many keys matching `pattern` each master holds, read from each node directly. */
+export async function keysOnEachMaster(cluster: TestCluster, pattern: string): Promise<number[]> {
+  return Promise.all(cluster.ports.map(async (port) => {
+    const { stdout } = await run('redis-cli', ['-p', String(port), '--no-raw', 'eval', "return #redis.call('KEYS', ARGV[1])", '0', pattern]);
+    return Number(stdout.replace(/\D/g, ''));
+  }));
+}

@@ -2,12 +2,14 @@ import { parseArgs } from 'node:util';
 import { UsageError, type Io } from './usage';
 import type { ReplyJobData } from '../queue/bullmq';
 
-export const DEAD_LETTERS_USAGE = `Usage: maiagent-webhook dead-letters <list|retry|drop> --redis <url> --queue <name> [--id <job id> | --all] [--show-body]
+export const DEAD_LETTERS_USAGE = `Usage: maiagent-webhook dead-letters <list|retry|drop> --redis <url> --queue <name> [--id <job id> | --all] [--show-body] [--cluster] [--prefix <prefix>]
 
 The replies a BullMQ queue gave up on (its failed set): they keep their body until retried or dropped.
   list    one line each: job id, platform, conversation, attempts, last error (--show-body adds the body)
   retry   moves one (--id) or all (--all) back to the queue, to run again
   drop    removes one (--id)
+  --cluster  --redis is one node of a Redis Cluster (the queue's prefix then carries a hash tag: --prefix '{maiagent}')
+  --prefix   the queue's BullMQ prefix, when not 'bull'
 Needs bullmq installed next to maiagent-webhook.`;
 
 type Action = 'list' | 'retry' | 'drop';
@@ -32,14 +34,14 @@ export async function deadLettersCommand(args: string[], io: Io): Promise<number
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { redis: { type: 'string' }, queue: { type: 'string' }, id: { type: 'string' }, all: { type: 'boolean' }, 'show-body': { type: 'boolean' } },
+    options: { redis: { type: 'string' }, queue: { type: 'string' }, id: { type: 'string' }, all: { type: 'boolean' }, 'show-body': { type: 'boolean' }, cluster: { type: 'boolean' }, prefix: { type: 'string' } },
   });
   const action = positionals[0] as Action | undefined;
   if (action !== 'list' && action !== 'retry' && action !== 'drop') throw new UsageError(`dead-letters takes list, retry or drop, not '${positionals[0] ?? ''}'`);
   if (!values.redis || !URL.canParse(values.redis)) throw new UsageError('dead-letters needs --redis <url> (redis://host:port)');
   if (!values.queue) throw new UsageError('dead-letters needs --queue <name>');
   if (action !== 'list' && !values.id && !(action === 'retry' && values.all)) throw new UsageError(`dead-letters ${action} needs --id <job id>${action === 'retry' ? ' or --all' : ''}`);
-  const queue = await openQueue(values.queue, values.redis);
+  const queue = await openQueue(values.queue, values.redis, { cluster: values.cluster === true, prefix: values.prefix });
   try {
     if (action === 'list') return await list(queue, io, values['show-body'] === true);
     if (action === 'retry' && values.all) return await retryAll(queue, io);
@@ -49,14 +51,27 @@ export async function deadLettersCommand(args: string[], io: Io): Promise<number
   }
 }
 
-async function openQueue(name: string, url: string): Promise<QueueLike> {
+async function openQueue(name: string, url: string, where: { cluster: boolean; prefix: string | undefined }): Promise<QueueLike> {
   let bullmq: typeof import('bullmq');
   try {
     bullmq = await import('bullmq');
   } catch {
     throw new UsageError('dead-letters needs bullmq: npm install bullmq');
   }
-  return new bullmq.Queue(name, { connection: redisConnection(url) }) as unknown as QueueLike;
+  const connection = where.cluster ? await clusterConnection(url) : redisConnection(url);
+  return new bullmq.Queue(name, { connection, ...(where.prefix ? { prefix: where.prefix } : {}) }) as unknown as QueueLike;
+}
+
+/** An ioredis Cluster found from one of its nodes (BullMQ takes a Cluster instance, not its options). */
+async function clusterConnection(url: string) {
+  const { host, port, enableOfflineQueue, ...redisOptions } = redisConnection(url);
+  let ioredis: typeof import('ioredis');
+  try {
+    ioredis = await import('ioredis');
+  } catch {
+    throw new UsageError('dead-letters --cluster needs ioredis: npm install ioredis');
+  }
+  return new ioredis.Cluster([{ host, port }], { redisOptions, enableOfflineQueue });
 }
 
 /** ioredis options from a redis:// (or rediss://) URL. */
