@@ -1,28 +1,20 @@
 // A store every isolate shares, on Cloudflare's workerd through Miniflare (no nodejs_compat): the README's Worker
 // over @upstash/redis, against a local stand-in for Upstash's REST API in front of a real redis-server.
-import { join } from 'node:path';
-import { build, type Plugin } from 'esbuild';
-import { Miniflare } from 'miniflare';
+import type { Miniflare } from 'miniflare';
 import { OUTCOME_HEADER } from '../../src/core/outcomes';
 import { buildMaiAgentDelivery } from 'maiagent-webhook/testing';
 import { printFigures } from '../support/figures';
 import { connectTestRedis, type TestRedis } from '../support/redis';
 import { startUpstashStandIn, type UpstashStandIn } from '../support/upstash-stand-in';
+import { bundleWorker, startWorkerd } from '../support/workerd';
 
-const root = join(__dirname, '..', '..');
 const TOKEN = 'edge-token';
 
-/** The package as built (`dist`), the way a consumer's bundler sees it. */
-const builtPackage: Plugin = {
-  name: 'maiagent-webhook-dist',
-  setup(esbuild) {
-    esbuild.onResolve({ filter: /^maiagent-webhook(\/.*)?$/ }, ({ path }) => ({ path: join(root, 'dist', `${path.slice('maiagent-webhook/'.length) || 'index'}.mjs`) }));
-  },
-};
-
-async function bundle(entry: string): Promise<string> {
-  const result = await build({ entryPoints: [join(root, entry)], bundle: true, format: 'esm', platform: 'browser', conditions: ['worker', 'browser'], write: false, logLevel: 'warning', plugins: [builtPackage] });
-  return result.outputFiles[0]?.text ?? '';
+/** Sends a delivery to a Worker; answers its status and outcome code. */
+async function sendTo(mf: Miniflare, body: unknown): Promise<string> {
+  const response = await mf.dispatchFetch('http://127.0.0.1/maiagent/webhook', { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  await response.arrayBuffer();
+  return `${response.status} ${response.headers.get(OUTCOME_HEADER) ?? ''}`;
 }
 
 let redis: TestRedis;
@@ -31,7 +23,7 @@ let script: string;
 beforeAll(async () => {
   redis = await connectTestRedis();
   upstash = await startUpstashStandIn(redis.sendCommand);
-  script = await bundle('examples/worker-upstash.ts');
+  script = await bundleWorker('examples/worker-upstash.ts');
 }, 60_000);
 afterAll(async () => {
   await upstash.close();
@@ -40,21 +32,8 @@ afterAll(async () => {
 
 /** One Worker isolate of the example, with its secrets. */
 async function isolate() {
-  const mf = new Miniflare({
-    modules: true,
-    script,
-    compatibilityDate: '2026-04-01',
-    compatibilityFlags: [],
-    cf: false,
-    bindings: { MAIAGENT_WEBHOOK_TOKEN: TOKEN, UPSTASH_REDIS_REST_URL: upstash.url, UPSTASH_REDIS_REST_TOKEN: upstash.token },
-  });
-  await mf.ready;
-  const send = async (body: unknown) => {
-    const response = await mf.dispatchFetch('http://127.0.0.1/maiagent/webhook', { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    await response.arrayBuffer();
-    return `${response.status} ${response.headers.get(OUTCOME_HEADER) ?? ''}`;
-  };
-  return { send, dispose: () => mf.dispose() };
+  const mf = await startWorkerd(script, { bindings: { MAIAGENT_WEBHOOK_TOKEN: TOKEN, UPSTASH_REDIS_REST_URL: upstash.url, UPSTASH_REDIS_REST_TOKEN: upstash.token } });
+  return { send: (body: unknown) => sendTo(mf, body), dispose: () => mf.dispose() };
 }
 
 describe('examples/worker-upstash.ts in workerd', () => {
@@ -82,6 +61,25 @@ describe('examples/worker-upstash.ts in workerd', () => {
       expect({ dropped: upstash.dropped, answers }).toEqual({ dropped: 5, answers: Array(5).fill('200 delivered') });
     } finally {
       await worker.dispose();
+    }
+  }, 60_000);
+});
+
+describe('examples/worker-durable-object.ts in workerd', () => {
+  it('10 ids, each sent three times at once: one callback each, the copies answered duplicate or 409', async () => {
+    const mf = await startWorkerd(await bundleWorker('examples/worker-durable-object.ts'), { bindings: { MAIAGENT_WEBHOOK_TOKEN: TOKEN }, durableObjects: { DEDUPE: 'DedupeObject' } });
+    try {
+      const deliveries = Array.from({ length: 10 }, () => buildMaiAgentDelivery());
+      const answers = await Promise.all(deliveries.flatMap((d) => [sendTo(mf, d), sendTo(mf, d), sendTo(mf, d)]));
+      const perId = deliveries.map((_, i) => answers.slice(3 * i, 3 * i + 3).filter((a) => a === '200 delivered').length);
+      const others = answers.filter((a) => a !== '200 delivered');
+      printFigures('Durable Object store, 10 ids sent three times at once', { perId, others: others.length });
+      expect(perId).toEqual(Array(10).fill(1));
+      expect(others.every((a) => a === '200 duplicate' || a.startsWith('409'))).toBe(true);
+      // A copy after the first settled: a duplicate.
+      expect(await sendTo(mf, deliveries[0])).toBe('200 duplicate');
+    } finally {
+      await mf.dispose();
     }
   }, 60_000);
 });

@@ -80,6 +80,15 @@ const stores: StoreCase[] = [
       return new RedisStore({ sendCommand: ([command, ...args]) => client.call(command as string, ...args) });
     },
   },
+  {
+    name: 'DurableObjectStore (examples/worker-durable-object.ts) in workerd through Miniflare',
+    create: async () => {
+      const { startDurableObjectStore } = await import('../support/workerd');
+      const running = await startDurableObjectStore();
+      cleanups.push(() => running.dispose());
+      return running.store;
+    },
+  },
 ];
 
 describe.each(stores)('$name', ({ create }) => {
