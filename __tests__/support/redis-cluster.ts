@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, startRedisServer } from './redis';
 
-const run = promisify(execFile);
+const exec = promisify(execFile);
+/** redis-cli, or REDIS_CLI_BIN (valkey-cli) beside REDIS_SERVER_BIN. */
+const run = (command: 'redis-cli', args: string[]) => exec(process.env.REDIS_CLI_BIN ?? command, args);
 
 /**
  * A Redis Cluster of this test file's own: `masters` redis-servers started with `--cluster-enabled yes` on free
