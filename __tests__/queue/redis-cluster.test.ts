@@ -7,7 +7,7 @@ import { replyJobId, replyProcessor, toQueue, type ReplyJobData } from 'maiagent
 import { buildMaiAgentDelivery } from 'maiagent-webhook/testing';
 import { run } from '../../src/cli';
 import { printFigures } from '../support/figures';
-import { keysOnEachMaster, useRedisCluster } from '../support/redis-cluster';
+import { connectedClients, keysOnEachMaster, useRedisCluster } from '../support/redis-cluster';
 import { listenOnLoopback } from '../support/server';
 
 const TOKEN = 'cluster-queue-token';
@@ -104,6 +104,7 @@ it('dead letters on a cluster queue: listed and retried through the CLI with --c
   for (const d of deliveries) expect(await post(JSON.stringify(d))).toBe(200);
   await untilCounted(queue, 'failed', 3);
   const [node] = own.cluster.ports;
+  const clientsBefore = await connectedClients(own.cluster);
   const cli = async (...args: string[]) => {
     const out: string[] = [];
     const code = await run(['dead-letters', ...args, '--redis', `redis://127.0.0.1:${node}`, '--cluster', '--prefix', PREFIX, '--queue', queue.name], { log: (l) => out.push(l), error: (l) => out.push(l), env: {} });
@@ -116,4 +117,6 @@ it('dead letters on a cluster queue: listed and retried through the CLI with --c
   healed = true;
   expect(await cli('retry', '--all')).toEqual({ code: 0, out: 'retried 3' });
   await untilCounted(queue, 'completed', 3);
+  // Each run closed the connections it opened to the cluster: a CLI that left one open would never exit.
+  expect(await connectedClients(own.cluster)).toBe(clientsBefore);
 }, 60_000);

@@ -11,6 +11,7 @@ import { printFigures } from '../support/figures';
 import { TOKEN } from '../support/fixtures';
 import { plainRequest, promising } from '../support/plain-request';
 import { keysOnEachMaster, useRedisCluster } from '../support/redis-cluster';
+import { until } from '../support/redis-replica';
 import { listenOnLoopback } from '../support/server';
 
 const own = useRedisCluster();
@@ -143,6 +144,8 @@ describe('examples/redis-cluster.ts, as the README shows it', () => {
     const log = jest.spyOn(console, 'log').mockImplementation(() => {});
     const example = await import('../../examples/redis-cluster');
     closing.push(() => example.redis.destroy());
+    // The example connects in the background; a delivery before that is answered 503 (the platform retries).
+    await until(async () => example.redis.isReady, 'the example never connected to the cluster');
     const running = await listenOnLoopback(example.app);
     try {
       const delivery = buildMaiAgentDelivery();

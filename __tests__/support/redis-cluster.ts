@@ -98,3 +98,12 @@ export async function keysOnEachMaster(cluster: TestCluster, pattern: string): P
     return Number(stdout.replace(/\D/g, ''));
   }));
 }
+
+/** Clients connected to the cluster, over all its masters (the count's own redis-cli included, one per node). */
+export async function connectedClients(cluster: TestCluster): Promise<number> {
+  const counts = await Promise.all(cluster.ports.map(async (port) => {
+    const { stdout } = await run('redis-cli', ['-p', String(port), 'info', 'clients']);
+    return Number(/connected_clients:(\d+)/.exec(stdout)?.[1]);
+  }));
+  return counts.reduce((a, b) => a + b, 0);
+}

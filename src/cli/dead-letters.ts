@@ -58,8 +58,17 @@ async function openQueue(name: string, url: string, where: { cluster: boolean; p
   } catch {
     throw new UsageError('dead-letters needs bullmq: npm install bullmq');
   }
-  const connection = where.cluster ? await clusterConnection(url) : redisConnection(url);
-  return new bullmq.Queue(name, { connection, ...(where.prefix ? { prefix: where.prefix } : {}) }) as unknown as QueueLike;
+  const prefix = where.prefix ? { prefix: where.prefix } : {};
+  if (!where.cluster) return new bullmq.Queue(name, { connection: redisConnection(url), ...prefix }) as unknown as QueueLike;
+  const cluster = await clusterConnection(url);
+  const queue = new bullmq.Queue(name, { connection: cluster, ...prefix }) as unknown as QueueLike;
+  // BullMQ leaves open a connection it was handed: closed here, or the command would never exit.
+  const closeQueue = queue.close.bind(queue);
+  queue.close = async () => {
+    await closeQueue();
+    cluster.disconnect();
+  };
+  return queue;
 }
 
 /** An ioredis Cluster found from one of its nodes (BullMQ takes a Cluster instance, not its options). */
