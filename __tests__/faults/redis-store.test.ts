@@ -26,14 +26,14 @@ afterAll(() => redis.close());
 let run = 0;
 
 /** A receiver over `sendCommand`, counting each id's successful callbacks; `failFirstCall` fails each id's first call. */
-function receiver(sendCommand: SendCommand, options: { failFirstCall?: boolean } = {}) {
+function receiver(sendCommand: SendCommand, options: { failFirstCall?: boolean; timeoutMs?: number } = {}) {
   const prefix = `${redis.prefix}faults-${++run}:`;
   const successes = new Map<string, number>();
   const calls = new Map<string, number>();
   const outcomes: DeliveryOutcome[] = [];
   const handle = promising(createWebhookHandler(maiagentPreset, {
     authToken: TOKEN,
-    timeoutMs: TIMEOUT_MS,
+    timeoutMs: options.timeoutMs ?? TIMEOUT_MS,
     store: new RedisStore({ sendCommand, prefix, claimTtlMs: 3000 }),
     onOutcome: (outcome) => void outcomes.push(outcome),
     log: false,
@@ -138,6 +138,32 @@ describe('Redis down behind the README\'s ioredis wiring (it retries each comman
     } finally {
       client.disconnect();
       await own.dispose();
+    }
+  }, 60_000);
+});
+
+describe('a claim whose reply is lost and that ioredis sends again (the connection cut after Redis ran it)', () => {
+  it('every delivery is answered 200 at its first arrival and runs once: the attempt reads its own claim back as its own', async () => {
+    const { startCuttingProxy } = await import('../support/cutting-proxy');
+    const Redis = (await import('ioredis')).default;
+    const proxy = await startCuttingProxy(Number(new URL(redis.url).port));
+    // ioredis's defaults: reconnect, then resend what was sent and not answered (autoResendUnfulfilledCommands).
+    const client = new Redis(`redis://127.0.0.1:${proxy.port}`);
+    client.on('error', () => {});
+    try {
+      // A deadline wide enough for the reconnect, so that every answer is the claim's own.
+      const { send, successes, handle } = receiver(([command, ...args]) => client.call(command as string, ...args), { timeoutMs: 5000 });
+      const { ids, texts } = deliveries(10);
+      proxy.cutAfter('\r\nNX\r\n', ids.length);
+      const codes: string[] = [];
+      for (const text of texts) codes.push((await send(text)).code);
+      await handle.close();
+      const figures = { cuts: proxy.cuts, delivered: codes.filter((code) => code === 'delivered').length, lost: ids.filter((id) => !successes.has(id)).length, runTwice: [...successes.values()].filter((n) => n > 1).length };
+      printFigures('claim resent after a cut (ioredis)', figures);
+      expect(figures).toEqual({ cuts: 10, delivered: 10, lost: 0, runTwice: 0 });
+    } finally {
+      client.disconnect();
+      await proxy.close();
     }
   }, 60_000);
 });

@@ -1,10 +1,11 @@
 // One conformance suite over every store: the same contract, whichever is plugged in.
-import { createClient } from 'redis';
-import Redis from 'ioredis';
+import { createClient, createCluster } from 'redis';
+import Redis, { Cluster } from 'ioredis';
 import type { DedupeStore } from 'maiagent-webhook';
 import { MemoryStore } from 'maiagent-webhook';
-import { RedisStore } from 'maiagent-webhook/redis';
+import { commandKey, RedisStore, type SendCommand } from 'maiagent-webhook/redis';
 import { connectTestRedis, type TestRedis } from '../support/redis';
+import { startRedisCluster, type TestCluster } from '../support/redis-cluster';
 
 let redis: TestRedis;
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -17,6 +18,17 @@ afterAll(async () => {
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A 3-master Redis Cluster, started once for the cluster cases. */
+let cluster: Promise<TestCluster> | undefined;
+function testCluster(): Promise<TestCluster> {
+  if (!cluster) {
+    cluster = startRedisCluster();
+    cleanups.push(async () => (await cluster)?.stop());
+  }
+  return cluster;
+}
+
 let sequence = 0;
 const uniqueKey = () => `maiagent:msg-${++sequence}`;
 
@@ -64,6 +76,34 @@ const stores: StoreCase[] = [
       return new RedisStore({ sendCommand: (args) => client.call(args[0] as string, ...args.slice(1)), prefix: redis.prefix, ...options });
     },
   },
+  {
+    name: 'RedisStore over a node-redis cluster (createCluster, routed by commandKey)',
+    create: async () => {
+      const client = createCluster({ rootNodes: (await testCluster()).rootNodes });
+      client.on('error', () => {});
+      await client.connect();
+      cleanups.push(() => client.destroy());
+      return new RedisStore({ sendCommand: (args) => client.sendCommand(commandKey(args), false, args) });
+    },
+  },
+  {
+    name: 'RedisStore over an ioredis Cluster',
+    create: async () => {
+      const client = new Cluster((await testCluster()).nodes);
+      client.on('error', () => {});
+      cleanups.push(() => client.disconnect());
+      return new RedisStore({ sendCommand: ([command, ...args]) => client.call(command as string, ...args) });
+    },
+  },
+  {
+    name: 'DurableObjectStore (examples/worker-durable-object.ts) in workerd through Miniflare',
+    create: async () => {
+      const { startDurableObjectStore } = await import('../support/workerd');
+      const running = await startDurableObjectStore();
+      cleanups.push(() => running.dispose());
+      return running.store;
+    },
+  },
 ];
 
 describe.each(stores)('$name', ({ create }) => {
@@ -75,7 +115,14 @@ describe.each(stores)('$name', ({ create }) => {
   it('claims an unknown id, and answers in_flight while the claim is held', async () => {
     const key = uniqueKey();
     expect(await store.claim(key, 'attempt-1')).toBe('claimed');
-    expect(await store.claim(key, 'attempt-1')).toBe('in_flight');
+    expect(await store.claim(key, 'attempt-2')).toBe('in_flight');
+  });
+
+  it('answers claimed to the attempt that holds the claim when it asks again (a client resending a claim whose reply was lost)', async () => {
+    const key = uniqueKey();
+    expect(await store.claim(key, 'attempt-1')).toBe('claimed');
+    expect(await store.claim(key, 'attempt-1')).toBe('claimed');
+    expect(await store.claim(key, 'attempt-2')).toBe('in_flight');
   });
 
   it('answers done for an id whose callback completed', async () => {
@@ -245,6 +292,70 @@ describe('RedisStore specifics', () => {
     expect(Number(await redis.sendCommand(['PTTL', `${redis.prefix}${key}`]))).toBeGreaterThan(0);
     await store.complete(key, 'attempt-1');
     expect(Number(await redis.sendCommand(['PTTL', `${redis.prefix}${key}`]))).toBeGreaterThan(0);
+  });
+
+  /** Counts the commands sent, by name and option, to the test server. */
+  function counting(send: SendCommand = redis.sendCommand) {
+    const sent: string[] = [];
+    const sendCommand: SendCommand = (args) => {
+      sent.push(args.filter((arg) => /^[A-Z]+$/.test(arg)).join(' '));
+      return send(args);
+    };
+    return { sent, sendCommand };
+  }
+
+  it('answers claimed when the client delivers a claim twice (the first reply lost, the command resent)', async () => {
+    const twice: SendCommand = async (args) => {
+      if (args[0] === 'SET' && args.includes('NX')) await redis.sendCommand(args);
+      return redis.sendCommand(args);
+    };
+    const store = new RedisStore({ sendCommand: twice, prefix: redis.prefix });
+    const key = uniqueKey();
+    expect(await store.claim(key, 'attempt-1')).toBe('claimed');
+    expect(await store.claim(key, 'attempt-2')).toBe('in_flight');
+  });
+
+  it('answers a claim, duplicate or not, in one command on Redis 7+ (SET NX PX GET)', async () => {
+    const { sent, sendCommand } = counting();
+    const store = new RedisStore({ sendCommand, prefix: redis.prefix });
+    const key = uniqueKey();
+    expect(await store.claim(key, 'attempt-1')).toBe('claimed');
+    expect(await store.claim(key, 'attempt-2')).toBe('in_flight');
+    await store.complete(key, 'attempt-2');
+    expect(await store.claim(key, 'attempt-3')).toBe('done');
+    expect(sent).toEqual(['SET NX PX GET', 'SET NX PX GET', 'SET PX', 'SET NX PX GET']);
+  });
+
+  it('on a server without SET NX GET (before Redis 7) falls back to SET NX then GET, having tried once', async () => {
+    // Redis 6.2 and older answer SET with both NX and GET with this error reply, and set nothing.
+    const olderRedis: SendCommand = async (args) => {
+      if (args[0] === 'SET' && args.includes('NX') && args.includes('GET')) throw new Error('ERR syntax error');
+      return redis.sendCommand(args);
+    };
+    const { sent, sendCommand } = counting(olderRedis);
+    const store = new RedisStore({ sendCommand, prefix: redis.prefix });
+    const key = uniqueKey();
+    expect(await store.claim(key, 'attempt-1')).toBe('claimed');
+    expect(await store.claim(key, 'attempt-1')).toBe('claimed');
+    expect(await store.claim(key, 'attempt-2')).toBe('in_flight');
+    expect(sent).toEqual(['SET NX PX GET', 'SET NX PX', 'SET NX PX', 'GET', 'SET NX PX', 'GET']);
+  });
+
+  it('keeps trying SET NX GET after a failure that is not the server refusing the syntax (a dropped connection)', async () => {
+    let drop = true;
+    const flaky: SendCommand = async (args) => {
+      if (drop) {
+        drop = false;
+        throw new Error('Connection is closed.');
+      }
+      return redis.sendCommand(args);
+    };
+    const { sent, sendCommand } = counting(flaky);
+    const store = new RedisStore({ sendCommand, prefix: redis.prefix });
+    const key = uniqueKey();
+    await expect(store.claim(key, 'attempt-1')).rejects.toThrow('Connection is closed.');
+    expect(await store.claim(key, 'attempt-2')).toBe('claimed');
+    expect(sent).toEqual(['SET NX PX GET', 'SET NX PX GET']);
   });
 
   it('rejects a missing sendCommand and bad durations at construction', () => {

@@ -49,7 +49,8 @@ export function freePort(): Promise<number> {
 
 export function startRedisServer(port: number, settings: string[] = ['--appendonly', 'no']): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...settings], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // REDIS_SERVER_BIN=valkey-server runs the same suites against Valkey where it is installed.
+    const child = spawn(process.env.REDIS_SERVER_BIN ?? 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...settings], { stdio: ['ignore', 'pipe', 'inherit'] });
     child.once('error', (error) => reject(new Error(`redis-server could not start (apt-get install redis-server): ${error.message}`)));
     child.stdout?.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('Ready to accept connections')) resolve(child);

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { UsageError, type Io } from './usage';
 import type { ReplyJobData } from '../queue/bullmq';
 
-export const DEAD_LETTERS_USAGE = `Usage: maiagent-webhook dead-letters <list|retry|drop> --redis <url> --queue <name> [--prefix <prefix>]
+export const DEAD_LETTERS_USAGE = `Usage: maiagent-webhook dead-letters <list|retry|drop> --redis <url> --queue <name> [--prefix <prefix>] [--cluster]
          [--id <job id> | --all] [--attempts <n>] [--show-body]
 
 The replies a BullMQ queue gave up on (its failed set): they keep their body until retried or dropped.
@@ -12,6 +12,7 @@ The replies a BullMQ queue gave up on (its failed set): they keep their body unt
   drop    removes one (--id)
   --redis   redis://[user:password@]host:port[/db], or rediss:// for TLS
   --prefix  the queue's BullMQ prefix, if it is not the default 'bull'
+  --cluster --redis is one node of a Redis Cluster (the queue's prefix then carries a hash tag: --prefix '{maiagent}')
 Gives up with one line and exit code 1 when Redis cannot be reached within about 10 seconds.
 Needs bullmq and ioredis installed next to maiagent-webhook (npm install bullmq ioredis).`;
 
@@ -55,6 +56,8 @@ interface Request {
   queue: string;
   prefix: string;
   redis: RedisTarget;
+  /** Whether `redis` is one node of a Redis Cluster. */
+  cluster: boolean;
   id?: string | undefined;
   all: boolean;
   attempts?: number | undefined;
@@ -95,6 +98,7 @@ function parseRequest(args: string[]): Request {
       all: { type: 'boolean' },
       attempts: { type: 'string' },
       'show-body': { type: 'boolean' },
+      cluster: { type: 'boolean' },
     },
   });
   const action = positionals[0] as Action | undefined;
@@ -108,6 +112,7 @@ function parseRequest(args: string[]): Request {
     queue: values.queue,
     prefix: values.prefix ?? 'bull',
     redis: redisTarget(values.redis),
+    cluster: values.cluster === true,
     id: values.id,
     all: values.all === true,
     attempts: attemptsOption(values.attempts, action),
@@ -162,7 +167,7 @@ function redisTarget(url: string): RedisTarget {
 async function openQueue(request: Request): Promise<QueueLike> {
   const { Queue } = await loadBullmq();
   const { redis } = request;
-  const queue = new Queue(request.queue, { connection: redis.connection, prefix: request.prefix }) as unknown as QueueLike;
+  const queue = request.cluster ? await clusterQueue(Queue, request) : (new Queue(request.queue, { connection: redis.connection, prefix: request.prefix }) as unknown as QueueLike);
   let lastError: unknown;
   // BullMQ re-emits every connection error here; without a listener each would be printed with its stack (and the
   // command that failed, an AUTH's password included).
@@ -172,6 +177,26 @@ async function openQueue(request: Request): Promise<QueueLike> {
   await closeWithin(queue);
   const why = ready.timedOut ? `no answer within ${CONNECT_BUDGET_MS / 1000} s${lastError ? ` (${describe(lastError, redis.secrets)})` : ''}` : describe(ready.error ?? lastError, redis.secrets);
   throw new Error(`cannot reach Redis at ${redis.where}: ${why}`);
+}
+
+/** A queue on a Redis Cluster found from one of its nodes (BullMQ takes a Cluster instance, not its options). */
+async function clusterQueue(Queue: typeof import('bullmq').Queue, request: Request): Promise<QueueLike> {
+  const { host, port, enableOfflineQueue, ...redisOptions } = request.redis.connection;
+  let ioredis: typeof import('ioredis');
+  try {
+    ioredis = await import('ioredis');
+  } catch {
+    throw new UsageError('dead-letters --cluster needs ioredis: npm install ioredis');
+  }
+  const cluster = new ioredis.Cluster([{ host: host as string, port: port as number }], { redisOptions, enableOfflineQueue: enableOfflineQueue as boolean });
+  const queue = new Queue(request.queue, { connection: cluster, prefix: request.prefix }) as unknown as QueueLike;
+  // BullMQ leaves open a connection it was handed: closed here, or the command would never exit.
+  const closeQueue = queue.close.bind(queue);
+  queue.close = async () => {
+    await closeQueue();
+    cluster.disconnect();
+  };
+  return queue;
 }
 
 async function loadBullmq(): Promise<typeof import('bullmq')> {

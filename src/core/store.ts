@@ -26,7 +26,10 @@ export type CompletionResult = CompletionReport | void;
  * attempt's claim from another's. A store only records state; the webhook alone decides what to answer.
  */
 export interface DedupeStore {
-  /** Atomically: if the key is unknown, mark it in flight for `attempt` and answer `'claimed'`; else answer its state. */
+  /**
+   * Atomically: if the key is unknown, mark it in flight for `attempt` and answer `'claimed'`; else answer its state.
+   * A key `attempt` itself holds answers `'claimed'`: a client that lost the reply to a claim may send it again.
+   */
   claim(key: string, attempt: string): Eventually<ClaimState>;
   /**
    * The callback succeeded: later arrivals of the key are `'done'`, whoever holds the key now (a success is a

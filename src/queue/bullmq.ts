@@ -23,6 +23,14 @@ export interface ToQueueOptions {
    * no second job (BullMQ dedupes by job id only while the job exists). Default 24 hours, like the stores' `ttlMs`.
    */
   keepCompletedMs?: number | undefined;
+  /**
+   * Answer `200` only once this many replicas hold the job: after each batch, `WAIT replicas replicaTimeoutMs` on
+   * the queue's connection, and `503 queue_unavailable` when fewer acknowledged in time (the platform retries; the
+   * job id dedupes). Guards against a master that fails over before replicating. Default: no wait.
+   */
+  replicas?: number | undefined;
+  /** How long `WAIT` may take, in milliseconds; keep it below `timeoutMs`. Default 1000. */
+  replicaTimeoutMs?: number | undefined;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -40,7 +48,7 @@ export function toQueue(queue: QueueForReplies, options: ToQueueOptions = {}): D
   const keepSeconds = Math.ceil((options.keepCompletedMs ?? DAY_MS) / 1000);
   if (!(keepSeconds > 0)) throw new TypeError('toQueue: keepCompletedMs must be a positive number of milliseconds');
   const jobOptions: JobsOptions = { removeOnComplete: { age: keepSeconds }, removeOnFail: false };
-  const add = inBatches(queue);
+  const add = inBatches(options.replicas === undefined ? queue : replicated(queue, options.replicas, options.replicaTimeoutMs ?? 1000));
   return {
     enqueue: (delivery: QueuedDelivery, context?: EnqueueContext) =>
       connected(queue, context?.signal).then(() =>
@@ -90,6 +98,39 @@ function inBatches(queue: QueueForReplies): (job: NewJob) => Promise<void> {
       }
       batch.push({ job, added, failed });
     });
+}
+
+/** The raw client behind a BullMQ queue: ioredis (`call`) or node-redis (`raw.sendCommand`). */
+interface RawClient {
+  call?: (command: string, ...args: string[]) => Promise<unknown>;
+  raw?: { sendCommand?: (args: string[]) => Promise<unknown> };
+}
+
+/**
+ * A queue whose `addBulk` resolves only once `replicas` replicas acknowledged the batch: `WAIT` on the connection
+ * that wrote it covers every write that connection made before it.
+ */
+function replicated(queue: Pick<Queue, 'addBulk'>, replicas: number, timeoutMs: number): Pick<Queue, 'addBulk'> {
+  if (!Number.isSafeInteger(replicas) || replicas < 1) throw new TypeError('toQueue: replicas must be a whole number, 1 or more');
+  if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) throw new TypeError('toQueue: replicaTimeoutMs must be a positive whole number of milliseconds');
+  const backend = (queue as { getBackend?: () => { client?: Promise<unknown> } }).getBackend?.();
+  if (!backend?.client) throw new TypeError('toQueue: replicas needs a BullMQ Queue over Redis');
+  const client = backend.client;
+  const wait = async (): Promise<number> => {
+    const raw = (await client) as RawClient;
+    const args = ['WAIT', String(replicas), String(timeoutMs)];
+    if (raw.call) return Number(await raw.call('WAIT', ...args.slice(1)));
+    if (raw.raw?.sendCommand) return Number(await raw.raw.sendCommand(args));
+    throw new Error('toQueue: replicas needs an ioredis or node-redis connection');
+  };
+  return {
+    addBulk: (async (jobs) => {
+      const added = await queue.addBulk(jobs);
+      const acknowledged = await wait();
+      if (acknowledged < replicas) throw new Error(`toQueue: ${acknowledged} of ${replicas} replicas acknowledged the jobs within ${timeoutMs} ms`);
+      return added;
+    }) as Queue['addBulk'],
+  };
 }
 
 /** BullMQ refuses `:` in a job id and an id of digits only: the platform first, then the id with `:` escaped. */

@@ -63,6 +63,8 @@ export class MemoryStore implements DedupeStore {
     if (now - this.currentSince >= this.ttlMs) this.rotate();
     const held = this.current.get(key);
     if (held === DONE) return 'done';
+    // The same attempt asking again (its client resent the claim after losing the reply) holds it already.
+    if (held !== undefined && held.attempt === attempt) return 'claimed';
     if (held !== undefined && held.until > now) return 'in_flight';
     // Unknown, or a claim that lapsed: its attempt never settled, so this one takes the id over.
     if (held === undefined && this.previous.has(key)) return 'done';

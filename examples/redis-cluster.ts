@@ -1,0 +1,21 @@
+import express from 'express';
+import { createCluster } from 'redis';
+import { maiagentWebhook } from 'maiagent-webhook';
+import { commandKey, RedisStore } from 'maiagent-webhook/redis';
+
+// One node is enough (comma-separate several): the client learns the others and which slots each serves.
+export const redis = createCluster({
+  rootNodes: (process.env.REDIS_CLUSTER_NODES ?? 'redis://127.0.0.1:7000').split(',').map((url) => ({ url })),
+});
+redis.connect().catch((error) => console.error('redis:', error));
+
+export const app = express();
+
+app.post('/maiagent/webhook', maiagentWebhook({
+  authToken: process.env.MAIAGENT_WEBHOOK_TOKEN,
+  // Each command goes to the shard of its key (an EVAL's key is not its first argument: commandKey knows where).
+  store: new RedisStore({ sendCommand: (args) => redis.sendCommand(commandKey(args), false, args) }),
+  onMessage: async (message) => {
+    console.log(`[${message.conversation}] ${message.content}`);
+  },
+}));
