@@ -80,6 +80,19 @@ describe('log', () => {
       expect(written).not.toContain('authorization');
     });
 
+    it('never carry the token, even when the error\'s message does (a client that echoes the URL it called)', async () => {
+      const log = new RecordingLogger();
+      const rotated = ['older-token-4711', TOKEN];
+      const echoing = { onMessage: () => { throw new Error(`GET https://crm.example/hook?token=${TOKEN} failed; also tried older-token-4711`); } };
+      const outcome = await promising(createWebhookHandler(maiagentPreset, { authToken: rotated, log, ...echoing }))(request(JSON.stringify(buildMaiAgentDelivery())));
+      expect(outcome.code).toBe('handler_failed');
+      expect(log.lines).toHaveLength(1);
+      const written = JSON.stringify(log.lines);
+      expect(written).toContain('crm.example/hook?token=');
+      expect(written).not.toContain(TOKEN);
+      expect(written).not.toContain('older-token-4711');
+    });
+
     it('reach the console as one line each; log: false silences them', async () => {
       const error = jest.spyOn(console, 'error').mockImplementation(() => {});
       try {

@@ -166,7 +166,7 @@ export function resolveOptions<Message>(preset: Preset<Message>, options: Webhoo
   }
   const timeoutMs = resolveTimeout(preset, 'timeoutMs', options.timeoutMs);
   const tokens = resolveTokens(preset, options.authToken);
-  const log = resolveLog(preset, options.log);
+  const log = withoutTokens(resolveLog(preset, options.log), tokens);
   if (tokens === false) warnUnauthenticated(preset, log);
   return Object.freeze({
     preset,
@@ -229,6 +229,20 @@ function resolveLog(preset: Preset<unknown>, log: WebhookOptions<unknown>['log']
 }
 
 type LogLine = Logger['warn'];
+
+const REDACTED = '[redacted]';
+
+/**
+ * No line carries a token, not even inside an error's message that echoes it (a client that puts the URL it called,
+ * `?token=` and all, in its error): every string the line holds has each configured token replaced.
+ */
+function withoutTokens(log: Logger, tokens: readonly string[] | false): Logger {
+  if (tokens === false || log === SILENT) return log;
+  const redact = (text: string) => tokens.reduce((redacted, token) => redacted.split(token).join(REDACTED), text);
+  const redactFields = (fields: object) => Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, typeof value === 'string' ? redact(value) : value]));
+  const level = (write: LogLine): LogLine => (fields, message) => write(redactFields(fields), redact(message));
+  return Object.freeze({ debug: level(log.debug), info: level(log.info), warn: level(log.warn), error: level(log.error) });
+}
 
 /** A logger that throws changes nothing, as a hook that throws changes nothing: there is nowhere left to say so. */
 function guarded(write: LogLine): LogLine {
