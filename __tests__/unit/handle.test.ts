@@ -336,6 +336,16 @@ describe('close() and claims that outlive timeoutMs', () => {
     expect(warnings.map((w) => [w.code, w.unfinished])).toEqual([['handler_timeout', undefined], ['close_timeout', 1]]);
   });
 
+  it('a close() after a bounded close({ timeoutMs }) is held to that bound (a Fastify app.close() after the webhook\'s own)', async () => {
+    const { handle } = receiverOver(new MemoryStore(), { onMessage: () => new Promise(() => {}), log: { warn: () => {}, error: () => {} } });
+    expect((await handle(requestWith({ kind: 'text', text: JSON.stringify(buildMaiAgentDelivery()) }))).code).toBe('handler_timeout');
+    const bounded = handle.close({ timeoutMs: 20 });
+    const later = handle.close();
+    expect(await settledWithin(bounded, 2000)).toBe('settled');
+    expect(await settledWithin(later, 2000)).toBe('settled');
+    expect(await settledWithin(handle.close(), 2000)).toBe('settled');
+  });
+
   it.each([0, -1, 1.5, 'soon'])('close({ timeoutMs: %p }) is refused with a TypeError', async (timeoutMs) => {
     const { handle } = receiverOver(new MemoryStore());
     await expect(handle.close({ timeoutMs: timeoutMs as number })).rejects.toThrow(/timeoutMs must be a positive whole number/);

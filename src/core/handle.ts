@@ -27,7 +27,8 @@ export interface Closable {
 export interface CloseOptions {
   /**
    * The longest `close()` waits for callbacks still running (one that never settles would hold it forever);
-   * then it resolves anyway, and the log says how many were left. Default: no bound.
+   * then it resolves anyway, and the log says how many were left. Every later `close()` without a bound of its own
+   * is held to this one (Fastify's `app.close()` after the plugin's `close({ timeoutMs })`). Default: no bound.
    */
   timeoutMs?: number | undefined;
 }
@@ -63,6 +64,11 @@ class HandlerState {
   /** Deliveries between their claim (or callback) and their record: a counter, so the common case allocates nothing. */
   private running = 0;
   private drained: (() => void) | undefined;
+  /**
+   * Resolves when the first bounded `close({ timeoutMs })` gives up: every later `close()` is held to it, so the
+   * one a framework calls on its own (Fastify's `onClose`) cannot outwait the bound its owner chose.
+   */
+  closeBound: Promise<void> | undefined;
 
   constructor(bodyTimeoutMs: number, timeoutMs: number) {
     this.bodyDeadlines = new DeadlineQueue(bodyTimeoutMs);
@@ -100,15 +106,16 @@ class HandlerState {
   }
 }
 
-/** `state.close()`, bounded by `options.timeoutMs` when given: what was still running then goes to the log. */
+/** `state.close()`, bounded by `options.timeoutMs` (or by an earlier close's): what was still running then goes to the log. */
 function closeWithin(state: HandlerState, log: Logger, options: CloseOptions | undefined): Promise<void> {
   const timeoutMs = options?.timeoutMs;
   if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs > 0 && timeoutMs <= 2 ** 31 - 1)) {
     return Promise.reject(new TypeError('close({ timeoutMs }): timeoutMs must be a positive whole number of milliseconds'));
   }
   const drained = state.close();
-  if (timeoutMs === undefined || state.unfinished === 0) return drained;
-  return new Promise((resolve) => {
+  if (state.unfinished === 0) return drained;
+  if (timeoutMs === undefined) return state.closeBound ? Promise.race([drained, state.closeBound]) : drained;
+  const bounded = new Promise<void>((resolve) => {
     const timer = setTimeout(() => {
       const left = state.unfinished;
       log.warn(
@@ -122,6 +129,8 @@ function closeWithin(state: HandlerState, log: Logger, options: CloseOptions | u
       resolve();
     });
   });
+  state.closeBound = state.closeBound ? Promise.race([state.closeBound, bounded]) : bounded;
+  return bounded;
 }
 
 /** A delivery that passed every check, ready for the callback. */
