@@ -117,11 +117,14 @@ describe('log', () => {
     expect(log.lines.map(([level, fields]) => [level, fields.code])).toEqual([['warn', 'unauthenticated']]);
   });
 
-  it('a logger that throws changes nothing: the answer stands, the process lives on', async () => {
+  it.each([
+    ['throws', "() => { throw new Error('logger down'); }"],
+    ['rejects (an async transport)', "async () => { throw new Error('logger down'); }"],
+  ])('a logger that %s changes nothing: the answer stands, the process lives on', async (_how, throwing) => {
     const script = `
       const { maiagentWebhook } = require(${JSON.stringify(`${testBuildDir()}/fetch.js`)});
       const { buildMaiAgentDelivery } = require(${JSON.stringify(`${testBuildDir()}/testing/index.js`)});
-      const throwing = () => { throw new Error('logger down'); };
+      const throwing = ${throwing};
       const log = { warn: throwing, error: throwing };
       const store = { claim: () => 'claimed', complete: () => Promise.reject(new Error('READONLY')), release: () => Promise.reject(new Error('READONLY')) };
       const webhook = maiagentWebhook({ authToken: 't', onMessage() { throw new Error('downstream'); }, log, store, timeoutMs: 500 });

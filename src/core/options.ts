@@ -1,5 +1,6 @@
 import { createTokenCheck, type TokenCheck } from './auth';
 import { parseByteSize } from './bytes';
+import { isPromiseLike } from './eventually';
 import type { BodyLimits } from './body';
 import { isDedupeStore, type DedupeStore } from './store';
 import { MemoryStore } from '../stores/memory';
@@ -244,11 +245,16 @@ function withoutTokens(log: Logger, tokens: readonly string[] | false): Logger {
   return Object.freeze({ debug: level(log.debug), info: level(log.info), warn: level(log.warn), error: level(log.error) });
 }
 
-/** A logger that throws changes nothing, as a hook that throws changes nothing: there is nowhere left to say so. */
-function guarded(write: LogLine): LogLine {
+/**
+ * A logger that throws (or, writing to an async transport, rejects) changes nothing, as a hook that throws changes
+ * nothing: there is nowhere left to say so.
+ */
+function guarded(write: (fields: object, message: string) => unknown): LogLine {
   return (fields, message) => {
     try {
-      write(fields, message);
+      const written = write(fields, message);
+      // A rejection nobody handles would end the process.
+      if (isPromiseLike(written)) Promise.resolve(written).catch(nothing);
     } catch {
       // Swallowed: a broken logger must not turn a clear answer into a crash.
     }
