@@ -326,6 +326,20 @@ describe('close() and claims that outlive timeoutMs', () => {
     expect(warnings.map((w) => [w.code, w.step])).toEqual([['store_unavailable', undefined], ['store_record_failed', 'release']]);
   });
 
+  it('close({ timeoutMs }) waits for a late claim up to its own bound, past timeoutMs more, and frees it (a Redis stall longer than twice timeoutMs)', async () => {
+    const { store, claims, released } = lateStore();
+    const warnings: Record<string, unknown>[] = [];
+    const { handle } = receiverOver(store, { log: { warn: (fields: object) => void warnings.push(fields as Record<string, unknown>), error: () => {} } });
+    expect((await handle(requestWith({ kind: 'text', text: JSON.stringify(buildMaiAgentDelivery()) }))).code).toBe('store_unavailable');
+    const closed = handle.close({ timeoutMs: 5000 });
+    // Ten times the 30 ms timeoutMs: the claim's second deadline is long past.
+    expect(await settledWithin(closed, 300)).toBe('pending');
+    claims[0]?.('claimed');
+    await closed;
+    expect(released).toHaveLength(1);
+    expect(warnings.map((w) => w.code)).toEqual(['store_unavailable']);
+  });
+
   it('close({ timeoutMs }) bounds the wait for a callback that never settles, and the log says what was left', async () => {
     const warnings: Record<string, unknown>[] = [];
     const log = { warn: (fields: object) => void warnings.push(fields as Record<string, unknown>), error: () => {} };

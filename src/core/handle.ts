@@ -18,8 +18,9 @@ export interface Closable {
   /**
    * Stops taking deliveries (each is answered 503, so the platform retries later) and resolves once every
    * delivery that reached the store is over: its claim recorded (done or freed), or the bounded retries of that
-   * write given up. A claim the store answers after its deadline is waited for too (up to `timeoutMs` more) and
-   * freed. A callback is waited for until it settles: `timeoutMs` here bounds that wait.
+   * write given up. A claim the store answers after its deadline is waited for too (up to `timeoutMs` more, or up
+   * to this call's `timeoutMs` when longer) and freed. A callback is waited for until it settles: `timeoutMs` here
+   * bounds that wait.
    */
   close(options?: CloseOptions): Promise<void>;
 }
@@ -69,6 +70,8 @@ class HandlerState {
    * one a framework calls on its own (Fastify's `onClose`) cannot outwait the bound its owner chose.
    */
   closeBound: Promise<void> | undefined;
+  /** When that bounded `close()` gives up (a `Date.now()` time): until then a late claim is still worth waiting for. */
+  closeGivesUpAt: number | undefined;
 
   constructor(bodyTimeoutMs: number, timeoutMs: number) {
     this.bodyDeadlines = new DeadlineQueue(bodyTimeoutMs);
@@ -77,6 +80,11 @@ class HandlerState {
 
   isClosing(): boolean {
     return this.closing;
+  }
+
+  /** Whether a bounded `close({ timeoutMs })` is still waiting: it, not the delivery's own deadline, ends a late claim's wait. */
+  closeStillWaits(): boolean {
+    return this.closeGivesUpAt !== undefined && Date.now() < this.closeGivesUpAt;
   }
 
   started(): void {
@@ -130,6 +138,7 @@ function closeWithin(state: HandlerState, log: Logger, options: CloseOptions | u
     });
   });
   state.closeBound = state.closeBound ? Promise.race([state.closeBound, bounded]) : bounded;
+  state.closeGivesUpAt = Math.min(state.closeGivesUpAt ?? Infinity, Date.now() + timeoutMs);
   return bounded;
 }
 
@@ -271,10 +280,11 @@ class Delivery<Message> {
 
   /**
    * The late claim did not land within its second deadline either (a store that is down, not slow): close() stops
-   * waiting for it. Most such claims never land; one that does is still given back, below.
+   * waiting for it, unless a bounded close({ timeoutMs }) still waits, so a stall shorter than that bound leaves
+   * nothing behind when the Redis client is quit. Most such claims never land; one that does is still given back.
    */
   private lateClaimGivenUp(): void {
-    this.over();
+    if (!this.state.closeStillWaits()) this.over();
   }
 
   /** A claim granted after the delivery stopped waiting for it: given back all the same; only the log is left to tell. */
