@@ -43,8 +43,12 @@ function deployment(sendCommand: SendCommand, prefix: string) {
   return { handle, send, outcomes };
 }
 
-it('a deploy during a Redis stall, closing then quitting the client: the next deployment answers the retries 200, never 409', async () => {
-  const prefix = `${redis.prefix}shutdown:`;
+/**
+ * The old deployment answers 10 deliveries while the proxy holds every packet, is closed with `closeOptions`, the
+ * stall ends `stallMs` after close() began, the client is quit once close() resolves; the next deployment gets the retries.
+ */
+async function deployDuringStall(name: string, closeOptions: { timeoutMs?: number }, stallMs: number) {
+  const prefix = `${redis.prefix}shutdown-${name}:`;
   const client = createClient({ url: `redis://127.0.0.1:${proxy.port}` });
   client.on('error', () => {});
   await client.connect();
@@ -53,11 +57,12 @@ it('a deploy during a Redis stall, closing then quitting the client: the next de
   const old = deployment((args) => client.sendCommand(args), prefix);
   proxy.setMode({ kind: 'silent' });
   const during = (await Promise.all(texts.map(old.send))).map((answer) => answer.code);
-  const closing = old.handle.close();
+  const closing = old.handle.close(closeOptions);
   // The stall ends while the old deployment drains: the claims it gave up on land now.
-  proxy.setMode({ kind: 'pass' });
+  const stallEnds = new Promise<void>((resolve) => setTimeout(() => resolve(proxy.setMode({ kind: 'pass' })), stallMs));
   await closing;
   await client.close();
+  await stallEnds;
 
   const keys = (await redis.sendCommand(['KEYS', `${prefix}*`])) as string[];
   const next = deployment(redis.sendCommand, prefix);
@@ -69,8 +74,18 @@ it('a deploy during a Redis stall, closing then quitting the client: the next de
     retriesOnTheNextDeployment: count(retries),
     warnings: old.outcomes.flatMap((outcome) => outcome.warnings).length,
   };
-  printFigures('deploy during a Redis stall', figures);
-  expect(figures).toEqual({ answeredDuringTheStall: { store_unavailable: 10 }, claimsLeftBehind: 0, retriesOnTheNextDeployment: { delivered: 10 }, warnings: 0 });
+  printFigures(`deploy during a Redis stall (${name})`, figures);
+  return figures;
+}
+
+const NOTHING_LEFT_BEHIND = { answeredDuringTheStall: { store_unavailable: 10 }, claimsLeftBehind: 0, retriesOnTheNextDeployment: { delivered: 10 }, warnings: 0 };
+
+it('a deploy during a Redis stall, closing then quitting the client: the next deployment answers the retries 200, never 409', async () => {
+  expect(await deployDuringStall('short', {}, 0)).toEqual(NOTHING_LEFT_BEHIND);
+}, 60_000);
+
+it('a stall longer than twice timeoutMs, under close({ timeoutMs }): the claims are waited for up to that bound, none left behind', async () => {
+  expect(await deployDuringStall('long', { timeoutMs: 30_000 }, 5 * TIMEOUT_MS)).toEqual(NOTHING_LEFT_BEHIND);
 }, 60_000);
 
 function count(codes: string[]): Record<string, number> {

@@ -74,6 +74,18 @@ describe('fastify plugin and app.close()', () => {
     await closed;
     expect(events).toEqual(['complete', 'app closed']);
   });
+
+  it('webhook.close({ timeoutMs }), then app.close(): the app closes although a callback never settles', async () => {
+    const webhook = fastifyEntry.maiagentWebhook({ authToken: TOKEN, timeoutMs: 50, log: false, onMessage: () => new Promise<void>(() => {}) });
+    const app = Fastify();
+    app.register(webhook, { prefix: '/maiagent/webhook' });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    expect((await post(`${base}/maiagent/webhook`, JSON.stringify(buildMaiAgentDelivery()))).status).toBe(503);
+    await webhook.close({ timeoutMs: 50 });
+    const closed = await Promise.race([app.close().then(() => 'closed'), new Promise((resolve) => setTimeout(() => resolve('still closing'), 3000))]);
+    expect(closed).toBe('closed');
+  });
 });
 
 describe('the README recipes, run as shown', () => {

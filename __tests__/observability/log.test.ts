@@ -80,6 +80,29 @@ describe('log', () => {
       expect(written).not.toContain('authorization');
     });
 
+    it('never carry the token, even when the error\'s message does (a client that echoes the URL it called)', async () => {
+      const log = new RecordingLogger();
+      const rotated = ['older-token-4711', TOKEN];
+      const echoing = { onMessage: () => { throw new Error(`GET https://crm.example/hook?token=${TOKEN} failed; also tried older-token-4711`); } };
+      const outcome = await promising(createWebhookHandler(maiagentPreset, { authToken: rotated, log, ...echoing }))(request(JSON.stringify(buildMaiAgentDelivery())));
+      expect(outcome.code).toBe('handler_failed');
+      expect(log.lines).toHaveLength(1);
+      const written = JSON.stringify(log.lines);
+      expect(written).toContain('crm.example/hook?token=');
+      expect(written).not.toContain(TOKEN);
+      expect(written).not.toContain('older-token-4711');
+    });
+
+    it('never carry the token when authToken is a function read at the first delivery', async () => {
+      const log = new RecordingLogger();
+      const echoing = { onMessage: () => { throw new Error(`GET https://crm.example/hook?token=${TOKEN} failed`); } };
+      const outcome = await promising(createWebhookHandler(maiagentPreset, { authToken: () => TOKEN, log, ...echoing }))(request(JSON.stringify(buildMaiAgentDelivery())));
+      expect(outcome.code).toBe('handler_failed');
+      expect(log.lines).toHaveLength(1);
+      expect(JSON.stringify(log.lines)).toContain('crm.example/hook?token=');
+      expect(JSON.stringify(log.lines)).not.toContain(TOKEN);
+    });
+
     it('reach the console as one line each; log: false silences them', async () => {
       const error = jest.spyOn(console, 'error').mockImplementation(() => {});
       try {
@@ -104,11 +127,14 @@ describe('log', () => {
     expect(log.lines.map(([level, fields]) => [level, fields.code])).toEqual([['warn', 'unauthenticated']]);
   });
 
-  it('a logger that throws changes nothing: the answer stands, the process lives on', async () => {
+  it.each([
+    ['throws', "() => { throw new Error('logger down'); }"],
+    ['rejects (an async transport)', "async () => { throw new Error('logger down'); }"],
+  ])('a logger that %s changes nothing: the answer stands, the process lives on', async (_how, throwing) => {
     const script = `
       const { maiagentWebhook } = require(${JSON.stringify(`${testBuildDir()}/fetch.js`)});
       const { buildMaiAgentDelivery } = require(${JSON.stringify(`${testBuildDir()}/testing/index.js`)});
-      const throwing = () => { throw new Error('logger down'); };
+      const throwing = ${throwing};
       const log = { warn: throwing, error: throwing };
       const store = { claim: () => 'claimed', complete: () => Promise.reject(new Error('READONLY')), release: () => Promise.reject(new Error('READONLY')) };
       const webhook = maiagentWebhook({ authToken: 't', onMessage() { throw new Error('downstream'); }, log, store, timeoutMs: 500 });

@@ -327,6 +327,20 @@ describe('close() and claims that outlive timeoutMs', () => {
     expect(warnings.map((w) => [w.code, w.step])).toEqual([['store_unavailable', undefined], ['store_record_failed', 'release']]);
   });
 
+  it('close({ timeoutMs }) waits for a late claim up to its own bound, past timeoutMs more, and frees it (a Redis stall longer than twice timeoutMs)', async () => {
+    const { store, claims, released } = lateStore();
+    const warnings: Record<string, unknown>[] = [];
+    const { handle } = receiverOver(store, { log: { warn: (fields: object) => void warnings.push(fields as Record<string, unknown>), error: () => {} } });
+    expect((await handle(requestWith({ kind: 'text', text: JSON.stringify(buildMaiAgentDelivery()) }))).code).toBe('store_unavailable');
+    const closed = handle.close({ timeoutMs: 5000 });
+    // Ten times the 30 ms timeoutMs: the claim's second deadline is long past.
+    expect(await settledWithin(closed, 300)).toBe('pending');
+    claims[0]?.('claimed');
+    await closed;
+    expect(released).toHaveLength(1);
+    expect(warnings.map((w) => w.code)).toEqual(['store_unavailable']);
+  });
+
   it('close({ timeoutMs }) bounds the wait for a callback that never settles, and the log says what was left', async () => {
     const warnings: Record<string, unknown>[] = [];
     const log = { warn: (fields: object) => void warnings.push(fields as Record<string, unknown>), error: () => {} };
@@ -335,6 +349,16 @@ describe('close() and claims that outlive timeoutMs', () => {
     expect(await settledWithin(handle.close(), 100)).toBe('pending');
     expect(await settledWithin(handle.close({ timeoutMs: 20 }), 2000)).toBe('settled');
     expect(warnings.map((w) => [w.code, w.unfinished])).toEqual([['handler_timeout', undefined], ['close_timeout', 1]]);
+  });
+
+  it('a close() after a bounded close({ timeoutMs }) is held to that bound (a Fastify app.close() after the webhook\'s own)', async () => {
+    const { handle } = receiverOver(new MemoryStore(), { onMessage: () => new Promise(() => {}), log: { warn: () => {}, error: () => {} } });
+    expect((await handle(requestWith({ kind: 'text', text: JSON.stringify(buildMaiAgentDelivery()) }))).code).toBe('handler_timeout');
+    const bounded = handle.close({ timeoutMs: 20 });
+    const later = handle.close();
+    expect(await settledWithin(bounded, 2000)).toBe('settled');
+    expect(await settledWithin(later, 2000)).toBe('settled');
+    expect(await settledWithin(handle.close(), 2000)).toBe('settled');
   });
 
   it.each([0, -1, 1.5, 'soon'])('close({ timeoutMs: %p }) is refused with a TypeError', async (timeoutMs) => {

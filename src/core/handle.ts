@@ -18,8 +18,9 @@ export interface Closable {
   /**
    * Stops taking deliveries (each is answered 503, so the platform retries later) and resolves once every
    * delivery that reached the store is over: its claim recorded (done or freed), or the bounded retries of that
-   * write given up. A claim the store answers after its deadline is waited for too (up to `timeoutMs` more) and
-   * freed. A callback is waited for until it settles: `timeoutMs` here bounds that wait.
+   * write given up. A claim the store answers after its deadline is waited for too (up to `timeoutMs` more, or up
+   * to this call's `timeoutMs` when longer) and freed. A callback is waited for until it settles: `timeoutMs` here
+   * bounds that wait.
    */
   close(options?: CloseOptions): Promise<void>;
 }
@@ -27,7 +28,8 @@ export interface Closable {
 export interface CloseOptions {
   /**
    * The longest `close()` waits for callbacks still running (one that never settles would hold it forever);
-   * then it resolves anyway, and the log says how many were left. Default: no bound.
+   * then it resolves anyway, and the log says how many were left. Every later `close()` without a bound of its own
+   * is held to this one (Fastify's `app.close()` after the plugin's `close({ timeoutMs })`). Default: no bound.
    */
   timeoutMs?: number | undefined;
 }
@@ -63,6 +65,13 @@ class HandlerState {
   /** Deliveries between their claim (or callback) and their record: a counter, so the common case allocates nothing. */
   private running = 0;
   private drained: (() => void) | undefined;
+  /**
+   * Resolves when the first bounded `close({ timeoutMs })` gives up: every later `close()` is held to it, so the
+   * one a framework calls on its own (Fastify's `onClose`) cannot outwait the bound its owner chose.
+   */
+  closeBound: Promise<void> | undefined;
+  /** When that bounded `close()` gives up (a `Date.now()` time): until then a late claim is still worth waiting for. */
+  closeGivesUpAt: number | undefined;
 
   constructor(bodyTimeoutMs: number, timeoutMs: number) {
     this.bodyDeadlines = new DeadlineQueue(bodyTimeoutMs);
@@ -71,6 +80,11 @@ class HandlerState {
 
   isClosing(): boolean {
     return this.closing;
+  }
+
+  /** Whether a bounded `close({ timeoutMs })` is still waiting: it, not the delivery's own deadline, ends a late claim's wait. */
+  closeStillWaits(): boolean {
+    return this.closeGivesUpAt !== undefined && Date.now() < this.closeGivesUpAt;
   }
 
   started(): void {
@@ -100,15 +114,16 @@ class HandlerState {
   }
 }
 
-/** `state.close()`, bounded by `options.timeoutMs` when given: what was still running then goes to the log. */
+/** `state.close()`, bounded by `options.timeoutMs` (or by an earlier close's): what was still running then goes to the log. */
 function closeWithin(state: HandlerState, log: Logger, options: CloseOptions | undefined): Promise<void> {
   const timeoutMs = options?.timeoutMs;
   if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs > 0 && timeoutMs <= 2 ** 31 - 1)) {
     return Promise.reject(new TypeError('close({ timeoutMs }): timeoutMs must be a positive whole number of milliseconds'));
   }
   const drained = state.close();
-  if (timeoutMs === undefined || state.unfinished === 0) return drained;
-  return new Promise((resolve) => {
+  if (state.unfinished === 0) return drained;
+  if (timeoutMs === undefined) return state.closeBound ? Promise.race([drained, state.closeBound]) : drained;
+  const bounded = new Promise<void>((resolve) => {
     const timer = setTimeout(() => {
       const left = state.unfinished;
       log.warn(
@@ -122,6 +137,9 @@ function closeWithin(state: HandlerState, log: Logger, options: CloseOptions | u
       resolve();
     });
   });
+  state.closeBound = state.closeBound ? Promise.race([state.closeBound, bounded]) : bounded;
+  state.closeGivesUpAt = Math.min(state.closeGivesUpAt ?? Infinity, Date.now() + timeoutMs);
+  return bounded;
 }
 
 /** A delivery that passed every check, ready for the callback. */
@@ -262,10 +280,11 @@ class Delivery<Message> {
 
   /**
    * The late claim did not land within its second deadline either (a store that is down, not slow): close() stops
-   * waiting for it. Most such claims never land; one that does is still given back, below.
+   * waiting for it, unless a bounded close({ timeoutMs }) still waits, so a stall shorter than that bound leaves
+   * nothing behind when the Redis client is quit. Most such claims never land; one that does is still given back.
    */
   private lateClaimGivenUp(): void {
-    this.over();
+    if (!this.state.closeStillWaits()) this.over();
   }
 
   /** A claim granted after the delivery stopped waiting for it: given back all the same; only the log is left to tell. */

@@ -1,5 +1,6 @@
 import { createTokenCheck, type TokenCheck } from './auth';
 import { parseByteSize } from './bytes';
+import { isPromiseLike } from './eventually';
 import type { BodyLimits } from './body';
 import { isDedupeStore, type DedupeStore } from './store';
 import type { Preset, Reply } from './preset';
@@ -176,7 +177,7 @@ export function resolveOptions<Message>(preset: Preset<Message>, options: Webhoo
   const { authToken } = options;
   // A function is read at the first delivery (a build without the secret must still load the module).
   const tokens = typeof authToken === 'function' ? authToken : resolveTokens(preset, authToken);
-  const log = resolveLog(preset, options.log);
+  const log = withoutTokens(resolveLog(preset, options.log), tokens);
   if (tokens === false) warnUnauthenticated(preset, log);
   return Object.freeze({
     preset,
@@ -246,11 +247,37 @@ function resolveLog(preset: Preset<unknown>, log: WebhookOptions<unknown>['log']
 
 type LogLine = Logger['warn'];
 
-/** A logger that throws changes nothing, as a hook that throws changes nothing: there is nowhere left to say so. */
-function guarded(write: LogLine): LogLine {
+const REDACTED = '[redacted]';
+
+/**
+ * No line carries a token, not even inside an error's message that echoes it (a client that puts the URL it called,
+ * `?token=` and all, in its error): every string the line holds has each configured token replaced.
+ */
+function withoutTokens(log: Logger, tokens: readonly string[] | false | (() => TokenSetting)): Logger {
+  if (tokens === false || log === SILENT) return log;
+  const current = typeof tokens === 'function' ? () => usableTokens(tokens()) : () => tokens;
+  const redact = (text: string) => current().reduce((redacted, token) => redacted.split(token).join(REDACTED), text);
+  const redactFields = (fields: object) => Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, typeof value === 'string' ? redact(value) : value]));
+  const level = (write: LogLine): LogLine => (fields, message) => write(redactFields(fields), redact(message));
+  return Object.freeze({ debug: level(log.debug), info: level(log.info), warn: level(log.warn), error: level(log.error) });
+}
+
+/** The tokens a function gives now, for redaction only: whatever it returns, never a throw. */
+function usableTokens(setting: TokenSetting): readonly string[] {
+  const tokens: unknown[] = typeof setting === 'string' ? [setting] : Array.isArray(setting) ? setting : [];
+  return tokens.filter((token): token is string => typeof token === 'string' && token.trim() !== '').map((token) => token.trim());
+}
+
+/**
+ * A logger that throws (or, writing to an async transport, rejects) changes nothing, as a hook that throws changes
+ * nothing: there is nowhere left to say so.
+ */
+function guarded(write: (fields: object, message: string) => unknown): LogLine {
   return (fields, message) => {
     try {
-      write(fields, message);
+      const written = write(fields, message);
+      // A rejection nobody handles would end the process.
+      if (isPromiseLike(written)) Promise.resolve(written).catch(nothing);
     } catch {
       // Swallowed: a broken logger must not turn a clear answer into a crash.
     }
