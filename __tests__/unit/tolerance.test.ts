@@ -157,6 +157,9 @@ const UNREADABLE: readonly [string, unknown][] = [
   ['a boolean', true],
   ['an object', { seconds: 1_728_219_442 }],
   ['a date in words', 'October 6, 2024'],
+  ['an ISO 8601 date before 1970 whose year has two leading zeros (not a date in 1999)', '0099-01-01T00:00:00Z'],
+  ['an ISO 8601 offset that is no zone (+99:99)', '2024-10-06T20:57:22+99:99'],
+  ['an ISO 8601 offset with 60 minutes', '2024-10-06T20:57:22+08:60'],
 ];
 
 const TIMESTAMP_CASES: readonly { name: string; platform: Platform; field: string; body: Record<string, unknown> }[] = [
