@@ -203,6 +203,8 @@ describe('the ids stay strict: present and non-empty; a number is read as its de
     ['MaiAgent id and conversation as numbers', 'maiagent', { id: 42, conversation: 7, content: 'hi', created_at: '1728219442000' }, { id: '42', conversation: '7' }],
     ['MaiAgent conversation_id as a number', 'maiagent', { id: 'm1', conversation_id: 7, content: 'hi' }, { id: 'm1', conversation: '7' }],
     ['MaiAgent conversation null beside conversation_id', 'maiagent', { id: 'm1', conversation: null, conversation_id: 'c9', content: 'hi' }, { id: 'm1', conversation: 'c9' }],
+    ['MaiAgent conversation empty (a blank field) beside conversation_id', 'maiagent', { id: 'm1', conversation: '', conversation_id: 'c9', content: 'hi' }, { id: 'm1', conversation: 'c9' }],
+    ['MaiAgent conversation_id empty (a blank field) beside conversation', 'maiagent', { id: 'm1', conversation: 'c9', conversation_id: '', content: 'hi' }, { id: 'm1', conversation: 'c9' }],
     ['GPTBots ids as numbers', 'gptbots', { message_id: 123, conversation_id: 5, create_time: 1679587005, output: [] }, { message_id: '123', conversation_id: '5' }],
   ] as const)('%s', async (_name, platform, body, expected) => {
     const { outcome, messages, contexts } = await deliver(platform, body);
@@ -210,6 +212,13 @@ describe('the ids stay strict: present and non-empty; a number is read as its de
     expect(messages[0]).toMatchObject(expected);
     expect(contexts[0]?.reply.id).toBe(Object.values(expected)[0]);
     expect(contexts[0]?.reply.conversationId).toBe(Object.values(expected)[1]);
+    expect(messages[0]).not.toHaveProperty('conversation_id', '');
+  });
+
+  it('an empty spelling beside a conversation id is no conflict', async () => {
+    const { outcome, told } = await deliver('maiagent', { id: 'm1', conversation: 'c9', conversation_id: '', content: 'hi', created_at: '1728219442000' });
+    expect(outcome.status).toBe(200);
+    expect(told[0]?.warnings).toEqual([]);
   });
 
   const maiagent = { id: 'm1', conversation: 'c1', content: 'hi' };
@@ -226,6 +235,8 @@ describe('the ids stay strict: present and non-empty; a number is read as its de
     ['MaiAgent: a null conversation and no conversation_id', 'maiagent', { ...maiagent, conversation: null }, '/conversation'],
     ['MaiAgent: an empty conversation', 'maiagent', { ...maiagent, conversation: '' }, '/conversation'],
     ['MaiAgent: an empty conversation_id', 'maiagent', { ...maiagent, conversation: undefined, conversation_id: '' }, '/conversation_id'],
+    ['MaiAgent: both spellings empty', 'maiagent', { ...maiagent, conversation: '', conversation_id: '' }, '/conversation_id'],
+    ['MaiAgent: an empty conversation beside a null conversation_id', 'maiagent', { ...maiagent, conversation: '', conversation_id: null }, '/conversation'],
     ['GPTBots: no message_id', 'gptbots', { ...gptbots, message_id: undefined }, '/message_id'],
     ['GPTBots: a null message_id', 'gptbots', { ...gptbots, message_id: null }, '/message_id'],
     ['GPTBots: an empty message_id', 'gptbots', { ...gptbots, message_id: '' }, '/message_id'],
