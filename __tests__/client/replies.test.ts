@@ -219,6 +219,29 @@ describe('reconcile', () => {
   });
 });
 
+describe('reconcile reads a record’s time as the receiver reads timestamps', () => {
+  it('skips a record before since whose createdAt is ISO 8601 or epoch seconds, and replays one after it', async () => {
+    const api = await startFakeMaiAgent();
+    const before = [buildMaiAgentDelivery(), buildMaiAgentDelivery()];
+    const after = buildMaiAgentDelivery();
+    api.webhookRecords = [
+      { id: 'r1', url: 'https://x', statusCode: 500, createdAt: '2023-11-14T20:00:00+08:00', requestBody: before[0] },
+      { id: 'r2', url: 'https://x', statusCode: 500, createdAt: '1699000000', requestBody: before[1] },
+      { id: 'r3', url: 'https://x', statusCode: 500, createdAt: '2023-11-15T06:13:20.000+08:00', requestBody: after },
+    ];
+    const ran: string[] = [];
+    const webhook = { authToken: TOKEN, store: new MemoryStore(), onMessage: (m: MaiAgentMessage) => void ran.push(m.id) };
+    try {
+      const client = createMaiAgentClient({ apiKey: API_KEY, baseUrl: api.url });
+      const report = await reconcile({ client, chatbotId: 'bot-1', webhook, since: 1700000000000 });
+      expect(ran).toEqual([after.id]);
+      expect(report).toEqual({ replayed: 1, alreadyDelivered: 0, invalid: 0, failed: 0, answered: 0 });
+    } finally {
+      await api.close();
+    }
+  });
+});
+
 describe('maiagent-webhook reconcile (the CLI)', () => {
   it('replays to each record’s own URL, and counts what the receiver says (delivered, duplicate, invalid)', async () => {
     const { run } = await import('../../src/cli');

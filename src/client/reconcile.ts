@@ -1,7 +1,7 @@
 import type { WebhookOptions } from '../core/options';
 import type { OutcomeCode } from '../core/types';
 import type { MaiAgentMessage } from '../presets/maiagent';
-import { createWebhookHandler, loadPreset, withDefaultStore } from '../runtime';
+import { createWebhookHandler, loadPreset, readEpochMs, withDefaultStore } from '../runtime';
 import type { MaiAgentClient } from './client';
 import type { WebhookRecord } from './types';
 
@@ -67,7 +67,7 @@ export async function* recordsToReplay(
 ): AsyncIterable<{ record: WebhookRecord; body: string }> {
   const from = since === undefined ? 0 : Number(since);
   for await (const record of records) {
-    if (Number(record.createdAt) < from) continue;
+    if (isBefore(record, from)) continue;
     if (record.statusCode === 200) {
       report.answered += 1;
       continue;
@@ -76,6 +76,12 @@ export async function* recordsToReplay(
     if (body === undefined) report.invalid += 1;
     else yield { record, body };
   }
+}
+
+/** Read as the receiver reads a delivery's timestamp (epoch s or ms, ISO 8601); one that cannot be read is replayed. */
+function isBefore(record: WebhookRecord, from: number): boolean {
+  const createdAt = readEpochMs(record.createdAt);
+  return createdAt !== undefined && createdAt < from;
 }
 
 /** Counts one replay by what the receiver answered. */
