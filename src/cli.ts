@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { createServer, type Server } from 'node:http';
-import { gptbotsWebhook, maiagentWebhook, type DeliveryContext, type Rejection } from './node';
+import { gptbotsWebhook, maiagentWebhook, type DeliveryContext, type DeliveryWarning, type Rejection } from './node';
 import { loadPreset } from './runtime';
 import { buildGptBotsDelivery, buildMaiAgentDelivery } from './testing';
 import { deadLettersCommand, DEAD_LETTERS_USAGE } from './cli/dead-letters';
@@ -59,6 +59,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
     authToken: token,
     onMessage: (message: unknown, context: DeliveryContext) => log(describeDelivery(message, context)),
     onRejected: (rejection) => log(describeRejection(rejection)),
+    onOutcome: ({ warnings }) => warnings.forEach((warning) => log(describeWarning(warning))),
   });
   const server = await listen(
     createServer((req, res) => (new URL(req.url ?? '/', 'http://receiver').pathname === path ? webhook(req, res) : res.writeHead(404).end())),
@@ -113,6 +114,12 @@ function senderOf(message: unknown): string {
 function citationsOf(message: unknown): string[] {
   const citations = (message as { citations?: { filename?: unknown; id?: unknown }[] }).citations;
   return Array.isArray(citations) ? citations.map((c) => String(c.filename ?? c.id ?? '?')) : [];
+}
+
+/** What went wrong without changing the answer; a replaced timestamp, so the time printed is not taken for the body's. */
+function describeWarning(warning: DeliveryWarning): string {
+  if (warning.code === 'timestamp_replaced') return `  warning timestamp_replaced (${warning.field}): the time printed is the time received`;
+  return `  warning ${warning.code}`;
 }
 
 function describeRejection(rejection: Rejection): string {
