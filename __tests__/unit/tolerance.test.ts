@@ -235,6 +235,8 @@ describe('the ids stay strict: present and non-empty; a number is read as its de
     ['MaiAgent: a null conversation and no conversation_id', 'maiagent', { ...maiagent, conversation: null }, '/conversation'],
     ['MaiAgent: an empty conversation', 'maiagent', { ...maiagent, conversation: '' }, '/conversation'],
     ['MaiAgent: an empty conversation_id', 'maiagent', { ...maiagent, conversation: undefined, conversation_id: '' }, '/conversation_id'],
+    ['MaiAgent: a boolean conversation (one problem, not a second saying null would do)', 'maiagent', { ...maiagent, conversation: true }, '/conversation'],
+    ['MaiAgent: a fractional conversation_id', 'maiagent', { ...maiagent, conversation: undefined, conversation_id: 1.5 }, '/conversation_id'],
     ['MaiAgent: both spellings empty', 'maiagent', { ...maiagent, conversation: '', conversation_id: '' }, '/conversation_id'],
     ['MaiAgent: an empty conversation beside a null conversation_id', 'maiagent', { ...maiagent, conversation: '', conversation_id: null }, '/conversation'],
     ['GPTBots: no message_id', 'gptbots', { ...gptbots, message_id: undefined }, '/message_id'],
