@@ -279,6 +279,27 @@ describe('a queued delivery without a timestamp', () => {
   });
 });
 
+describe('a delivery without a timestamp, handed to a queue', () => {
+  it('carries one time received: the job says the same time as the reply the web side published', async () => {
+    let clock = NOW;
+    jest.spyOn(Date, 'now').mockImplementation(() => (clock += 1));
+    const queued: { receivedAt: number }[] = [];
+    const published: Date[] = [];
+    const handle = promising(createWebhookHandler(loadPreset('maiagent') as Preset<unknown>, {
+      authToken: TOKEN,
+      store: false,
+      deliverTo: { enqueue: (delivery) => void queued.push(delivery) },
+      replies: { publish: ({ reply }) => void published.push(reply.createdAt) },
+    }));
+    const body = JSON.stringify({ id: 'm1', conversation: 'c1', content: 'hi', created_at: null });
+    const outcome = await handle(plainRequest({ headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: { kind: 'text', text: body } }));
+    await handle.close();
+    expect(outcome.status).toBe(200);
+    expect(queued).toHaveLength(1);
+    expect(published).toEqual([new Date(queued[0]?.receivedAt ?? 0)]);
+  });
+});
+
 describe('a label longer than any documented one', () => {
   it.each([
     ['MaiAgent type', 'maiagent', { id: 'm1', conversation: 'c1', content: 'hi', created_at: '1728219442000', type: 'x'.repeat(65) }],

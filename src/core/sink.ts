@@ -27,6 +27,6 @@ export function isDeliverySink(value: unknown): value is DeliverySink {
   return typeof value === 'object' && value !== null && typeof (value as Partial<DeliverySink>).enqueue === 'function';
 }
 
-export function queuedDelivery({ platform, id, conversationId }: Reply, rawBody: string): QueuedDelivery {
-  return { key: `${platform}:${id}`, platform, messageId: id, conversationId, rawBody, receivedAt: Date.now() };
+export function queuedDelivery({ platform, id, conversationId }: Reply, rawBody: string, receivedAt: number): QueuedDelivery {
+  return { key: `${platform}:${id}`, platform, messageId: id, conversationId, rawBody, receivedAt };
 }
