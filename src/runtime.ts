@@ -12,6 +12,7 @@ export { koaMiddleware } from './adapters/koa';
 export { presetFactories, loadPreset, withDefaultStore } from './presets/factories';
 export { validatePayload } from './core/validate';
 export { createWebhookHandler } from './core/handle';
+export { readEpochMs } from './presets/timestamps';
 export * from './shared-values';
 
 // The one place the core's observer port is wired: deliveries are published on node:diagnostics_channel where the

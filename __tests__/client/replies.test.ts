@@ -221,6 +221,30 @@ describe('reconcile', () => {
   });
 });
 
+describe('reconcile reads a record’s time as the receiver reads timestamps', () => {
+  it('skips a record before since whose createdAt is ISO 8601 or epoch seconds, and replays one after it', async () => {
+    const api = await startFakeMaiAgent();
+    const now = Date.now();
+    const before = [buildMaiAgentDelivery({ created_at: String(now) }), buildMaiAgentDelivery({ created_at: String(now) })];
+    const after = buildMaiAgentDelivery({ created_at: String(now) });
+    api.webhookRecords = [
+      { id: 'r1', url: 'https://x', statusCode: 500, createdAt: new Date(now - 120_000).toISOString(), requestBody: before[0] },
+      { id: 'r2', url: 'https://x', statusCode: 500, createdAt: String(Math.floor((now - 120_000) / 1000)), requestBody: before[1] },
+      { id: 'r3', url: 'https://x', statusCode: 500, createdAt: new Date(now - 1000).toISOString(), requestBody: after },
+    ];
+    const ran: string[] = [];
+    const webhook = { authToken: TOKEN, store: new MemoryStore(), onMessage: (m: MaiAgentMessage) => void ran.push(m.id) };
+    try {
+      const client = createMaiAgentClient({ apiKey: API_KEY, baseUrl: api.url });
+      const report = await reconcile({ client, chatbotId: 'bot-1', webhook, since: now - 60_000 });
+      expect(ran).toEqual([after.id]);
+      expect(report).toEqual({ replayed: 1, alreadyDelivered: 0, invalid: 0, failed: 0, answered: 0, expired: 0 });
+    } finally {
+      await api.close();
+    }
+  });
+});
+
 describe('the README’s client example, run as shown', () => {
   it('POST /chat/:conversation answers with the assistant’s reply, delivered to the same app’s webhook', async () => {
     const api = await startFakeMaiAgent();

@@ -72,6 +72,16 @@ describe('listen', () => {
     expect(lines.filter((l) => l.startsWith(`200 duplicate ${delivery.id}`))).toHaveLength(1);
   });
 
+  it('says when the time it prints is the time received (the body had no readable timestamp)', async () => {
+    receiver = await startReceiver({ port: 0, host: '127.0.0.1', token: 't', log: (l) => lines.push(l) });
+    const body = JSON.stringify(buildMaiAgentDelivery({ created_at: null }));
+    const response = await fetch(`${receiver.url.replace('localhost', '127.0.0.1')}?token=t`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(response.status).toBe(200);
+    // The outcome is told once the answer is given: wait for its line, bounded by the test's own timeout.
+    while (!lines.some((l) => l.includes('warning'))) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(lines.filter((l) => l.includes('warning'))).toEqual(['  warning timestamp_replaced (created_at): the time printed is the time received']);
+  });
+
   it('receives GPTBots deliveries with --provider gptbots', async () => {
     const io = captureIo();
     const result = await run(['listen', '--port', '0', '--provider', 'gptbots', '--token', 'gt'], io);

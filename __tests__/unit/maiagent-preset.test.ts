@@ -85,7 +85,7 @@ describe('what is not a usable MaiAgent message', () => {
 
   it('reports every fault at once', () => {
     expect(problemsOf({ id: '', conversation: true, citations: {} }).sort()).toEqual([
-      '/citations must be array or null', '/conversation must be string or integer', '/conversation must be string or integer or null', '/id must NOT have fewer than 1 characters',
+      '/citations must be array or null', '/conversation must be string or integer', '/id must NOT have fewer than 1 characters',
     ]);
   });
 });

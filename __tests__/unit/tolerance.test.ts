@@ -157,6 +157,9 @@ const UNREADABLE: readonly [string, unknown][] = [
   ['a boolean', true],
   ['an object', { seconds: 1_728_219_442 }],
   ['a date in words', 'October 6, 2024'],
+  ['an ISO 8601 date before 1970 whose year has two leading zeros (not a date in 1999)', '0099-01-01T00:00:00Z'],
+  ['an ISO 8601 offset that is no zone (+99:99)', '2024-10-06T20:57:22+99:99'],
+  ['an ISO 8601 offset with 60 minutes', '2024-10-06T20:57:22+08:60'],
 ];
 
 const TIMESTAMP_CASES: readonly { name: string; platform: Platform; field: string; body: Record<string, unknown> }[] = [
@@ -200,6 +203,8 @@ describe('the ids stay strict: present and non-empty; a number is read as its de
     ['MaiAgent id and conversation as numbers', 'maiagent', { id: 42, conversation: 7, content: 'hi', created_at: '1728219442000' }, { id: '42', conversation: '7' }],
     ['MaiAgent conversation_id as a number', 'maiagent', { id: 'm1', conversation_id: 7, content: 'hi' }, { id: 'm1', conversation: '7' }],
     ['MaiAgent conversation null beside conversation_id', 'maiagent', { id: 'm1', conversation: null, conversation_id: 'c9', content: 'hi' }, { id: 'm1', conversation: 'c9' }],
+    ['MaiAgent conversation empty (a blank field) beside conversation_id', 'maiagent', { id: 'm1', conversation: '', conversation_id: 'c9', content: 'hi' }, { id: 'm1', conversation: 'c9' }],
+    ['MaiAgent conversation_id empty (a blank field) beside conversation', 'maiagent', { id: 'm1', conversation: 'c9', conversation_id: '', content: 'hi' }, { id: 'm1', conversation: 'c9' }],
     ['GPTBots ids as numbers', 'gptbots', { message_id: 123, conversation_id: 5, create_time: 1679587005, output: [] }, { message_id: '123', conversation_id: '5' }],
   ] as const)('%s', async (_name, platform, body, expected) => {
     const { outcome, messages, contexts } = await deliver(platform, body);
@@ -207,6 +212,13 @@ describe('the ids stay strict: present and non-empty; a number is read as its de
     expect(messages[0]).toMatchObject(expected);
     expect(contexts[0]?.reply.id).toBe(Object.values(expected)[0]);
     expect(contexts[0]?.reply.conversationId).toBe(Object.values(expected)[1]);
+    expect(messages[0]).not.toHaveProperty('conversation_id', '');
+  });
+
+  it('an empty spelling beside a conversation id is no conflict', async () => {
+    const { outcome, told } = await deliver('maiagent', { id: 'm1', conversation: 'c9', conversation_id: '', content: 'hi', created_at: '1728219442000' });
+    expect(outcome.status).toBe(200);
+    expect(told[0]?.warnings).toEqual([]);
   });
 
   const maiagent = { id: 'm1', conversation: 'c1', content: 'hi' };
@@ -223,6 +235,10 @@ describe('the ids stay strict: present and non-empty; a number is read as its de
     ['MaiAgent: a null conversation and no conversation_id', 'maiagent', { ...maiagent, conversation: null }, '/conversation'],
     ['MaiAgent: an empty conversation', 'maiagent', { ...maiagent, conversation: '' }, '/conversation'],
     ['MaiAgent: an empty conversation_id', 'maiagent', { ...maiagent, conversation: undefined, conversation_id: '' }, '/conversation_id'],
+    ['MaiAgent: a boolean conversation (one problem, not a second saying null would do)', 'maiagent', { ...maiagent, conversation: true }, '/conversation'],
+    ['MaiAgent: a fractional conversation_id', 'maiagent', { ...maiagent, conversation: undefined, conversation_id: 1.5 }, '/conversation_id'],
+    ['MaiAgent: both spellings empty', 'maiagent', { ...maiagent, conversation: '', conversation_id: '' }, '/conversation_id'],
+    ['MaiAgent: an empty conversation beside a null conversation_id', 'maiagent', { ...maiagent, conversation: '', conversation_id: null }, '/conversation'],
     ['GPTBots: no message_id', 'gptbots', { ...gptbots, message_id: undefined }, '/message_id'],
     ['GPTBots: a null message_id', 'gptbots', { ...gptbots, message_id: null }, '/message_id'],
     ['GPTBots: an empty message_id', 'gptbots', { ...gptbots, message_id: '' }, '/message_id'],
@@ -260,6 +276,27 @@ describe('a queued delivery without a timestamp', () => {
     const rawBody = JSON.stringify({ id: 'm1', conversation: 'c1', content: 'hi', created_at: null });
     await process({ id: 'maiagent-m1', data: { platform: 'maiagent', messageId: 'm1', conversationId: 'c1', rawBody, receivedAt } } as Job<ReplyJobData>);
     expect(seen).toEqual({ created_at: String(receivedAt), at: new Date(receivedAt) });
+  });
+});
+
+describe('a delivery without a timestamp, handed to a queue', () => {
+  it('carries one time received: the job says the same time as the reply the web side published', async () => {
+    let clock = NOW;
+    jest.spyOn(Date, 'now').mockImplementation(() => (clock += 1));
+    const queued: { receivedAt: number }[] = [];
+    const published: Date[] = [];
+    const handle = promising(createWebhookHandler(loadPreset('maiagent') as Preset<unknown>, {
+      authToken: TOKEN,
+      store: false,
+      deliverTo: { enqueue: (delivery) => void queued.push(delivery) },
+      replies: { publish: ({ reply }) => void published.push(reply.createdAt) },
+    }));
+    const body = JSON.stringify({ id: 'm1', conversation: 'c1', content: 'hi', created_at: null });
+    const outcome = await handle(plainRequest({ headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: { kind: 'text', text: body } }));
+    await handle.close();
+    expect(outcome.status).toBe(200);
+    expect(queued).toHaveLength(1);
+    expect(published).toEqual([new Date(queued[0]?.receivedAt ?? 0)]);
   });
 });
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { createServer, type Server } from 'node:http';
-import { gptbotsWebhook, maiagentWebhook, type DeliveryContext, type Rejection } from '../node';
+import { gptbotsWebhook, maiagentWebhook, type DeliveryContext, type DeliveryWarning, type Rejection } from '../node';
 import { parseCount, parseProvider, PROVIDERS, type Provider } from './arguments';
 import { UsageError, type Io } from './usage';
 
@@ -63,6 +63,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
     // A retry of a delivered reply runs no callback; it is still a delivery the platform made, so it is printed.
     onOutcome: (outcome) => {
       if (outcome.code === 'duplicate') log(`200 duplicate ${outcome.messageId ?? '?'} (delivered before; onMessage not called again)`);
+      outcome.warnings.forEach((warning) => log(describeWarning(warning)));
     },
   });
   const server = await listen(
@@ -118,6 +119,12 @@ function senderOf(message: unknown): string {
 function citationsOf(message: unknown): string[] {
   const citations = (message as { citations?: { filename?: unknown; id?: unknown }[] }).citations;
   return Array.isArray(citations) ? citations.map((c) => String(c.filename ?? c.id ?? '?')) : [];
+}
+
+/** What went wrong without changing the answer; a replaced timestamp, so the time printed is not taken for the body's. */
+function describeWarning(warning: DeliveryWarning): string {
+  if (warning.code === 'timestamp_replaced') return `  warning timestamp_replaced (${warning.field}): the time printed is the time received`;
+  return `  warning ${warning.code}`;
 }
 
 function describeRejection(rejection: Rejection): string {

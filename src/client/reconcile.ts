@@ -2,7 +2,7 @@ import type { WebhookOptions } from '../core/options';
 import { isDedupeStore, type DedupeStore } from '../core/store';
 import type { OutcomeCode } from '../core/types';
 import type { MaiAgentMessage } from '../presets/maiagent';
-import { createWebhookHandler, loadPreset } from '../runtime';
+import { createWebhookHandler, loadPreset, readEpochMs } from '../runtime';
 import type { MaiAgentClient } from './client';
 import type { WebhookRecord } from './types';
 
@@ -130,20 +130,28 @@ export async function recordsToReplay(
     if (attempts) attempts.push(record);
     else groups.set(key, [record]);
   }
-  const from = since === undefined ? 0 : Number(since);
+  const from = since === undefined ? -Infinity : Number(since);
   const candidates: (ReplayCandidate & { first: number })[] = [];
   for (const [key, attempts] of groups) {
-    attempts.sort((a, b) => Number(a.createdAt) - Number(b.createdAt));
-    const first = Number(attempts[0]?.createdAt);
+    attempts.sort((a, b) => recordTime(a) - recordTime(b));
+    const first = recordTime(attempts[0] as WebhookRecord);
     const last = attempts[attempts.length - 1] as WebhookRecord;
     const withBody = attempts.filter((attempt) => bodyOf(attempt) !== undefined).pop();
-    if (Number(last.createdAt) < from) continue;
+    if (recordTime(last) < from) continue;
     if (attempts.some((attempt) => attempt.statusCode === 200)) report.answered += 1;
     else if (!(now - first < maxAgeMs)) report.expired += 1;
     else if (withBody === undefined) report.invalid += 1;
     else candidates.push({ key, record: withBody, body: bodyOf(withBody) as string, urls: attempts.map((attempt) => attempt.url), first });
   }
   return candidates.sort((a, b) => a.first - b.first).map(({ first: _first, ...candidate }) => candidate);
+}
+
+/**
+ * A record's time, read as the receiver reads a delivery's timestamp (epoch s or ms, ISO 8601). One that cannot be
+ * read is taken as the oldest: it cannot be shown to be within `maxAgeMs`, so it counts as expired, never replayed.
+ */
+function recordTime(record: WebhookRecord): number {
+  return readEpochMs(record.createdAt) ?? -Infinity;
 }
 
 /** Counts one replay by what the receiver answered. */

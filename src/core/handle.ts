@@ -151,6 +151,8 @@ interface Accepted<Message> {
   key: string;
   /** What the payload said that does not stop it (two different conversation ids, say). */
   warnings: readonly DeliveryWarning[] | undefined;
+  /** When the delivery was accepted (epoch ms): what a missing timestamp becomes, here and in a queued job. */
+  receivedAt: number;
 }
 
 /**
@@ -300,15 +302,17 @@ class Delivery<Message> {
   private runCallback(accepted: Accepted<Message>): void {
     this.phase = 'running';
     this.context = new CallbackContext(accepted.rawBody, accepted.reply, this.config.timeoutMs);
-    const running = runCallback(this.callback(accepted.reply), accepted.message, this.context, (result) => this.record(result));
+    const running = runCallback(this.callback(accepted), accepted.message, this.context, (result) => this.record(result));
     if (running) this.startTheClock();
   }
 
   /** `onMessage` (or the sink), traced when someone subscribes to the callback channel (only then is anything made for it). */
-  private callback({ platform, id, conversationId }: Reply): DeliveryTarget<Message>['run'] {
+  private callback({ reply: { platform, id, conversationId }, receivedAt }: Accepted<Message>): DeliveryTarget<Message>['run'] {
     const { target, observer } = this.config;
     const onMessage = target.run;
-    if (target.queued || !observer.tracesCallbacks()) return onMessage;
+    // The job keeps the time the message was folded with: the worker's message then says what the web side's did.
+    if (target.queued) return (message, context) => onMessage(message, context, receivedAt);
+    if (!observer.tracesCallbacks()) return onMessage;
     const trace = { platform, messageId: id, conversationId };
     this.trace = trace;
     return (message, context) => observer.traceCallback(trace, () => onMessage(message, context));
@@ -467,9 +471,10 @@ function accept<Message>(config: ResolvedConfig<Message>, body: BodyResult): Acc
     const { problems } = validation;
     return reject(config, errorOutcome('invalid_payload', { problems }), { rawBody, problems });
   }
-  const message = config.preset.toMessage(body.value);
+  const receivedAt = Date.now();
+  const message = config.preset.toMessage(body.value, receivedAt);
   const reply = config.preset.toReply(message);
-  return { message, reply, rawBody, key: `${reply.platform}:${reply.id}`, warnings: config.preset.warningsFor(body.value) };
+  return { message, reply, rawBody, key: `${reply.platform}:${reply.id}`, warnings: config.preset.warningsFor(body.value), receivedAt };
 }
 
 /** Why a delivery was answered at its deadline: the callback (or the sink) had not settled. */

@@ -301,7 +301,8 @@ const CONSOLE: Logger = Object.freeze({
 });
 
 export interface DeliveryTarget<Message> {
-  readonly run: (message: Message, context: DeliveryContext) => unknown;
+  /** `receivedAt` (epoch ms) reaches the sink only: a job's time received is the one the message was folded with. */
+  readonly run: (message: Message, context: DeliveryContext, receivedAt?: number) => unknown;
   /** Whether `run` hands the delivery to a sink (no callback runs here). */
   readonly queued: boolean;
   readonly succeeded: 'delivered' | 'enqueued';
@@ -315,7 +316,8 @@ function resolveTarget<Message>(preset: Preset<Message>, options: WebhookOptions
   if (deliverTo !== undefined) {
     if (!isDeliverySink(deliverTo)) throw new TypeError(`${preset.factoryName}: deliverTo must have an enqueue method`);
     const enqueue = enqueueWithin(deliverTo, timeoutMs);
-    const run = (_message: Message, context: DeliveryContext) => enqueue(context);
+    // `receivedAt` reaches the sink only: a job's time received is the one the message was folded with.
+    const run = (_message: Message, context: DeliveryContext, receivedAt = Date.now()) => enqueue(context, receivedAt);
     return Object.freeze({ run, queued: true, succeeded: 'enqueued', failed: 'queue_unavailable', late: 'queue_unavailable' });
   }
   if (typeof onMessage !== 'function') throw new TypeError(`${preset.factoryName}: onMessage must be a function (or pass deliverTo)`);

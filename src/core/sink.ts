@@ -100,12 +100,12 @@ interface SinkInput {
  * while it is known to be down. So every answer comes within `timeoutMs`, `close()` waits for nothing longer, and
  * a body is let go once its delivery is answered.
  */
-export function enqueueWithin(sink: DeliverySink, timeoutMs: number): (input: SinkInput) => Promise<void> {
+export function enqueueWithin(sink: DeliverySink, timeoutMs: number): (input: SinkInput, receivedAt: number) => Promise<void> {
   const breaker = new SinkBreaker();
-  return ({ reply, rawBody, signal }) => {
+  return ({ reply, rawBody, signal }, receivedAt) => {
     const admitted = breaker.admit();
     if (admitted === 'refuse') return Promise.reject(new SinkDownError());
-    const call = callSink(sink, queuedDelivery(reply, rawBody), signal);
+    const call = callSink(sink, queuedDelivery(reply, rawBody, receivedAt), signal);
     const wasProbe = admitted === 'probe';
     let settled = false;
     void call.then(
@@ -135,6 +135,6 @@ function callSink(sink: DeliverySink, delivery: QueuedDelivery, signal: AbortSig
   }
 }
 
-export function queuedDelivery({ platform, id, conversationId }: Reply, rawBody: string): QueuedDelivery {
-  return { key: `${platform}:${id}`, platform, messageId: id, conversationId, rawBody, receivedAt: Date.now() };
+export function queuedDelivery({ platform, id, conversationId }: Reply, rawBody: string, receivedAt: number): QueuedDelivery {
+  return { key: `${platform}:${id}`, platform, messageId: id, conversationId, rawBody, receivedAt };
 }

@@ -59,14 +59,16 @@ function isContainer(value: unknown): value is object {
 
 /**
  * ajv's errors as JSON pointers with short messages, without the offending value. Errors from inside an
- * alternative (`anyOf` branches, `if` conditions) are folded into one line for the field they belong to.
+ * alternative (`anyOf` branches, `if` conditions) are folded into one line for the field they belong to, and a
+ * field gets one line: the first, from the strictest rule that applies (a second, looser one, such as a conversation
+ * spelling's "or null" when the other spelling does not hold the id, would contradict it).
  */
 function toProblems(errors: readonly ValidatorError[]): Problem[] {
   const problems = new Map<string, Problem>();
   for (const error of errors) {
     if (error.keyword === 'if' || error.schemaPath.includes('/anyOf/')) continue;
     const problem = describe(error);
-    problems.set(`${problem.path}\n${problem.message}`, problem);
+    if (!problems.has(problem.path)) problems.set(problem.path, problem);
   }
   return [...problems.values()];
 }

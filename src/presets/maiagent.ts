@@ -99,8 +99,8 @@ export function toMaiAgentMessage(payload: MaiAgentPayload, receivedAt: number =
   const message: Record<string, unknown> = {
     ...payload,
     id: String(payload.id),
-    // The validator guarantees one spelling holds a value.
-    conversation: String(payload.conversation ?? payload.conversation_id),
+    // The validator guarantees one spelling holds an id; the other may be null or blank.
+    conversation: String(holdsId(payload.conversation) ? payload.conversation : payload.conversation_id),
     sender: payload.sender ?? null,
     content: payload.content ?? '',
     feedback: payload.feedback ?? null,
@@ -134,7 +134,12 @@ function maiagentWarnings(payload: unknown): readonly DeliveryWarning[] | undefi
 }
 
 function conversationsConflict({ conversation, conversation_id: conversationId }: MaiAgentPayload): boolean {
-  return conversation !== undefined && conversation !== null && conversationId !== undefined && conversationId !== null && String(conversation) !== String(conversationId);
+  return holdsId(conversation) && holdsId(conversationId) && String(conversation) !== String(conversationId);
+}
+
+/** A spelling of the conversation id that holds one: not absent, null or blank. */
+function holdsId(value: string | number | null | undefined): value is string | number {
+  return value !== undefined && value !== null && value !== '';
 }
 
 export const maiagentPreset: Preset<MaiAgentMessage> = Object.freeze({

@@ -36,19 +36,23 @@ function fromIso8601(text: string): number | undefined {
   if (!parts) return undefined;
   const [year, month, day, hour = 0, minute = 0, second = 0] = parts.slice(1, 7).map((part) => (part === undefined ? undefined : Number(part)));
   const milliseconds = Number((parts[7] ?? '').padEnd(3, '0').slice(0, 3));
-  if (month === undefined || day === undefined || year === undefined || month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) return undefined;
+  const offset = offsetMs(parts[8]);
+  // No year before 1969 can reach 1970 (and Date.UTC would read the years 0 to 99 as 1900 to 1999).
+  if (month === undefined || day === undefined || year === undefined || offset === undefined || year < 1969 || month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) return undefined;
   const utc = Date.UTC(year, month - 1, day, hour, minute, second, milliseconds);
   // Date.UTC rolls 30 February over into March: a date that does not exist is not read.
   if (new Date(utc).getUTCDate() !== day) return undefined;
-  return withinDates(utc - offsetMs(parts[8]));
+  return withinDates(utc - offset);
 }
 
-/** `Z`, none, `+08:00`, `-0500` or `+08`, as milliseconds east of UTC. */
-function offsetMs(zone: string | undefined): number {
+/** `Z`, none, `+08:00`, `-0500` or `+08`, as milliseconds east of UTC; `undefined` for an offset that is no zone (`+99:99`). */
+function offsetMs(zone: string | undefined): number | undefined {
   if (zone === undefined || zone === 'Z' || zone === 'z') return 0;
   const digits = zone.slice(1).replace(':', '');
-  const minutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || '0');
-  return (zone.startsWith('-') ? -minutes : minutes) * 60_000;
+  const hours = Number(digits.slice(0, 2));
+  const minutes = Number(digits.slice(2) || '0');
+  if (hours > 23 || minutes > 59) return undefined;
+  return (zone.startsWith('-') ? -1 : 1) * (hours * 60 + minutes) * 60_000;
 }
 
 type TimestampField = Extract<DeliveryWarning, { code: 'timestamp_replaced' }>['field'];

@@ -10,18 +10,25 @@ import { identifier, listOf, orNull, timestamp } from './shapes';
  *
  * `npm run build:validators` turns this into the standalone validator in ./generated; never compiled at run time.
  */
+/** One spelling of the conversation id: the id, or null or blank when the other spelling holds it. */
+const spelling = { type: ['string', 'integer', 'null'], maxLength: identifier.maxLength, minimum: identifier.minimum, maximum: identifier.maximum } as const;
+
 export const maiagentSchema = {
   $id: 'maiagent-webhook/maiagent-message',
   type: 'object',
   required: ['id'],
-  // Either spelling gives the conversation id; without a value in `conversation_id`, `conversation` must hold one
-  // (and is the name reported when both are missing).
-  if: { not: { required: ['conversation_id'], properties: { conversation_id: { not: { type: 'null' } } } } },
-  then: { required: ['conversation'], properties: { conversation: identifier } },
+  // Either spelling gives the conversation id, and the other may then be null or blank (''). Without an id in
+  // `conversation`, a `conversation_id` that is there must hold one; with neither, `conversation` is the name reported.
+  if: { required: ['conversation'], properties: { conversation: identifier } },
+  else: {
+    if: { required: ['conversation_id'], properties: { conversation_id: { not: { type: 'null' } } } },
+    then: { properties: { conversation_id: identifier } },
+    else: { required: ['conversation'], properties: { conversation: identifier } },
+  },
   properties: {
     id: identifier,
-    conversation: { ...identifier, type: ['string', 'integer', 'null'] },
-    conversation_id: { ...identifier, type: ['string', 'integer', 'null'] },
+    conversation: spelling,
+    conversation_id: spelling,
     sender: {
       type: ['object', 'null'],
       properties: {

@@ -5,7 +5,7 @@
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$id":"maiagent-webhook/maiagent-message","type":"object","required":["id"],"if":{"not":{"required":["conversation_id"],"properties":{"conversation_id":{"not":{"type":"null"}}}}},"then":{"required":["conversation"],"properties":{"conversation":{"type":["string","integer"],"minLength":1,"maxLength":256,"minimum":0,"maximum":9007199254740991}}},"properties":{"id":{"type":["string","integer"],"minLength":1,"maxLength":256,"minimum":0,"maximum":9007199254740991},"conversation":{"type":["string","integer","null"],"minLength":1,"maxLength":256,"minimum":0,"maximum":9007199254740991},"conversation_id":{"type":["string","integer","null"],"minLength":1,"maxLength":256,"minimum":0,"maximum":9007199254740991},"sender":{"type":["object","null"],"properties":{"id":{"type":["number","string","null"]},"name":{"type":["string","null"]},"avatar":{"type":["string","null"]}}},"type":{"type":["string","null"]},"content":{"type":["string","null"]},"feedback":{"type":["null","string","object"]},"created_at":{},"createdAt":{},"attachments":{"type":["array","null"],"maxItems":1000,"items":{"type":"object","properties":{"id":{"type":["string","null"]},"type":{"type":["string","null"]},"filename":{"type":["string","null"]},"file":{"type":["string","null"]}}}},"citations":{"type":["array","null"],"maxItems":1000,"items":{"type":"object","properties":{"id":{"type":["string","null"]},"filename":{"type":["string","null"]},"file":{"type":["string","null"]},"fileType":{"type":["string","null"]},"size":{"type":["number","null"]},"status":{"type":["string","null"]},"document":{"type":["string","null"]},"chatbotFileContent":{"type":["string","null"]},"parser":{"type":["object","null"]},"createdAt":{"type":["string","number","null"]}}}}}};
+const schema11 = {"$id":"maiagent-webhook/maiagent-message","type":"object","required":["id"],"if":{"required":["conversation"],"properties":{"conversation":{"type":["string","integer"],"minLength":1,"maxLength":256,"minimum":0,"maximum":9007199254740991}}},"else":{"if":{"required":["conversation_id"],"properties":{"conversation_id":{"not":{"type":"null"}}}},"then":{"properties":{"conversation_id":{"type":["string","integer"],"minLength":1,"maxLength":256,"minimum":0,"maximum":9007199254740991}}},"else":{"required":["conversation"],"properties":{"conversation":{"type":["string","integer"],"minLength":1,"maxLength":256,"minimum":0,"maximum":9007199254740991}}}},"properties":{"id":{"type":["string","integer"],"minLength":1,"maxLength":256,"minimum":0,"maximum":9007199254740991},"conversation":{"type":["string","integer","null"],"maxLength":256,"minimum":0,"maximum":9007199254740991},"conversation_id":{"type":["string","integer","null"],"maxLength":256,"minimum":0,"maximum":9007199254740991},"sender":{"type":["object","null"],"properties":{"id":{"type":["number","string","null"]},"name":{"type":["string","null"]},"avatar":{"type":["string","null"]}}},"type":{"type":["string","null"]},"content":{"type":["string","null"]},"feedback":{"type":["null","string","object"]},"created_at":{},"createdAt":{},"attachments":{"type":["array","null"],"maxItems":1000,"items":{"type":"object","properties":{"id":{"type":["string","null"]},"type":{"type":["string","null"]},"filename":{"type":["string","null"]},"file":{"type":["string","null"]}}}},"citations":{"type":["array","null"],"maxItems":1000,"items":{"type":"object","properties":{"id":{"type":["string","null"]},"filename":{"type":["string","null"]},"file":{"type":["string","null"]},"fileType":{"type":["string","null"]},"size":{"type":["number","null"]},"status":{"type":["string","null"]},"document":{"type":["string","null"]},"chatbotFileContent":{"type":["string","null"]},"parser":{"type":["object","null"]},"createdAt":{"type":["string","number","null"]}}}}}};
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="maiagent-webhook/maiagent-message" */;
@@ -14,11 +14,9 @@ let errors = 0;
 const _errs1 = errors;
 let valid0 = true;
 const _errs2 = errors;
-const _errs3 = errors;
-const _errs4 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if((data.conversation_id === undefined) && (missing0 = "conversation_id")){
+if((data.conversation === undefined) && (missing0 = "conversation")){
 const err0 = {};
 if(vErrors === null){
 vErrors = [err0];
@@ -29,10 +27,10 @@ vErrors.push(err0);
 errors++;
 }
 else {
-if(data.conversation_id !== undefined){
-const _errs6 = errors;
-const _errs7 = errors;
-if(data.conversation_id !== null){
+if(data.conversation !== undefined){
+let data0 = data.conversation;
+const _errs3 = errors;
+if((typeof data0 !== "string") && (!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0))))){
 const err1 = {};
 if(vErrors === null){
 vErrors = [err1];
@@ -42,8 +40,9 @@ vErrors.push(err1);
 }
 errors++;
 }
-var valid3 = _errs7 === errors;
-if(valid3){
+if(errors === _errs3){
+if((typeof data0 == "number") && (isFinite(data0))){
+if(data0 > 9007199254740991 || isNaN(data0)){
 const err2 = {};
 if(vErrors === null){
 vErrors = [err2];
@@ -54,21 +53,7 @@ vErrors.push(err2);
 errors++;
 }
 else {
-errors = _errs6;
-if(vErrors !== null){
-if(_errs6){
-vErrors.length = _errs6;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-}
-var valid1 = _errs4 === errors;
-if(valid1){
+if(data0 < 0 || isNaN(data0)){
 const err3 = {};
 if(vErrors === null){
 vErrors = [err3];
@@ -78,14 +63,35 @@ vErrors.push(err3);
 }
 errors++;
 }
-else {
-errors = _errs3;
-if(vErrors !== null){
-if(_errs3){
-vErrors.length = _errs3;
+}
+}
+if(errors === _errs3){
+if(typeof data0 === "string"){
+if(data0.length > 256){
+const err4 = {};
+if(vErrors === null){
+vErrors = [err4];
 }
 else {
-vErrors = null;
+vErrors.push(err4);
+}
+errors++;
+}
+else {
+if(data0.length < 1){
+const err5 = {};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+}
+}
+}
 }
 }
 }
@@ -99,34 +105,15 @@ else {
 vErrors = null;
 }
 }
-if(_valid0){
-const _errs9 = errors;
+if(!_valid0){
+const _errs5 = errors;
+const _errs6 = errors;
+let valid2 = true;
+const _errs7 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.conversation === undefined){
-const err4 = {instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: "conversation"},message:"must have required property '"+"conversation"+"'"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-if(data.conversation !== undefined){
-let data1 = data.conversation;
-if((typeof data1 !== "string") && (!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1))))){
-const err5 = {instancePath:instancePath+"/conversation",schemaPath:"#/then/properties/conversation/type",keyword:"type",params:{type: schema11.then.properties.conversation.type},message:"must be string,integer"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-if((typeof data1 == "number") && (isFinite(data1))){
-if(data1 > 9007199254740991 || isNaN(data1)){
-const err6 = {instancePath:instancePath+"/conversation",schemaPath:"#/then/properties/conversation/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+let missing1;
+if((data.conversation_id === undefined) && (missing1 = "conversation_id")){
+const err6 = {};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -135,8 +122,12 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(data1 < 0 || isNaN(data1)){
-const err7 = {instancePath:instancePath+"/conversation",schemaPath:"#/then/properties/conversation/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+else {
+if(data.conversation_id !== undefined){
+const _errs9 = errors;
+const _errs10 = errors;
+if(data.conversation_id !== null){
+const err7 = {};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -145,10 +136,9 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-if(typeof data1 === "string"){
-if(data1.length > 256){
-const err8 = {instancePath:instancePath+"/conversation",schemaPath:"#/then/properties/conversation/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+var valid4 = _errs10 === errors;
+if(valid4){
+const err8 = {};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -157,8 +147,38 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(data1.length < 1){
-const err9 = {instancePath:instancePath+"/conversation",schemaPath:"#/then/properties/conversation/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+errors = _errs9;
+if(vErrors !== null){
+if(_errs9){
+vErrors.length = _errs9;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+}
+var _valid1 = _errs7 === errors;
+errors = _errs6;
+if(vErrors !== null){
+if(_errs6){
+vErrors.length = _errs6;
+}
+else {
+vErrors = null;
+}
+}
+let ifClause0;
+if(_valid1){
+const _errs12 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.conversation_id !== undefined){
+let data2 = data.conversation_id;
+if((typeof data2 !== "string") && (!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2))))){
+const err9 = {instancePath:instancePath+"/conversation_id",schemaPath:"#/else/then/properties/conversation_id/type",keyword:"type",params:{type: schema11.else.then.properties.conversation_id.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -167,14 +187,9 @@ vErrors.push(err9);
 }
 errors++;
 }
-}
-}
-}
-var _valid0 = _errs9 === errors;
-valid0 = _valid0;
-}
-if(!valid0){
-const err10 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 > 9007199254740991 || isNaN(data2)){
+const err10 = {instancePath:instancePath+"/conversation_id",schemaPath:"#/else/then/properties/conversation_id/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -183,9 +198,8 @@ vErrors.push(err10);
 }
 errors++;
 }
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.id === undefined){
-const err11 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
+if(data2 < 0 || isNaN(data2)){
+const err11 = {instancePath:instancePath+"/conversation_id",schemaPath:"#/else/then/properties/conversation_id/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -194,10 +208,10 @@ vErrors.push(err11);
 }
 errors++;
 }
-if(data.id !== undefined){
-let data2 = data.id;
-if((typeof data2 !== "string") && (!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2))))){
-const err12 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: schema11.properties.id.type},message:"must be string,integer"};
+}
+if(typeof data2 === "string"){
+if(data2.length > 256){
+const err12 = {instancePath:instancePath+"/conversation_id",schemaPath:"#/else/then/properties/conversation_id/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -206,9 +220,8 @@ vErrors.push(err12);
 }
 errors++;
 }
-if((typeof data2 == "number") && (isFinite(data2))){
-if(data2 > 9007199254740991 || isNaN(data2)){
-const err13 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+if(data2.length < 1){
+const err13 = {instancePath:instancePath+"/conversation_id",schemaPath:"#/else/then/properties/conversation_id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -217,8 +230,18 @@ vErrors.push(err13);
 }
 errors++;
 }
-if(data2 < 0 || isNaN(data2)){
-const err14 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+}
+}
+var _valid1 = _errs12 === errors;
+valid2 = _valid1;
+ifClause0 = "then";
+}
+else {
+const _errs15 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.conversation === undefined){
+const err14 = {instancePath,schemaPath:"#/else/else/required",keyword:"required",params:{missingProperty: "conversation"},message:"must have required property '"+"conversation"+"'"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -227,10 +250,10 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-if(typeof data2 === "string"){
-if(data2.length > 256){
-const err15 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+if(data.conversation !== undefined){
+let data3 = data.conversation;
+if((typeof data3 !== "string") && (!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3))))){
+const err15 = {instancePath:instancePath+"/conversation",schemaPath:"#/else/else/properties/conversation/type",keyword:"type",params:{type: schema11.else.else.properties.conversation.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -239,8 +262,9 @@ vErrors.push(err15);
 }
 errors++;
 }
-if(data2.length < 1){
-const err16 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 > 9007199254740991 || isNaN(data3)){
+const err16 = {instancePath:instancePath+"/conversation",schemaPath:"#/else/else/properties/conversation/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -249,12 +273,8 @@ vErrors.push(err16);
 }
 errors++;
 }
-}
-}
-if(data.conversation !== undefined){
-let data3 = data.conversation;
-if(((typeof data3 !== "string") && (!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3))))) && (data3 !== null)){
-const err17 = {instancePath:instancePath+"/conversation",schemaPath:"#/properties/conversation/type",keyword:"type",params:{type: schema11.properties.conversation.type},message:"must be string,integer,null"};
+if(data3 < 0 || isNaN(data3)){
+const err17 = {instancePath:instancePath+"/conversation",schemaPath:"#/else/else/properties/conversation/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -263,9 +283,10 @@ vErrors.push(err17);
 }
 errors++;
 }
-if((typeof data3 == "number") && (isFinite(data3))){
-if(data3 > 9007199254740991 || isNaN(data3)){
-const err18 = {instancePath:instancePath+"/conversation",schemaPath:"#/properties/conversation/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+}
+if(typeof data3 === "string"){
+if(data3.length > 256){
+const err18 = {instancePath:instancePath+"/conversation",schemaPath:"#/else/else/properties/conversation/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -274,8 +295,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(data3 < 0 || isNaN(data3)){
-const err19 = {instancePath:instancePath+"/conversation",schemaPath:"#/properties/conversation/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(data3.length < 1){
+const err19 = {instancePath:instancePath+"/conversation",schemaPath:"#/else/else/properties/conversation/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -285,9 +306,14 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(typeof data3 === "string"){
-if(data3.length > 256){
-const err20 = {instancePath:instancePath+"/conversation",schemaPath:"#/properties/conversation/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+}
+}
+var _valid1 = _errs15 === errors;
+valid2 = _valid1;
+ifClause0 = "else";
+}
+if(!valid2){
+const err20 = {instancePath,schemaPath:"#/else/if",keyword:"if",params:{failingKeyword: ifClause0},message:"must match \""+ifClause0+"\" schema"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -296,8 +322,11 @@ vErrors.push(err20);
 }
 errors++;
 }
-if(data3.length < 1){
-const err21 = {instancePath:instancePath+"/conversation",schemaPath:"#/properties/conversation/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+var _valid0 = _errs5 === errors;
+valid0 = _valid0;
+}
+if(!valid0){
+const err21 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "else"},message:"must match \"else\" schema"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -306,12 +335,9 @@ vErrors.push(err21);
 }
 errors++;
 }
-}
-}
-if(data.conversation_id !== undefined){
-let data4 = data.conversation_id;
-if(((typeof data4 !== "string") && (!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4))))) && (data4 !== null)){
-const err22 = {instancePath:instancePath+"/conversation_id",schemaPath:"#/properties/conversation_id/type",keyword:"type",params:{type: schema11.properties.conversation_id.type},message:"must be string,integer,null"};
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.id === undefined){
+const err22 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -320,9 +346,10 @@ vErrors.push(err22);
 }
 errors++;
 }
-if((typeof data4 == "number") && (isFinite(data4))){
-if(data4 > 9007199254740991 || isNaN(data4)){
-const err23 = {instancePath:instancePath+"/conversation_id",schemaPath:"#/properties/conversation_id/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+if(data.id !== undefined){
+let data4 = data.id;
+if((typeof data4 !== "string") && (!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4))))){
+const err23 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: schema11.properties.id.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -331,8 +358,9 @@ vErrors.push(err23);
 }
 errors++;
 }
-if(data4 < 0 || isNaN(data4)){
-const err24 = {instancePath:instancePath+"/conversation_id",schemaPath:"#/properties/conversation_id/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 > 9007199254740991 || isNaN(data4)){
+const err24 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -341,10 +369,8 @@ vErrors.push(err24);
 }
 errors++;
 }
-}
-if(typeof data4 === "string"){
-if(data4.length > 256){
-const err25 = {instancePath:instancePath+"/conversation_id",schemaPath:"#/properties/conversation_id/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+if(data4 < 0 || isNaN(data4)){
+const err25 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -353,8 +379,10 @@ vErrors.push(err25);
 }
 errors++;
 }
-if(data4.length < 1){
-const err26 = {instancePath:instancePath+"/conversation_id",schemaPath:"#/properties/conversation_id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+if(typeof data4 === "string"){
+if(data4.length > 256){
+const err26 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -363,12 +391,8 @@ vErrors.push(err26);
 }
 errors++;
 }
-}
-}
-if(data.sender !== undefined){
-let data5 = data.sender;
-if((!(data5 && typeof data5 == "object" && !Array.isArray(data5))) && (data5 !== null)){
-const err27 = {instancePath:instancePath+"/sender",schemaPath:"#/properties/sender/type",keyword:"type",params:{type: schema11.properties.sender.type},message:"must be object,null"};
+if(data4.length < 1){
+const err27 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -377,11 +401,12 @@ vErrors.push(err27);
 }
 errors++;
 }
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.id !== undefined){
-let data6 = data5.id;
-if(((!((typeof data6 == "number") && (isFinite(data6)))) && (typeof data6 !== "string")) && (data6 !== null)){
-const err28 = {instancePath:instancePath+"/sender/id",schemaPath:"#/properties/sender/properties/id/type",keyword:"type",params:{type: schema11.properties.sender.properties.id.type},message:"must be number,string,null"};
+}
+}
+if(data.conversation !== undefined){
+let data5 = data.conversation;
+if(((typeof data5 !== "string") && (!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5))))) && (data5 !== null)){
+const err28 = {instancePath:instancePath+"/conversation",schemaPath:"#/properties/conversation/type",keyword:"type",params:{type: schema11.properties.conversation.type},message:"must be string,integer,null"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -390,11 +415,9 @@ vErrors.push(err28);
 }
 errors++;
 }
-}
-if(data5.name !== undefined){
-let data7 = data5.name;
-if((typeof data7 !== "string") && (data7 !== null)){
-const err29 = {instancePath:instancePath+"/sender/name",schemaPath:"#/properties/sender/properties/name/type",keyword:"type",params:{type: schema11.properties.sender.properties.name.type},message:"must be string,null"};
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 > 9007199254740991 || isNaN(data5)){
+const err29 = {instancePath:instancePath+"/conversation",schemaPath:"#/properties/conversation/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -403,11 +426,8 @@ vErrors.push(err29);
 }
 errors++;
 }
-}
-if(data5.avatar !== undefined){
-let data8 = data5.avatar;
-if((typeof data8 !== "string") && (data8 !== null)){
-const err30 = {instancePath:instancePath+"/sender/avatar",schemaPath:"#/properties/sender/properties/avatar/type",keyword:"type",params:{type: schema11.properties.sender.properties.avatar.type},message:"must be string,null"};
+if(data5 < 0 || isNaN(data5)){
+const err30 = {instancePath:instancePath+"/conversation",schemaPath:"#/properties/conversation/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -417,12 +437,9 @@ vErrors.push(err30);
 errors++;
 }
 }
-}
-}
-if(data.type !== undefined){
-let data9 = data.type;
-if((typeof data9 !== "string") && (data9 !== null)){
-const err31 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: schema11.properties.type.type},message:"must be string,null"};
+if(typeof data5 === "string"){
+if(data5.length > 256){
+const err31 = {instancePath:instancePath+"/conversation",schemaPath:"#/properties/conversation/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -432,10 +449,11 @@ vErrors.push(err31);
 errors++;
 }
 }
-if(data.content !== undefined){
-let data10 = data.content;
-if((typeof data10 !== "string") && (data10 !== null)){
-const err32 = {instancePath:instancePath+"/content",schemaPath:"#/properties/content/type",keyword:"type",params:{type: schema11.properties.content.type},message:"must be string,null"};
+}
+if(data.conversation_id !== undefined){
+let data6 = data.conversation_id;
+if(((typeof data6 !== "string") && (!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6))))) && (data6 !== null)){
+const err32 = {instancePath:instancePath+"/conversation_id",schemaPath:"#/properties/conversation_id/type",keyword:"type",params:{type: schema11.properties.conversation_id.type},message:"must be string,integer,null"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -444,11 +462,9 @@ vErrors.push(err32);
 }
 errors++;
 }
-}
-if(data.feedback !== undefined){
-let data11 = data.feedback;
-if(((data11 !== null) && (typeof data11 !== "string")) && (!(data11 && typeof data11 == "object" && !Array.isArray(data11)))){
-const err33 = {instancePath:instancePath+"/feedback",schemaPath:"#/properties/feedback/type",keyword:"type",params:{type: schema11.properties.feedback.type},message:"must be null,string,object"};
+if((typeof data6 == "number") && (isFinite(data6))){
+if(data6 > 9007199254740991 || isNaN(data6)){
+const err33 = {instancePath:instancePath+"/conversation_id",schemaPath:"#/properties/conversation_id/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -457,11 +473,8 @@ vErrors.push(err33);
 }
 errors++;
 }
-}
-if(data.attachments !== undefined){
-let data12 = data.attachments;
-if((!(Array.isArray(data12))) && (data12 !== null)){
-const err34 = {instancePath:instancePath+"/attachments",schemaPath:"#/properties/attachments/type",keyword:"type",params:{type: schema11.properties.attachments.type},message:"must be array,null"};
+if(data6 < 0 || isNaN(data6)){
+const err34 = {instancePath:instancePath+"/conversation_id",schemaPath:"#/properties/conversation_id/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -470,9 +483,10 @@ vErrors.push(err34);
 }
 errors++;
 }
-if(Array.isArray(data12)){
-if(data12.length > 1000){
-const err35 = {instancePath:instancePath+"/attachments",schemaPath:"#/properties/attachments/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
+}
+if(typeof data6 === "string"){
+if(data6.length > 256){
+const err35 = {instancePath:instancePath+"/conversation_id",schemaPath:"#/properties/conversation_id/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -481,14 +495,12 @@ vErrors.push(err35);
 }
 errors++;
 }
-const len0 = data12.length;
-for(let i0=0; i0<len0; i0++){
-let data13 = data12[i0];
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-if(data13.id !== undefined){
-let data14 = data13.id;
-if((typeof data14 !== "string") && (data14 !== null)){
-const err36 = {instancePath:instancePath+"/attachments/" + i0+"/id",schemaPath:"#/properties/attachments/items/properties/id/type",keyword:"type",params:{type: schema11.properties.attachments.items.properties.id.type},message:"must be string,null"};
+}
+}
+if(data.sender !== undefined){
+let data7 = data.sender;
+if((!(data7 && typeof data7 == "object" && !Array.isArray(data7))) && (data7 !== null)){
+const err36 = {instancePath:instancePath+"/sender",schemaPath:"#/properties/sender/type",keyword:"type",params:{type: schema11.properties.sender.type},message:"must be object,null"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -497,11 +509,11 @@ vErrors.push(err36);
 }
 errors++;
 }
-}
-if(data13.type !== undefined){
-let data15 = data13.type;
-if((typeof data15 !== "string") && (data15 !== null)){
-const err37 = {instancePath:instancePath+"/attachments/" + i0+"/type",schemaPath:"#/properties/attachments/items/properties/type/type",keyword:"type",params:{type: schema11.properties.attachments.items.properties.type.type},message:"must be string,null"};
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+if(data7.id !== undefined){
+let data8 = data7.id;
+if(((!((typeof data8 == "number") && (isFinite(data8)))) && (typeof data8 !== "string")) && (data8 !== null)){
+const err37 = {instancePath:instancePath+"/sender/id",schemaPath:"#/properties/sender/properties/id/type",keyword:"type",params:{type: schema11.properties.sender.properties.id.type},message:"must be number,string,null"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -511,10 +523,10 @@ vErrors.push(err37);
 errors++;
 }
 }
-if(data13.filename !== undefined){
-let data16 = data13.filename;
-if((typeof data16 !== "string") && (data16 !== null)){
-const err38 = {instancePath:instancePath+"/attachments/" + i0+"/filename",schemaPath:"#/properties/attachments/items/properties/filename/type",keyword:"type",params:{type: schema11.properties.attachments.items.properties.filename.type},message:"must be string,null"};
+if(data7.name !== undefined){
+let data9 = data7.name;
+if((typeof data9 !== "string") && (data9 !== null)){
+const err38 = {instancePath:instancePath+"/sender/name",schemaPath:"#/properties/sender/properties/name/type",keyword:"type",params:{type: schema11.properties.sender.properties.name.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -524,10 +536,10 @@ vErrors.push(err38);
 errors++;
 }
 }
-if(data13.file !== undefined){
-let data17 = data13.file;
-if((typeof data17 !== "string") && (data17 !== null)){
-const err39 = {instancePath:instancePath+"/attachments/" + i0+"/file",schemaPath:"#/properties/attachments/items/properties/file/type",keyword:"type",params:{type: schema11.properties.attachments.items.properties.file.type},message:"must be string,null"};
+if(data7.avatar !== undefined){
+let data10 = data7.avatar;
+if((typeof data10 !== "string") && (data10 !== null)){
+const err39 = {instancePath:instancePath+"/sender/avatar",schemaPath:"#/properties/sender/properties/avatar/type",keyword:"type",params:{type: schema11.properties.sender.properties.avatar.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -538,8 +550,11 @@ errors++;
 }
 }
 }
-else {
-const err40 = {instancePath:instancePath+"/attachments/" + i0,schemaPath:"#/properties/attachments/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+}
+if(data.type !== undefined){
+let data11 = data.type;
+if((typeof data11 !== "string") && (data11 !== null)){
+const err40 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: schema11.properties.type.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -549,12 +564,10 @@ vErrors.push(err40);
 errors++;
 }
 }
-}
-}
-if(data.citations !== undefined){
-let data18 = data.citations;
-if((!(Array.isArray(data18))) && (data18 !== null)){
-const err41 = {instancePath:instancePath+"/citations",schemaPath:"#/properties/citations/type",keyword:"type",params:{type: schema11.properties.citations.type},message:"must be array,null"};
+if(data.content !== undefined){
+let data12 = data.content;
+if((typeof data12 !== "string") && (data12 !== null)){
+const err41 = {instancePath:instancePath+"/content",schemaPath:"#/properties/content/type",keyword:"type",params:{type: schema11.properties.content.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -563,9 +576,11 @@ vErrors.push(err41);
 }
 errors++;
 }
-if(Array.isArray(data18)){
-if(data18.length > 1000){
-const err42 = {instancePath:instancePath+"/citations",schemaPath:"#/properties/citations/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
+}
+if(data.feedback !== undefined){
+let data13 = data.feedback;
+if(((data13 !== null) && (typeof data13 !== "string")) && (!(data13 && typeof data13 == "object" && !Array.isArray(data13)))){
+const err42 = {instancePath:instancePath+"/feedback",schemaPath:"#/properties/feedback/type",keyword:"type",params:{type: schema11.properties.feedback.type},message:"must be null,string,object"};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -574,14 +589,11 @@ vErrors.push(err42);
 }
 errors++;
 }
-const len1 = data18.length;
-for(let i1=0; i1<len1; i1++){
-let data19 = data18[i1];
-if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
-if(data19.id !== undefined){
-let data20 = data19.id;
-if((typeof data20 !== "string") && (data20 !== null)){
-const err43 = {instancePath:instancePath+"/citations/" + i1+"/id",schemaPath:"#/properties/citations/items/properties/id/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.id.type},message:"must be string,null"};
+}
+if(data.attachments !== undefined){
+let data14 = data.attachments;
+if((!(Array.isArray(data14))) && (data14 !== null)){
+const err43 = {instancePath:instancePath+"/attachments",schemaPath:"#/properties/attachments/type",keyword:"type",params:{type: schema11.properties.attachments.type},message:"must be array,null"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -590,11 +602,9 @@ vErrors.push(err43);
 }
 errors++;
 }
-}
-if(data19.filename !== undefined){
-let data21 = data19.filename;
-if((typeof data21 !== "string") && (data21 !== null)){
-const err44 = {instancePath:instancePath+"/citations/" + i1+"/filename",schemaPath:"#/properties/citations/items/properties/filename/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.filename.type},message:"must be string,null"};
+if(Array.isArray(data14)){
+if(data14.length > 1000){
+const err44 = {instancePath:instancePath+"/attachments",schemaPath:"#/properties/attachments/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -603,11 +613,14 @@ vErrors.push(err44);
 }
 errors++;
 }
-}
-if(data19.file !== undefined){
-let data22 = data19.file;
-if((typeof data22 !== "string") && (data22 !== null)){
-const err45 = {instancePath:instancePath+"/citations/" + i1+"/file",schemaPath:"#/properties/citations/items/properties/file/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.file.type},message:"must be string,null"};
+const len0 = data14.length;
+for(let i0=0; i0<len0; i0++){
+let data15 = data14[i0];
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.id !== undefined){
+let data16 = data15.id;
+if((typeof data16 !== "string") && (data16 !== null)){
+const err45 = {instancePath:instancePath+"/attachments/" + i0+"/id",schemaPath:"#/properties/attachments/items/properties/id/type",keyword:"type",params:{type: schema11.properties.attachments.items.properties.id.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -617,10 +630,10 @@ vErrors.push(err45);
 errors++;
 }
 }
-if(data19.fileType !== undefined){
-let data23 = data19.fileType;
-if((typeof data23 !== "string") && (data23 !== null)){
-const err46 = {instancePath:instancePath+"/citations/" + i1+"/fileType",schemaPath:"#/properties/citations/items/properties/fileType/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.fileType.type},message:"must be string,null"};
+if(data15.type !== undefined){
+let data17 = data15.type;
+if((typeof data17 !== "string") && (data17 !== null)){
+const err46 = {instancePath:instancePath+"/attachments/" + i0+"/type",schemaPath:"#/properties/attachments/items/properties/type/type",keyword:"type",params:{type: schema11.properties.attachments.items.properties.type.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -630,10 +643,10 @@ vErrors.push(err46);
 errors++;
 }
 }
-if(data19.size !== undefined){
-let data24 = data19.size;
-if((!((typeof data24 == "number") && (isFinite(data24)))) && (data24 !== null)){
-const err47 = {instancePath:instancePath+"/citations/" + i1+"/size",schemaPath:"#/properties/citations/items/properties/size/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.size.type},message:"must be number,null"};
+if(data15.filename !== undefined){
+let data18 = data15.filename;
+if((typeof data18 !== "string") && (data18 !== null)){
+const err47 = {instancePath:instancePath+"/attachments/" + i0+"/filename",schemaPath:"#/properties/attachments/items/properties/filename/type",keyword:"type",params:{type: schema11.properties.attachments.items.properties.filename.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -643,10 +656,10 @@ vErrors.push(err47);
 errors++;
 }
 }
-if(data19.status !== undefined){
-let data25 = data19.status;
-if((typeof data25 !== "string") && (data25 !== null)){
-const err48 = {instancePath:instancePath+"/citations/" + i1+"/status",schemaPath:"#/properties/citations/items/properties/status/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.status.type},message:"must be string,null"};
+if(data15.file !== undefined){
+let data19 = data15.file;
+if((typeof data19 !== "string") && (data19 !== null)){
+const err48 = {instancePath:instancePath+"/attachments/" + i0+"/file",schemaPath:"#/properties/attachments/items/properties/file/type",keyword:"type",params:{type: schema11.properties.attachments.items.properties.file.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -656,10 +669,9 @@ vErrors.push(err48);
 errors++;
 }
 }
-if(data19.document !== undefined){
-let data26 = data19.document;
-if((typeof data26 !== "string") && (data26 !== null)){
-const err49 = {instancePath:instancePath+"/citations/" + i1+"/document",schemaPath:"#/properties/citations/items/properties/document/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.document.type},message:"must be string,null"};
+}
+else {
+const err49 = {instancePath:instancePath+"/attachments/" + i0,schemaPath:"#/properties/attachments/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -669,10 +681,12 @@ vErrors.push(err49);
 errors++;
 }
 }
-if(data19.chatbotFileContent !== undefined){
-let data27 = data19.chatbotFileContent;
-if((typeof data27 !== "string") && (data27 !== null)){
-const err50 = {instancePath:instancePath+"/citations/" + i1+"/chatbotFileContent",schemaPath:"#/properties/citations/items/properties/chatbotFileContent/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.chatbotFileContent.type},message:"must be string,null"};
+}
+}
+if(data.citations !== undefined){
+let data20 = data.citations;
+if((!(Array.isArray(data20))) && (data20 !== null)){
+const err50 = {instancePath:instancePath+"/citations",schemaPath:"#/properties/citations/type",keyword:"type",params:{type: schema11.properties.citations.type},message:"must be array,null"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -681,11 +695,9 @@ vErrors.push(err50);
 }
 errors++;
 }
-}
-if(data19.parser !== undefined){
-let data28 = data19.parser;
-if((!(data28 && typeof data28 == "object" && !Array.isArray(data28))) && (data28 !== null)){
-const err51 = {instancePath:instancePath+"/citations/" + i1+"/parser",schemaPath:"#/properties/citations/items/properties/parser/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.parser.type},message:"must be object,null"};
+if(Array.isArray(data20)){
+if(data20.length > 1000){
+const err51 = {instancePath:instancePath+"/citations",schemaPath:"#/properties/citations/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -694,11 +706,14 @@ vErrors.push(err51);
 }
 errors++;
 }
-}
-if(data19.createdAt !== undefined){
-let data29 = data19.createdAt;
-if(((typeof data29 !== "string") && (!((typeof data29 == "number") && (isFinite(data29))))) && (data29 !== null)){
-const err52 = {instancePath:instancePath+"/citations/" + i1+"/createdAt",schemaPath:"#/properties/citations/items/properties/createdAt/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.createdAt.type},message:"must be string,number,null"};
+const len1 = data20.length;
+for(let i1=0; i1<len1; i1++){
+let data21 = data20[i1];
+if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
+if(data21.id !== undefined){
+let data22 = data21.id;
+if((typeof data22 !== "string") && (data22 !== null)){
+const err52 = {instancePath:instancePath+"/citations/" + i1+"/id",schemaPath:"#/properties/citations/items/properties/id/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.id.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -708,9 +723,10 @@ vErrors.push(err52);
 errors++;
 }
 }
-}
-else {
-const err53 = {instancePath:instancePath+"/citations/" + i1,schemaPath:"#/properties/citations/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data21.filename !== undefined){
+let data23 = data21.filename;
+if((typeof data23 !== "string") && (data23 !== null)){
+const err53 = {instancePath:instancePath+"/citations/" + i1+"/filename",schemaPath:"#/properties/citations/items/properties/filename/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.filename.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -720,16 +736,132 @@ vErrors.push(err53);
 errors++;
 }
 }
-}
-}
-}
-else {
-const err54 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data21.file !== undefined){
+let data24 = data21.file;
+if((typeof data24 !== "string") && (data24 !== null)){
+const err54 = {instancePath:instancePath+"/citations/" + i1+"/file",schemaPath:"#/properties/citations/items/properties/file/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.file.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err54];
 }
 else {
 vErrors.push(err54);
+}
+errors++;
+}
+}
+if(data21.fileType !== undefined){
+let data25 = data21.fileType;
+if((typeof data25 !== "string") && (data25 !== null)){
+const err55 = {instancePath:instancePath+"/citations/" + i1+"/fileType",schemaPath:"#/properties/citations/items/properties/fileType/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.fileType.type},message:"must be string,null"};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+}
+if(data21.size !== undefined){
+let data26 = data21.size;
+if((!((typeof data26 == "number") && (isFinite(data26)))) && (data26 !== null)){
+const err56 = {instancePath:instancePath+"/citations/" + i1+"/size",schemaPath:"#/properties/citations/items/properties/size/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.size.type},message:"must be number,null"};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+}
+if(data21.status !== undefined){
+let data27 = data21.status;
+if((typeof data27 !== "string") && (data27 !== null)){
+const err57 = {instancePath:instancePath+"/citations/" + i1+"/status",schemaPath:"#/properties/citations/items/properties/status/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.status.type},message:"must be string,null"};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+}
+if(data21.document !== undefined){
+let data28 = data21.document;
+if((typeof data28 !== "string") && (data28 !== null)){
+const err58 = {instancePath:instancePath+"/citations/" + i1+"/document",schemaPath:"#/properties/citations/items/properties/document/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.document.type},message:"must be string,null"};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+if(data21.chatbotFileContent !== undefined){
+let data29 = data21.chatbotFileContent;
+if((typeof data29 !== "string") && (data29 !== null)){
+const err59 = {instancePath:instancePath+"/citations/" + i1+"/chatbotFileContent",schemaPath:"#/properties/citations/items/properties/chatbotFileContent/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.chatbotFileContent.type},message:"must be string,null"};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+}
+if(data21.parser !== undefined){
+let data30 = data21.parser;
+if((!(data30 && typeof data30 == "object" && !Array.isArray(data30))) && (data30 !== null)){
+const err60 = {instancePath:instancePath+"/citations/" + i1+"/parser",schemaPath:"#/properties/citations/items/properties/parser/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.parser.type},message:"must be object,null"};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+}
+if(data21.createdAt !== undefined){
+let data31 = data21.createdAt;
+if(((typeof data31 !== "string") && (!((typeof data31 == "number") && (isFinite(data31))))) && (data31 !== null)){
+const err61 = {instancePath:instancePath+"/citations/" + i1+"/createdAt",schemaPath:"#/properties/citations/items/properties/createdAt/type",keyword:"type",params:{type: schema11.properties.citations.items.properties.createdAt.type},message:"must be string,number,null"};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+}
+}
+else {
+const err62 = {instancePath:instancePath+"/citations/" + i1,schemaPath:"#/properties/citations/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+}
+}
+}
+}
+else {
+const err63 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
 }
 errors++;
 }
