@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { buildMaiAgentDelivery } from 'maiagent-webhook/testing';
 import { connectTestRedis, type TestRedis } from '../support/redis';
+import { startRedisCluster } from '../support/redis-cluster';
 import { packTarball } from '../support/tarball';
 
 const run = promisify(execFile);
@@ -131,7 +132,9 @@ async function outputShows(started: Started, pattern: RegExp): Promise<string> {
 
 const blocks = typeScriptBlocks();
 /** The blocks that are not a webhook server alone: run below in their own way. */
-const NOT_SERVERS = new Set(['otel.ts', 'testing-kit.ts', 'queue-web.ts', 'queue-worker.ts', 'cloudflare-worker.ts', 'reply-hub-ioredis.ts']);
+// The two edge-store Workers need workerd and a Durable Object namespace or Upstash's API: they are type-checked
+// here and run in workerd by __tests__/runtimes/edge-stores.test.ts. redis-cluster gets a cluster of its own below.
+const NOT_SERVERS = new Set(['otel.ts', 'testing-kit.ts', 'queue-web.ts', 'queue-worker.ts', 'cloudflare-worker.ts', 'reply-hub-ioredis.ts', 'worker-upstash.ts', 'worker-durable-object.ts', 'redis-cluster.ts']);
 const servers = blocks.filter(({ file }) => file.endsWith('.ts') && !file.startsWith('readme-block-') && !NOT_SERVERS.has(file)).map(({ file }) => file.replace(/\.ts$/, ''));
 
 function environment(): Record<string, string> {
@@ -177,6 +180,24 @@ describe.each(['module', 'commonjs'] as const)('a fresh "type": "%s" project', (
     const sent = await send(dir, `http://127.0.0.1:${started.port}${path}`, environment());
     expect(sent).toEqual({ code: 0, output: expect.stringMatching(/^200 /) });
   }, 60_000);
+
+  it('redis-cluster starts against a 3-master Redis Cluster and answers a delivery sent with `maiagent-webhook send`', async () => {
+    const cluster = await startRedisCluster();
+    try {
+      const env = { ...environment(), REDIS_CLUSTER_NODES: cluster.rootNodes.map(({ url }) => url).join(',') };
+      const started = await start(dir, 'redis-cluster.js', env);
+      // The example connects in the background: the first answers may be 503 store_unavailable until it has.
+      let sent = await send(dir, `http://127.0.0.1:${started.port}/maiagent/webhook`, env);
+      for (let tries = 0; sent.code !== 0 && tries < 50; tries += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        sent = await send(dir, `http://127.0.0.1:${started.port}/maiagent/webhook`, env);
+      }
+      expect(sent).toEqual({ code: 0, output: expect.stringMatching(/^200 /) });
+    } finally {
+      stopAll();
+      await cluster.stop();
+    }
+  }, 90_000);
 
   it('queue-web and queue-worker: the delivery is enqueued, then processed by the worker', async () => {
     const { sent, worker, content } = await throughTheQueue(dir, 'js');
