@@ -3,7 +3,7 @@
 //   [[durable_objects.bindings]] name = "DEDUPE", class_name = "DedupeObject"   ([[migrations]] new_classes too)
 import { maiagentWebhook, type ClaimState, type DedupeStore } from 'maiagent-webhook/fetch';
 
-const CLAIM_TTL_MS = 5 * 60 * 1000; // like RedisStore's claimTtlMs
+const CLAIM_TTL_MS = 5 * 60 * 1000; // like RedisStore's claimTtlMs; a CLAIM_TTL_MS variable in wrangler.toml overrides it
 const DONE_TTL_MS = 24 * 60 * 60 * 1000; // like its ttlMs
 
 interface Held {
@@ -13,7 +13,11 @@ interface Held {
 
 /** One message id: its claim or its done mark, kept until it expires (then an alarm deletes it). */
 export class DedupeObject {
-  constructor(private readonly state: { storage: DurableObjectStorage }) {}
+  private readonly claimTtlMs: number;
+
+  constructor(private readonly state: { storage: DurableObjectStorage }, env: { CLAIM_TTL_MS?: string }) {
+    this.claimTtlMs = Number(env.CLAIM_TTL_MS) || CLAIM_TTL_MS;
+  }
 
   async fetch(request: Request): Promise<Response> {
     const step = new URL(request.url).pathname.slice(1);
@@ -23,7 +27,7 @@ export class DedupeObject {
     if (step === 'claim') {
       if (held === 'done') return new Response('done');
       if (held !== undefined && held !== own) return new Response('in_flight');
-      await this.hold(own, CLAIM_TTL_MS);
+      await this.hold(own, this.claimTtlMs);
       return new Response('claimed');
     }
     if (step === 'complete') await this.hold('done', DONE_TTL_MS);
