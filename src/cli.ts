@@ -11,6 +11,7 @@ import { deadLettersCommand, DEAD_LETTERS_USAGE } from './cli/dead-letters';
 import { reconcileCommand, RECONCILE_USAGE } from './cli/reconcile';
 import { UsageError, type Io } from './cli/usage';
 import { hasControlCharacter } from './client/secrets';
+import { reasonOf } from './client/errors';
 
 type Provider = 'maiagent' | 'gptbots';
 
@@ -152,7 +153,8 @@ export async function sendDeliveries(options: SendOptions, log: (line: string) =
       status = response.status;
       text = await response.text();
     } catch (error) {
-      text = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+      // In words that cannot quote the URL (undici's messages can, password included).
+      text = reasonOf(error);
     }
     statuses.set(status, (statuses.get(status) ?? 0) + 1);
     if (options.count === 1) log(`${status || 'no answer'} ${text}`);
@@ -237,7 +239,8 @@ async function sendCommand(args: string[], io: Io): Promise<number> {
   if (values.help) return help(io, 'send');
   const [url, ...extra] = positionals;
   if (!url || extra.length > 0) throw new UsageError('send takes exactly one <url>');
-  if (!URL.canParse(url)) throw new UsageError(`'${url}' is not a URL`);
+  // Never echoed: the URL may hold the token (or a password) a user pasted.
+  if (!URL.canParse(url)) throw new UsageError('<url> is not a URL');
   const provider = parseProvider(values.provider);
   const body = values.file === undefined ? undefined : await readBody(values.file);
   const summary = await sendDeliveries(

@@ -142,4 +142,15 @@ describe('no secret in any output: values with a control character are refused, 
     expect(io.lines.join('\n')).not.toContain('secret-send-token');
     expect(ran).toEqual([]);
   });
+
+  it.each([
+    ['reconcile --to, a URL that does not parse', ['reconcile', '--chatbot', 'bot-1', '--to', `ht tp://x/hook?token=${TOKEN}`]],
+    ['send, a URL that does not parse', ['send', `ht tp://x/hook?token=${TOKEN}`]],
+    ['send, a URL with a password', ['send', `http://user:${TOKEN}@127.0.0.1:9/hook`]],
+  ])('%s: the output names the problem, never the URL’s token or password', async (_name, argv) => {
+    const io = captureIo({ MAIAGENT_API_KEY: API_KEY });
+    expect(await run(argv, io)).toBeGreaterThan(0);
+    expect(io.lines).toHaveLength(1);
+    expect(io.lines.join('\n')).not.toContain(TOKEN);
+  });
 });

@@ -127,7 +127,7 @@ describe('usage', () => {
   it.each([
     [['frobnicate'], "maiagent-webhook: unknown command 'frobnicate' (try --help)"],
     [['send'], 'maiagent-webhook: send takes exactly one <url>'],
-    [['send', 'not a url'], "maiagent-webhook: 'not a url' is not a URL"],
+    [['send', 'not a url'], 'maiagent-webhook: <url> is not a URL'],
     [['send', 'http://127.0.0.1:1/', '--provider', 'slack'], "maiagent-webhook: --provider must be maiagent or gptbots, not 'slack'"],
     [['send', 'http://127.0.0.1:1/', '--count', '0'], "maiagent-webhook: --count must be a whole number of at least 1, not '0'"],
     [['send', 'http://127.0.0.1:1/', '--file', '/nonexistent.json'], "maiagent-webhook: cannot read --file '/nonexistent.json'"],

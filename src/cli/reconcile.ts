@@ -136,7 +136,8 @@ function secretFromEnv(io: Io, name: string): string | undefined {
 }
 
 function parseUrl(value: string, name: string): URL {
-  if (!URL.canParse(value)) throw new UsageError(`${name} '${value}' is not a URL`);
+  // Never echoed: the URL may hold the token a user pasted.
+  if (!URL.canParse(value)) throw new UsageError(`${name} is not a URL`);
   return new URL(value);
 }
 
