@@ -73,6 +73,32 @@ describe('RedisReplyHub recovers', () => {
     }
   });
 
+  it('close() while the subscribe waits for Redis (node-redis queues it) ends at once; the subscribe, once it lands, is undone', async () => {
+    const channel = 'replies-close-while-away';
+    const publisher = await nodeRedis(redis.url);
+    // The README's wiring: node-redis as it comes, its offline queue on, so a subscribe waits for Redis to be back.
+    const subscriber = createClient({ url: redis.url, socket: { reconnectStrategy: () => 50 } });
+    subscriber.on('error', () => {});
+    await subscriber.connect();
+    const hub = new RedisReplyHub({ channel, publish: (c, m) => publisher.publish(c, m), subscribe: (c, l) => subscriber.subscribe(c, l), unsubscribe: (c, l) => subscriber.unsubscribe(c, l) });
+    const subscribers = async () => ((await publisher.sendCommand(['PUBSUB', 'NUMSUB', channel])) as [string, number])[1];
+    try {
+      await redis.stop();
+      await until(() => !subscriber.isReady);
+      const open = hub.next('c').catch((e: unknown) => e);
+      const closed = await Promise.race([hub.close().then(() => 'closed'), new Promise((resolve) => setTimeout(resolve, 3000, 'still waiting'))]);
+      expect(closed).toBe('closed');
+      expect(await open).toMatchObject({ message: 'RedisReplyHub closed' });
+      await redis.start();
+      await until(() => subscriber.isReady && publisher.isReady);
+      await until(() => subscriber.isPubSubActive === false);
+      expect(await subscribers()).toBe(0);
+    } finally {
+      subscriber.destroy();
+      publisher.destroy();
+    }
+  }, 20_000);
+
   it('the README’s ioredis wiring adds its message listener once, however many subscribes it took', async () => {
     const { ioredisReplyHub } = await import('../../examples/reply-hub-ioredis');
     const options = { enableOfflineQueue: false, retryStrategy: () => 50, maxRetriesPerRequest: 0 };
