@@ -3,8 +3,9 @@
 import { expectTypeOf } from 'expect-type';
 import Redis from 'ioredis';
 import { createClient } from 'redis';
-import { RedisReplyHub, ReplyHub, type HubReply } from 'maiagent-webhook/client';
+import { createMaiAgentClient, RedisReplyHub, ReplyHub, type HubReply } from 'maiagent-webhook/client';
 import type { MaiAgentMessage } from 'maiagent-webhook';
+import { API_KEY, startFakeMaiAgent } from '../support/fake-maiagent';
 import { startOwnRedis, type OwnRedis } from '../support/redis-server';
 
 const replyOf = (conversation: string, id: string, createdAt = new Date()): HubReply => ({
@@ -96,6 +97,30 @@ describe('RedisReplyHub recovers', () => {
     } finally {
       subscriber.destroy();
       publisher.destroy();
+    }
+  }, 20_000);
+
+  it('ask whose hub never got ready (Redis away) times out saying nothing was sent, and sends nothing', async () => {
+    const api = await startFakeMaiAgent();
+    const publisher = await nodeRedis(redis.url);
+    const subscriber = createClient({ url: redis.url, socket: { reconnectStrategy: () => 50 } });
+    subscriber.on('error', () => {});
+    await subscriber.connect();
+    const hub = new RedisReplyHub({ publish: (c, m) => publisher.publish(c, m), subscribe: (c, l) => subscriber.subscribe(c, l), unsubscribe: (c, l) => subscriber.unsubscribe(c, l) });
+    try {
+      await redis.stop();
+      await until(() => !subscriber.isReady);
+      const failure = await createMaiAgentClient({ apiKey: API_KEY, baseUrl: api.url })
+        .ask({ conversation: 'c', content: 'hi' }, { replies: hub, timeoutMs: 300 })
+        .catch((e: unknown) => e);
+      expect(failure).toMatchObject({ name: 'TimeoutError' });
+      expect((failure as Error).message).toMatch(/reply hub was not ready: nothing was sent/);
+      expect(api.requests).toEqual([]);
+    } finally {
+      await hub.close();
+      subscriber.destroy();
+      publisher.destroy();
+      await api.close();
     }
   }, 20_000);
 

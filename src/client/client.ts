@@ -87,12 +87,13 @@ export function createMaiAgentClient(options: MaiAgentClientOptions) {
     async ask(message: { conversation: string; content: string; attachments?: Attachment[] }, { replies, timeoutMs = 120_000, signal }: AskOptions): Promise<HubReply> {
       const giveUp = new AbortController();
       const stop = anySignal(giveUp.signal, signal);
-      let sendAnswered = false;
-      const timer = setTimeout(() => giveUp.abort(askTimedOut(timeoutMs, sendAnswered)), timeoutMs);
+      let phase: AskPhase = 'hub';
+      const timer = setTimeout(() => giveUp.abort(askTimedOut(timeoutMs, phase)), timeoutMs);
       try {
         await untilAborted(replies.ready(), stop);
+        phase = 'sending';
         const reply = replies.next(message.conversation, { signal: stop });
-        const sent = client.messages.create(message, { signal: stop }).finally(() => (sendAnswered = true));
+        const sent = client.messages.create(message, { signal: stop }).finally(() => (phase = 'sent'));
         return await firstOf(reply, sent, stop);
       } finally {
         clearTimeout(timer);
@@ -119,9 +120,16 @@ async function firstOf(reply: Promise<HubReply>, sent: Promise<unknown>, stop: A
   throw first.error;
 }
 
-function askTimedOut(timeoutMs: number, sendAnswered: boolean): DOMException {
-  const during = sendAnswered ? '' : ' (messages.create had not answered)';
-  return new DOMException(`ask: timed out after ${timeoutMs} ms waiting for the reply${during}`, 'TimeoutError');
+/** Where ask was when its time ran out: the caller may send again only if nothing was sent. */
+type AskPhase = 'hub' | 'sending' | 'sent';
+const TIMED_OUT_DURING: Record<AskPhase, string> = {
+  hub: ' (the reply hub was not ready: nothing was sent)',
+  sending: ' (messages.create had not answered)',
+  sent: '',
+};
+
+function askTimedOut(timeoutMs: number, phase: AskPhase): DOMException {
+  return new DOMException(`ask: timed out after ${timeoutMs} ms waiting for the reply${TIMED_OUT_DURING[phase]}`, 'TimeoutError');
 }
 
 /** Settles like `promise`, or rejects with the signal's reason once it aborts, whichever comes first. */
