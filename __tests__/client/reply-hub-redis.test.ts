@@ -81,7 +81,9 @@ describe('RedisReplyHub recovers', () => {
     const subscriber = createClient({ url: redis.url, socket: { reconnectStrategy: () => 50 } });
     subscriber.on('error', () => {});
     await subscriber.connect();
-    const hub = new RedisReplyHub({ channel, publish: (c, m) => publisher.publish(c, m), subscribe: (c, l) => subscriber.subscribe(c, l), unsubscribe: (c, l) => subscriber.unsubscribe(c, l) });
+    let undone = false;
+    const unsubscribe = (c: string, l: (message: string) => void) => subscriber.unsubscribe(c, l).then(() => (undone = true));
+    const hub = new RedisReplyHub({ channel, publish: (c, m) => publisher.publish(c, m), subscribe: (c, l) => subscriber.subscribe(c, l), unsubscribe });
     const subscribers = async () => ((await publisher.sendCommand(['PUBSUB', 'NUMSUB', channel])) as [string, number])[1];
     try {
       await redis.stop();
@@ -91,8 +93,7 @@ describe('RedisReplyHub recovers', () => {
       expect(closed).toBe('closed');
       expect(await open).toMatchObject({ message: 'RedisReplyHub closed' });
       await redis.start();
-      await until(() => subscriber.isReady && publisher.isReady);
-      await until(() => subscriber.isPubSubActive === false);
+      await until(() => undone && publisher.isReady);
       expect(await subscribers()).toBe(0);
     } finally {
       subscriber.destroy();
