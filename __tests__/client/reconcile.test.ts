@@ -91,6 +91,19 @@ describe('reconcile', () => {
     }
   });
 
+  it('replays with any token the receiver accepts, one no header could carry included (the receiver takes it in its URL)', async () => {
+    const token = `${TOKEN}\nsecond-line`;
+    const missed = fresh();
+    const ran: string[] = [];
+    const webhook = { authToken: token, store: new MemoryStore(), onMessage: (m: MaiAgentMessage) => void ran.push(m.id) };
+    const receiver = maiagentWebhook(webhook);
+    expect((await sendDelivery(receiver, { path: `/?token=${encodeURIComponent(token)}`, body: fresh() })).status).toBe(200);
+    api.webhookRecords = [attempt('r1', 500, missed)];
+    expect(await reconcile({ client: client(), chatbotId: 'bot-1', webhook })).toMatchObject({ replayed: 1, failed: 0 });
+    expect(ran).toHaveLength(2);
+    expect(ran[1]).toBe(missed.id);
+  });
+
   it('refuses a maxAgeMs that outlives the store’s ttlMs, and asks for one when the store does not say its ttl', async () => {
     const webhook = { authToken: TOKEN, store: new MemoryStore({ ttlMs: 60_000 }), onMessage: () => {} };
     await expect(reconcile({ client: client(), chatbotId: 'bot-1', webhook, maxAgeMs: 60_000 })).rejects.toThrow(/maxAgeMs must be less than the store's ttlMs/);

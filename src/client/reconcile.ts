@@ -72,11 +72,12 @@ export async function reconcile({ client, chatbotId, webhook, since, maxAgeMs }:
   const report = emptyReport();
   const candidates = await recordsToReplay(client.webhookRecords.list(chatbotId), window, report);
   const handle = createWebhookHandler(loadPreset('maiagent'), webhook);
-  const headers: Record<string, string | undefined> = { authorization: tokenHeader(webhook.authToken), 'content-type': 'application/json' };
+  const headers: Record<string, string | undefined> = { 'content-type': 'application/json' };
+  const url = `/reconcile${tokenQuery(webhook.authToken)}`;
   try {
     for (const { body } of candidates) {
       const outcome = await new Promise<{ code: OutcomeCode }>((answer) =>
-        handle({ method: 'POST', url: '/reconcile', header: (name) => headers[name], body: { kind: 'text', text: body } }, answer),
+        handle({ method: 'POST', url, header: (name) => headers[name], body: { kind: 'text', text: body } }, answer),
       );
       countReplay(report, outcome.code);
     }
@@ -181,8 +182,9 @@ function bodyOf(record: WebhookRecord): string | undefined {
   return typeof body === 'string' ? body : JSON.stringify(body);
 }
 
-function tokenHeader(authToken: WebhookOptions<MaiAgentMessage>['authToken']): string | undefined {
-  if (authToken === false || authToken === undefined) return undefined;
+/** The receiver's token as its URL carries it: any token the receiver accepts, even one no header could carry. */
+function tokenQuery(authToken: WebhookOptions<MaiAgentMessage>['authToken']): string {
+  if (authToken === false || authToken === undefined) return '';
   const token = typeof authToken === 'string' ? authToken : authToken[0];
-  return token === undefined ? undefined : `Bearer ${token.trim()}`;
+  return token === undefined ? '' : `?${new URLSearchParams({ token: token.trim() }).toString()}`;
 }
