@@ -7,27 +7,27 @@ export interface MaiAgentClientOptions {
   /** The API key (admin → account → API keys). Sent as `Authorization: Api-Key <key>`, never logged or thrown. */
   apiKey: string;
   /** Default `https://api.maiagent.ai/api/v1/`; a private deployment's own host otherwise. */
-  baseUrl?: string;
+  baseUrl?: string | undefined;
   /** Per call, unless the call says otherwise. Default 30000. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** How many times a read (GET) is tried again after a network error or a 5xx. Default 2. Writes are never retried. */
-  retries?: number;
+  retries?: number | undefined;
   /** The fetch to use. Default: the global one. */
-  fetch?: typeof fetch;
+  fetch?: typeof fetch | undefined;
 }
 
 export interface CallOptions {
-  signal?: AbortSignal;
-  timeoutMs?: number;
+  signal?: AbortSignal | undefined;
+  timeoutMs?: number | undefined;
 }
 
 export interface AskOptions {
   /** Where the receiver publishes replies: a `ReplyHub` (one process) or a `RedisReplyHub` (several). */
   replies: ReplyWaiter;
   /** How long to wait for the reply, sending included. Default 120000. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Stops the wait (and the send, if it is still under way). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 export const DEFAULT_BASE_URL = 'https://api.maiagent.ai/api/v1/';
