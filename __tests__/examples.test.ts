@@ -116,8 +116,8 @@ describe('example apps', () => {
       expect(output).toContain('pushed to U-alice: The assistant\'s answer to "When do you open?"');
       expect(output).toContain('ask answered: The assistant\'s answer to "Do you ship abroad?"');
       expect(output.match(/pushed to U-bob/g)).toHaveLength(1);
-      expect(output).toContain('reconcile: {"replayed":1,"alreadyDelivered":0,"invalid":0,"failed":0,"answered":2,"expired":0}');
-      expect(output).toContain('reconcile again: {"replayed":0,"alreadyDelivered":1,"invalid":0,"failed":0,"answered":2,"expired":0}');
+      expect(output).toContain('reconcile: {"replayed":1,"alreadyDelivered":0,"invalid":0,"failed":0,"answered":2,"expired":0,"future":0}');
+      expect(output).toContain('reconcile again: {"replayed":0,"alreadyDelivered":1,"invalid":0,"failed":0,"answered":2,"expired":0,"future":0}');
     } finally {
       await app.stop();
     }

@@ -68,7 +68,7 @@ describe('maiagent-webhook reconcile (the CLI)', () => {
     try {
       const { code, out } = await reconcileCli(['--allow-http']);
       expect(out).toBe(
-        'replayed 2, already delivered 1, invalid 1, failed 0 (and 1 answered 200 at the time, 0 too old to replay safely)\n' +
+        'replayed 2, already delivered 1, invalid 1, failed 0 (and 1 answered 200 at the time, 0 too old to replay safely, 0 dated ahead of this clock: left for a later run)\n' +
           `not replayed: 1 recorded for another URL (${elsewhere.url.replace('http://', '')}/old-receiver); pass --to to choose where`,
       );
       expect(code).toBe(0);
@@ -113,7 +113,7 @@ describe('maiagent-webhook reconcile (the CLI)', () => {
     api.webhookRecords = [recordOf('r1', hook, 500, buildMaiAgentDelivery()), recordOf('r2', hook, null, buildMaiAgentDelivery()), recordOf('r3', 'https://old.example/hook', 500, buildMaiAgentDelivery())];
     const { code, out } = await reconcileCli(['--dry-run', '--allow-http']);
     expect(code).toBe(0);
-    expect(out).toBe(`dry run: would replay 2 to ${receiver.url.replace('http://', '')}/maiagent/webhook (0 answered 200, 0 too old, 0 without a body)\nnot replayed: 1 recorded for another URL (old.example/hook); pass --to to choose where`);
+    expect(out).toBe(`dry run: would replay 2 to ${receiver.url.replace('http://', '')}/maiagent/webhook (0 answered 200, 0 too old, 0 dated ahead of this clock, 0 without a body)\nnot replayed: 1 recorded for another URL (old.example/hook); pass --to to choose where`);
     expect(ran).toEqual([]);
     expect(api.requests.every((r) => r.method === 'GET')).toBe(true);
   });
@@ -141,5 +141,16 @@ describe('no secret in any output: values with a control character are refused, 
     expect(io.lines).toEqual([expect.stringContaining(name)]);
     expect(io.lines.join('\n')).not.toContain('secret-send-token');
     expect(ran).toEqual([]);
+  });
+
+  it.each([
+    ['reconcile --to, a URL that does not parse', ['reconcile', '--chatbot', 'bot-1', '--to', `ht tp://x/hook?token=${TOKEN}`]],
+    ['send, a URL that does not parse', ['send', `ht tp://x/hook?token=${TOKEN}`]],
+    ['send, a URL with a password', ['send', `http://user:${TOKEN}@127.0.0.1:9/hook`]],
+  ])('%s: the output names the problem, never the URL’s token or password', async (_name, argv) => {
+    const io = captureIo({ MAIAGENT_API_KEY: API_KEY });
+    expect(await run(argv, io)).toBeGreaterThan(0);
+    expect(io.lines).toHaveLength(1);
+    expect(io.lines.join('\n')).not.toContain(TOKEN);
   });
 });

@@ -37,7 +37,7 @@ describe('reconcile', () => {
     const webhook = { authToken: TOKEN, store: new MemoryStore(), onMessage: (m: MaiAgentMessage) => void ran.push(m.id) };
     const report = await reconcile({ client: client(), chatbotId: 'bot-1', webhook });
     expect(ran).toEqual([failedThrice.id]);
-    expect(report).toEqual({ replayed: 1, alreadyDelivered: 0, invalid: 1, failed: 0, answered: 1, expired: 0 });
+    expect(report).toEqual({ replayed: 1, alreadyDelivered: 0, invalid: 1, failed: 0, answered: 1, expired: 0, future: 0 });
   });
 
   it('refuses receiver options without an explicit store (the Quick start’s), instead of running a delivered reply again', async () => {
@@ -70,6 +70,38 @@ describe('reconcile', () => {
     } finally {
       await redis.close();
     }
+  });
+
+  it('a message whose first attempt is dated ahead of this clock is left for a later run, so no run after the store’s ttlMs replays it again', async () => {
+    const redis = await connectTestRedis();
+    try {
+      // MaiAgent's clock ahead of ours, or a record someone else wrote: its age reads negative for a while.
+      const ahead = fresh({ created_at: String(Date.now() + 5000) });
+      api.webhookRecords = [attempt('r1', 500, ahead, -5000)];
+      const ran: string[] = [];
+      const store = new RedisStore({ sendCommand: (args) => redis.sendCommand(args), prefix: redis.prefix, ttlMs: 1000 });
+      const webhook = { authToken: TOKEN, store, onMessage: (m: MaiAgentMessage) => void ran.push(m.id) };
+      const run = () => reconcile({ client: client(), chatbotId: 'bot-1', webhook, maxAgeMs: 800 });
+      expect(await run()).toMatchObject({ replayed: 0, future: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 1200)); // longer than the store's ttlMs
+      expect(await run()).toMatchObject({ replayed: 0, future: 1 });
+      expect(ran).toEqual([]);
+    } finally {
+      await redis.close();
+    }
+  });
+
+  it('replays with any token the receiver accepts, one no header could carry included (the receiver takes it in its URL)', async () => {
+    const token = `${TOKEN}\nsecond-line`;
+    const missed = fresh();
+    const ran: string[] = [];
+    const webhook = { authToken: token, store: new MemoryStore(), onMessage: (m: MaiAgentMessage) => void ran.push(m.id) };
+    const receiver = maiagentWebhook(webhook);
+    expect((await sendDelivery(receiver, { path: `/?token=${encodeURIComponent(token)}`, body: fresh() })).status).toBe(200);
+    api.webhookRecords = [attempt('r1', 500, missed)];
+    expect(await reconcile({ client: client(), chatbotId: 'bot-1', webhook })).toMatchObject({ replayed: 1, failed: 0 });
+    expect(ran).toHaveLength(2);
+    expect(ran[1]).toBe(missed.id);
   });
 
   it('refuses a maxAgeMs that outlives the store’s ttlMs, and asks for one when the store does not say its ttl', async () => {

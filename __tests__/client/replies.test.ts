@@ -210,10 +210,10 @@ describe('reconcile', () => {
     try {
       const client = createMaiAgentClient({ apiKey: API_KEY, baseUrl: api.url });
       const first = await reconcile({ client, chatbotId: 'bot-1', webhook, since: new Date(since) });
-      expect(first).toEqual({ replayed: 1, alreadyDelivered: 1, invalid: 1, failed: 0, answered: 1, expired: 0 });
+      expect(first).toEqual({ replayed: 1, alreadyDelivered: 1, invalid: 1, failed: 0, answered: 1, expired: 0, future: 0 });
       expect(ran).toEqual([missed.id]);
       const second = await reconcile({ client, chatbotId: 'bot-1', webhook, since });
-      expect(second).toEqual({ replayed: 0, alreadyDelivered: 2, invalid: 1, failed: 0, answered: 1, expired: 0 });
+      expect(second).toEqual({ replayed: 0, alreadyDelivered: 2, invalid: 1, failed: 0, answered: 1, expired: 0, future: 0 });
       expect(ran).toEqual([missed.id]);
     } finally {
       await api.close();
@@ -238,7 +238,7 @@ describe('reconcile reads a record’s time as the receiver reads timestamps', (
       const client = createMaiAgentClient({ apiKey: API_KEY, baseUrl: api.url });
       const report = await reconcile({ client, chatbotId: 'bot-1', webhook, since: now - 60_000 });
       expect(ran).toEqual([after.id]);
-      expect(report).toEqual({ replayed: 1, alreadyDelivered: 0, invalid: 0, failed: 0, answered: 0, expired: 0 });
+      expect(report).toEqual({ replayed: 1, alreadyDelivered: 0, invalid: 0, failed: 0, answered: 0, expired: 0, future: 0 });
     } finally {
       await api.close();
     }

@@ -3,8 +3,9 @@
 import { expectTypeOf } from 'expect-type';
 import Redis from 'ioredis';
 import { createClient } from 'redis';
-import { RedisReplyHub, ReplyHub, type HubReply } from 'maiagent-webhook/client';
+import { createMaiAgentClient, RedisReplyHub, ReplyHub, type HubReply } from 'maiagent-webhook/client';
 import type { MaiAgentMessage } from 'maiagent-webhook';
+import { API_KEY, startFakeMaiAgent } from '../support/fake-maiagent';
 import { startOwnRedis, type OwnRedis } from '../support/redis-server';
 
 const replyOf = (conversation: string, id: string, createdAt = new Date()): HubReply => ({
@@ -72,6 +73,57 @@ describe('RedisReplyHub recovers', () => {
       publisher.destroy();
     }
   });
+
+  it('close() while the subscribe waits for Redis (node-redis queues it) ends at once; the subscribe, once it lands, is undone', async () => {
+    const channel = 'replies-close-while-away';
+    const publisher = await nodeRedis(redis.url);
+    // The README's wiring: node-redis as it comes, its offline queue on, so a subscribe waits for Redis to be back.
+    const subscriber = createClient({ url: redis.url, socket: { reconnectStrategy: () => 50 } });
+    subscriber.on('error', () => {});
+    await subscriber.connect();
+    let undone = false;
+    const unsubscribe = (c: string, l: (message: string) => void) => subscriber.unsubscribe(c, l).then(() => (undone = true));
+    const hub = new RedisReplyHub({ channel, publish: (c, m) => publisher.publish(c, m), subscribe: (c, l) => subscriber.subscribe(c, l), unsubscribe });
+    const subscribers = async () => ((await publisher.sendCommand(['PUBSUB', 'NUMSUB', channel])) as [string, number])[1];
+    try {
+      await redis.stop();
+      await until(() => !subscriber.isReady);
+      const open = hub.next('c').catch((e: unknown) => e);
+      const closed = await Promise.race([hub.close().then(() => 'closed'), new Promise((resolve) => setTimeout(resolve, 3000, 'still waiting'))]);
+      expect(closed).toBe('closed');
+      expect(await open).toMatchObject({ message: 'RedisReplyHub closed' });
+      await redis.start();
+      await until(() => undone && publisher.isReady);
+      expect(await subscribers()).toBe(0);
+    } finally {
+      subscriber.destroy();
+      publisher.destroy();
+    }
+  }, 20_000);
+
+  it('ask whose hub never got ready (Redis away) times out saying nothing was sent, and sends nothing', async () => {
+    const api = await startFakeMaiAgent();
+    const publisher = await nodeRedis(redis.url);
+    const subscriber = createClient({ url: redis.url, socket: { reconnectStrategy: () => 50 } });
+    subscriber.on('error', () => {});
+    await subscriber.connect();
+    const hub = new RedisReplyHub({ publish: (c, m) => publisher.publish(c, m), subscribe: (c, l) => subscriber.subscribe(c, l), unsubscribe: (c, l) => subscriber.unsubscribe(c, l) });
+    try {
+      await redis.stop();
+      await until(() => !subscriber.isReady);
+      const failure = await createMaiAgentClient({ apiKey: API_KEY, baseUrl: api.url })
+        .ask({ conversation: 'c', content: 'hi' }, { replies: hub, timeoutMs: 300 })
+        .catch((e: unknown) => e);
+      expect(failure).toMatchObject({ name: 'TimeoutError' });
+      expect((failure as Error).message).toMatch(/reply hub was not ready: nothing was sent/);
+      expect(api.requests).toEqual([]);
+    } finally {
+      await hub.close();
+      subscriber.destroy();
+      publisher.destroy();
+      await api.close();
+    }
+  }, 20_000);
 
   it('the README’s ioredis wiring adds its message listener once, however many subscribes it took', async () => {
     const { ioredisReplyHub } = await import('../../examples/reply-hub-ioredis');

@@ -172,12 +172,12 @@ describe('usage', () => {
   it.each([
     [['frobnicate'], "maiagent-webhook: unknown command 'frobnicate' (try --help)"],
     [['send'], 'maiagent-webhook: send takes exactly one <url>'],
-    [['send', 'not a url'], "maiagent-webhook: 'not a url' is not an http:// or https:// URL"],
+    [['send', 'not a url'], 'maiagent-webhook: <url> is not an http:// or https:// URL'],
     [['send', 'http://127.0.0.1:1/', '--provider', 'slack'], "maiagent-webhook: --provider must be maiagent or gptbots, not 'slack'"],
     [['send', 'http://127.0.0.1:1/', '--count', '0'], "maiagent-webhook: --count must be a whole number of at least 1, not '0'"],
     [['send', 'http://127.0.0.1:1/', '--file', '/nonexistent.json'], "maiagent-webhook: cannot read --file '/nonexistent.json'"],
-    [['send', 'localhost:3000/maiagent/webhook'], "maiagent-webhook: 'localhost:3000/maiagent/webhook' is not an http:// or https:// URL (did you mean http://localhost:3000/maiagent/webhook?)"],
-    [['send', '127.0.0.1:3000/maiagent/webhook'], "maiagent-webhook: '127.0.0.1:3000/maiagent/webhook' is not an http:// or https:// URL (did you mean http://127.0.0.1:3000/maiagent/webhook?)"],
+    [['send', 'localhost:3000/maiagent/webhook'], 'maiagent-webhook: <url> is not an http:// or https:// URL (did you mean http://localhost:3000/maiagent/webhook?)'],
+    [['send', '127.0.0.1:3000/maiagent/webhook'], 'maiagent-webhook: <url> is not an http:// or https:// URL (did you mean http://127.0.0.1:3000/maiagent/webhook?)'],
     [['listen', '--port', 'x'], "maiagent-webhook: --port must be a whole number of at least 0, not 'x'"],
   ])('%p fails with one clear line and exit code 2', async (argv, message) => {
     const io = captureIo();

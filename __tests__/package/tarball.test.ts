@@ -185,6 +185,27 @@ export const server = createServer(maiagentWebhook({ authToken: 'token', onMessa
     expect(() => compile(dir)).not.toThrow();
   });
 
+  it('/client compiles as the README writes it under `tsc --init`’s exactOptionalPropertyTypes (options from the environment may be undefined)', () => {
+    const dir = consumerProject(join(work, 'types-client-exact'), tarball, {
+      'package.json': '{"type":"module"}',
+      'tsconfig.json': JSON.stringify({ compilerOptions: { module: 'nodenext', strict: true, exactOptionalPropertyTypes: true, noEmit: true, target: 'es2022', lib: ['es2022', 'dom'], types: ['node'] }, files: ['main.ts'] }),
+      'main.ts': `import { createMaiAgentClient, ReplyHub } from 'maiagent-webhook/client';
+const maiagent = createMaiAgentClient({ apiKey: process.env.MAIAGENT_API_KEY ?? '', baseUrl: process.env.MAIAGENT_API_BASE_URL });
+export const ask = (conversation: string, timeoutMs?: number, signal?: AbortSignal) =>
+  maiagent.ask({ conversation, content: 'hi' }, { replies: new ReplyHub(), timeoutMs, signal });
+export const read = (timeoutMs?: number) => maiagent.chatbots.get('bot-1', { timeoutMs });
+`,
+    }, ['@types/node', 'undici-types']);
+    const errors = (() => {
+      try {
+        return compile(dir);
+      } catch (error) {
+        return String((error as { stdout?: unknown }).stdout);
+      }
+    })();
+    expect(errors).toBe('');
+  });
+
   it('deno check passes on a Deno consumer of /fetch', () => {
     const dir = consumerProject(join(work, 'types-deno'), tarball, {
       'package.json': '{"type":"module","dependencies":{"maiagent-webhook":"*"}}',

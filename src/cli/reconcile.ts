@@ -57,7 +57,7 @@ export async function reconcileCommand(args: string[], io: Io): Promise<number> 
   const chosen = candidates.filter((candidate) => candidate.urls.some((url) => destination.accepts(url)));
   const elsewhere = candidates.filter((candidate) => !chosen.includes(candidate));
   if (values['dry-run']) {
-    io.log(`dry run: would replay ${chosen.length} to ${printable(destination.url)} (${counts.answered} answered 200, ${counts.expired} too old, ${counts.invalid} without a body)`);
+    io.log(`dry run: would replay ${chosen.length} to ${printable(destination.url)} (${counts.answered} answered 200, ${counts.expired} too old, ${counts.future} dated ahead of this clock, ${counts.invalid} without a body)`);
   } else {
     for (const candidate of chosen) countReplay(counts, await replay(destination, candidate));
     io.log(summary(counts));
@@ -106,7 +106,7 @@ async function outcomeOf(response: Response | undefined): Promise<OutcomeCode> {
 function summary(counts: ReconcileReport): string {
   return (
     `replayed ${counts.replayed}, already delivered ${counts.alreadyDelivered}, invalid ${counts.invalid}, failed ${counts.failed} ` +
-    `(and ${counts.answered} answered 200 at the time, ${counts.expired} too old to replay safely)`
+    `(and ${counts.answered} answered 200 at the time, ${counts.expired} too old to replay safely, ${counts.future} dated ahead of this clock: left for a later run)`
   );
 }
 
@@ -136,7 +136,8 @@ function secretFromEnv(io: Io, name: string): string | undefined {
 }
 
 function parseUrl(value: string, name: string): URL {
-  if (!URL.canParse(value)) throw new UsageError(`${name} '${value}' is not a URL`);
+  // Never echoed: the URL may hold the token a user pasted.
+  if (!URL.canParse(value)) throw new UsageError(`${name} is not a URL`);
   return new URL(value);
 }
 

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { reasonOf } from '../client/errors';
 import { hasControlCharacter } from '../client/secrets';
 import { OUTCOME_HEADER } from '../runtime';
 import { parseCount, parseProvider, PROVIDERS, type Provider } from './arguments';
@@ -47,13 +48,16 @@ function sendToken(given: string | undefined, io: Io, provider: Provider): strin
   return token;
 }
 
-/** An http(s) URL; `localhost:3000/...` parses as a URL of scheme `localhost:`, which fetch cannot send to. */
+/**
+ * An http(s) URL; `localhost:3000/...` parses as a URL of scheme `localhost:`, which fetch cannot send to. The
+ * refusal never repeats what was typed, which may hold a token or a password; the hint names only host and path.
+ */
 function webhookUrl(text: string): URL {
   const url = URL.canParse(text) ? new URL(text) : undefined;
   if (url?.protocol === 'http:' || url?.protocol === 'https:') return url;
-  const guess = `http://${text}`;
-  const hint = /^[\w.-]+(:\d+)?(\/|$)/.test(text) && URL.canParse(guess) ? ` (did you mean ${guess}?)` : '';
-  throw new UsageError(`'${text}' is not an http:// or https:// URL${hint}`);
+  const guess = /^[\w.-]+(:\d+)?(\/|$)/.test(text) && URL.canParse(`http://${text}`) ? new URL(`http://${text}`) : undefined;
+  const hint = guess ? ` (did you mean ${guess.origin}${guess.pathname}?)` : '';
+  throw new UsageError(`<url> is not an http:// or https:// URL${hint}`);
 }
 
 async function readBody(file: string): Promise<string> {
@@ -125,8 +129,8 @@ async function post(url: string, headers: Record<string, string>, body: string):
     if (response.status === 200) return { status: 200, text, kind: response.headers.get(OUTCOME_HEADER) ?? 'accepted' };
     return { status: response.status, text, kind: `${response.status} ${errorCodeOf(text)}`.trim() };
   } catch (error) {
-    const text = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
-    return { status: 0, text, kind: 'no answer' };
+    // In words that cannot quote the URL (undici's messages can, password included).
+    return { status: 0, text: reasonOf(error), kind: 'no answer' };
   }
 }
 

@@ -1,5 +1,5 @@
 import { MaiAgentApiError, reasonOf } from './errors';
-import { redacted, refuseControlCharacters } from './secrets';
+import { redacted, refuseControlCharacters, withoutSecrets } from './secrets';
 import type { ReplyWaiter, HubReply } from './reply-hub';
 import type { Attachment, Chatbot, Completion, CompletionChunk, CompletionInput, Conversation, Message, WebhookRecord } from './types';
 
@@ -87,12 +87,13 @@ export function createMaiAgentClient(options: MaiAgentClientOptions) {
     async ask(message: { conversation: string; content: string; attachments?: Attachment[] }, { replies, timeoutMs = 120_000, signal }: AskOptions): Promise<HubReply> {
       const giveUp = new AbortController();
       const stop = anySignal(giveUp.signal, signal);
-      let sendAnswered = false;
-      const timer = setTimeout(() => giveUp.abort(askTimedOut(timeoutMs, sendAnswered)), timeoutMs);
+      let phase: AskPhase = 'hub';
+      const timer = setTimeout(() => giveUp.abort(askTimedOut(timeoutMs, phase)), timeoutMs);
       try {
         await untilAborted(replies.ready(), stop);
+        phase = 'sending';
         const reply = replies.next(message.conversation, { signal: stop });
-        const sent = client.messages.create(message, { signal: stop }).finally(() => (sendAnswered = true));
+        const sent = client.messages.create(message, { signal: stop }).finally(() => (phase = 'sent'));
         return await firstOf(reply, sent, stop);
       } finally {
         clearTimeout(timer);
@@ -119,9 +120,16 @@ async function firstOf(reply: Promise<HubReply>, sent: Promise<unknown>, stop: A
   throw first.error;
 }
 
-function askTimedOut(timeoutMs: number, sendAnswered: boolean): DOMException {
-  const during = sendAnswered ? '' : ' (messages.create had not answered)';
-  return new DOMException(`ask: timed out after ${timeoutMs} ms waiting for the reply${during}`, 'TimeoutError');
+/** Where ask was when its time ran out: the caller may send again only if nothing was sent. */
+type AskPhase = 'hub' | 'sending' | 'sent';
+const TIMED_OUT_DURING: Record<AskPhase, string> = {
+  hub: ' (the reply hub was not ready: nothing was sent)',
+  sending: ' (messages.create had not answered)',
+  sent: '',
+};
+
+function askTimedOut(timeoutMs: number, phase: AskPhase): DOMException {
+  return new DOMException(`ask: timed out after ${timeoutMs} ms waiting for the reply${TIMED_OUT_DURING[phase]}`, 'TimeoutError');
 }
 
 /** Settles like `promise`, or rejects with the signal's reason once it aborts, whichever comes first. */
@@ -150,6 +158,9 @@ function requester({ apiKey, base, timeoutMs = DEFAULT_TIMEOUT_MS, retries = 2, 
     const limit = call.timeoutMs ?? timeoutMs;
     for (let attempt = 1; ; attempt += 1) {
       let response: Response;
+      let answered: unknown;
+      // A stream's headers, and an error answer's whole body, must come within `limit`: an answer that stalls after
+      // its headers ends as a MaiAgentApiError too.
       const headersTimer = stream && setTimeout(() => stream.abort(new DOMException(`no response headers within ${limit} ms`, 'TimeoutError')), limit);
       try {
         response = await fetchImpl(url, {
@@ -158,6 +169,8 @@ function requester({ apiKey, base, timeoutMs = DEFAULT_TIMEOUT_MS, retries = 2, 
           body: body === undefined ? null : JSON.stringify(body),
           signal: anySignal(stream ? stream.signal : AbortSignal.timeout(limit), call.signal),
         });
+        if (stream && response.ok) return response as T;
+        answered = await parsed(response, key);
       } catch (cause) {
         if (call.signal?.aborted || attempt >= tries) throw new MaiAgentApiError(operation, { cause: redacted(cause, [key]) });
         await backoff(attempt);
@@ -165,16 +178,17 @@ function requester({ apiKey, base, timeoutMs = DEFAULT_TIMEOUT_MS, retries = 2, 
       } finally {
         clearTimeout(headersTimer);
       }
-      if (response.ok) return (stream ? response : await parsed(response)) as T;
-      const failure = new MaiAgentApiError(operation, { status: response.status, body: await parsed(response) });
+      if (response.ok) return answered as T;
+      const failure = new MaiAgentApiError(operation, { status: response.status, body: answered });
       if (response.status < 500 || attempt >= tries) throw failure;
       await backoff(attempt);
     }
   };
 }
 
-async function parsed(response: Response): Promise<unknown> {
-  const text = await response.text();
+/** The answer's body, parsed when it is JSON, with any copy of the key (an error that quotes the request) cut out. */
+async function parsed(response: Response, key: string): Promise<unknown> {
+  const text = withoutSecrets(await response.text(), [key]);
   if (text === '') return undefined;
   try {
     return JSON.parse(text) as unknown;

@@ -37,6 +37,11 @@ export interface ReconcileReport {
   answered: number;
   /** Message ids whose first record is older than `maxAgeMs`: not replayed, since the store may have forgotten them. */
   expired: number;
+  /**
+   * Message ids whose first record is dated ahead of this clock (MaiAgent's clock ahead, or a record someone else
+   * wrote): left for a later run, since a replay now would be forgotten by the store while still inside the window.
+   */
+  future: number;
 }
 
 /** One message id's attempts, as MaiAgent recorded them (one record per attempt). */
@@ -67,11 +72,12 @@ export async function reconcile({ client, chatbotId, webhook, since, maxAgeMs }:
   const report = emptyReport();
   const candidates = await recordsToReplay(client.webhookRecords.list(chatbotId), window, report);
   const handle = createWebhookHandler(loadPreset('maiagent'), webhook);
-  const headers: Record<string, string | undefined> = { authorization: tokenHeader(webhook.authToken), 'content-type': 'application/json' };
+  const headers: Record<string, string | undefined> = { 'content-type': 'application/json' };
+  const url = `/reconcile${tokenQuery(webhook.authToken)}`;
   try {
     for (const { body } of candidates) {
       const outcome = await new Promise<{ code: OutcomeCode }>((answer) =>
-        handle({ method: 'POST', url: '/reconcile', header: (name) => headers[name], body: { kind: 'text', text: body } }, answer),
+        handle({ method: 'POST', url, header: (name) => headers[name], body: { kind: 'text', text: body } }, answer),
       );
       countReplay(report, outcome.code);
     }
@@ -82,7 +88,7 @@ export async function reconcile({ client, chatbotId, webhook, since, maxAgeMs }:
 }
 
 export function emptyReport(): ReconcileReport {
-  return { replayed: 0, alreadyDelivered: 0, invalid: 0, failed: 0, answered: 0, expired: 0 };
+  return { replayed: 0, alreadyDelivered: 0, invalid: 0, failed: 0, answered: 0, expired: 0, future: 0 };
 }
 
 /**
@@ -115,7 +121,7 @@ function replayWindow(store: DedupeStore, maxAgeMs: number | undefined): number 
 /**
  * The message ids worth replaying, each once: every record read, grouped by the message id of its body (MaiAgent
  * keeps one record per attempt, in no documented order). An id with any `200` attempt counts as answered; one whose
- * first attempt is older than `maxAgeMs`, as expired; one with no attempt since `since` is left out; a record with
+ * first attempt is dated ahead of `now`, as future; one whose first attempt is older than `maxAgeMs`, as expired; one with no attempt since `since` is left out; a record with
  * no body counts as invalid. The others are answered, oldest first.
  */
 export async function recordsToReplay(
@@ -139,6 +145,7 @@ export async function recordsToReplay(
     const withBody = attempts.filter((attempt) => bodyOf(attempt) !== undefined).pop();
     if (recordTime(last) < from) continue;
     if (attempts.some((attempt) => attempt.statusCode === 200)) report.answered += 1;
+    else if (first > now) report.future += 1;
     else if (!(now - first < maxAgeMs)) report.expired += 1;
     else if (withBody === undefined) report.invalid += 1;
     else candidates.push({ key, record: withBody, body: bodyOf(withBody) as string, urls: attempts.map((attempt) => attempt.url), first });
@@ -183,9 +190,10 @@ function bodyOf(record: WebhookRecord): string | undefined {
   return typeof body === 'string' ? body : JSON.stringify(body);
 }
 
-function tokenHeader(setting: WebhookOptions<MaiAgentMessage>['authToken']): string | undefined {
+/** The receiver's token as its URL carries it: any token the receiver accepts, even one no header could carry. */
+function tokenQuery(setting: WebhookOptions<MaiAgentMessage>['authToken']): string {
   const authToken = typeof setting === 'function' ? setting() : setting;
-  if (authToken === false || authToken === undefined) return undefined;
+  if (authToken === false || authToken === undefined) return '';
   const token = typeof authToken === 'string' ? authToken : authToken[0];
-  return token === undefined ? undefined : `Bearer ${token.trim()}`;
+  return token === undefined ? '' : `?${new URLSearchParams({ token: token.trim() }).toString()}`;
 }

@@ -168,6 +168,8 @@ export class RedisReplyHub<Message = MaiAgentMessage> implements ReplyWaiter<Mes
   private readonly local: ReplyHub<Message>;
   private readonly channel: string;
   private subscribed: Promise<void> | undefined;
+  /** Whether `subscribed` has landed: close() undoes a landed subscribe, and never waits for a pending one. */
+  private landed = false;
   private closed = false;
   /** One function for every subscribe, so a client that keys listeners by function sees the same one. */
   private readonly listener = (message: string) => this.heard(message);
@@ -187,9 +189,12 @@ export class RedisReplyHub<Message = MaiAgentMessage> implements ReplyWaiter<Mes
       .then(() => this.options.subscribe(this.channel, this.listener))
       .then(() => undefined);
     this.subscribed = attempt;
-    attempt.catch(() => {
-      if (this.subscribed === attempt) this.subscribed = undefined;
-    });
+    attempt.then(
+      () => (this.landed = this.subscribed === attempt),
+      () => {
+        if (this.subscribed === attempt) this.subscribed = undefined;
+      },
+    );
     return attempt;
   }
 
@@ -203,15 +208,20 @@ export class RedisReplyHub<Message = MaiAgentMessage> implements ReplyWaiter<Mes
     return this.options.publish(this.channel, JSON.stringify(delivered));
   }
 
-  /** Ends the waits still open, and unsubscribes (when `unsubscribe` was given). Later waits reject. */
+  /**
+   * Ends the waits still open, and unsubscribes (when `unsubscribe` was given). Later waits reject. A subscribe still
+   * waiting for Redis (a client that queues commands while it is away) is not waited for: it is undone once it lands.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.local.close(closedError());
     const subscribed = this.subscribed;
+    const { unsubscribe } = this.options;
     this.subscribed = undefined;
-    if (!subscribed || !this.options.unsubscribe) return;
-    if (await subscribed.then(() => true, () => false)) await this.options.unsubscribe(this.channel, this.listener);
+    if (!subscribed || !unsubscribe) return;
+    if (this.landed) return void (await unsubscribe(this.channel, this.listener));
+    subscribed.then(() => unsubscribe(this.channel, this.listener)).catch(() => {});
   }
 
   private heard(message: string): void {

@@ -21,7 +21,7 @@ export function redacted(error: unknown, secrets: readonly string[]): unknown {
   const present = secrets.filter((secret) => secret !== '');
   if (typeof error !== 'object' || error === null || present.length === 0) return error;
   const { name, message, stack, code, cause } = error as { name?: unknown; message?: unknown; stack?: unknown; code?: unknown; cause?: unknown };
-  const clean = (text: unknown) => (typeof text === 'string' ? present.reduce((out, secret) => out.split(secret).join('[redacted]'), text) : text);
+  const clean = (text: unknown) => (typeof text === 'string' ? withoutSecrets(text, present) : text);
   const inner = cause === undefined ? undefined : redacted(cause, present);
   if (clean(message) === message && clean(stack) === stack && inner === cause) return error;
   const copy = new Error(String(clean(message) ?? ''), inner === undefined ? undefined : { cause: inner });
@@ -29,4 +29,9 @@ export function redacted(error: unknown, secrets: readonly string[]): unknown {
   copy.stack = typeof stack === 'string' ? String(clean(stack)) : copy.stack;
   if (code !== undefined) Object.assign(copy, { code });
   return copy;
+}
+
+/** The text with every copy of each (non-empty) secret replaced by `[redacted]`. */
+export function withoutSecrets(text: string, secrets: readonly string[]): string {
+  return secrets.filter((secret) => secret !== '').reduce((out, secret) => out.split(secret).join('[redacted]'), text);
 }
