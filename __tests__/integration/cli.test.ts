@@ -175,6 +175,17 @@ describe('usage', () => {
     expect(io.err).toEqual([message]);
   });
 
+  it.each([
+    [['send', 'localhost:3000/maiagent/webhook?token=SECRET-1'], "maiagent-webhook: 'localhost:3000/maiagent/webhook?token=[redacted]' is not an http:// or https:// URL (did you mean http://localhost:3000/maiagent/webhook?token=[redacted]?)"],
+    [['send', 'http://user:SECRET-2@127.0.0.1:1/maiagent/webhook'], "maiagent-webhook: 'http://[redacted]@127.0.0.1:1/maiagent/webhook' holds credentials (user:password@), which fetch refuses: pass the token with --token"],
+    [['send', 'user:SECRET-3@localhost:3000/x'], "maiagent-webhook: '[redacted]@localhost:3000/x' is not an http:// or https:// URL"],
+  ])('%p refuses the URL in one line, exit code 2, without echoing its secret', async (argv, message) => {
+    const io = captureIo();
+    expect(await run(argv, io)).toBe(2);
+    expect(io.err).toEqual([message]);
+    expect(io.err.join('\n')).not.toMatch(/SECRET/);
+  });
+
   it('with no command, prints the usage and exits 2', async () => {
     const io = captureIo();
     expect(await run([], io)).toBe(2);

@@ -47,13 +47,25 @@ function sendToken(given: string | undefined, io: Io, provider: Provider): strin
   return token;
 }
 
-/** An http(s) URL; `localhost:3000/...` parses as a URL of scheme `localhost:`, which fetch cannot send to. */
+/**
+ * An http(s) URL without credentials; `localhost:3000/...` parses as a URL of scheme `localhost:`, which fetch
+ * cannot send to, and fetch refuses `user:password@` quoting the whole URL. Refused in words that never echo the
+ * URL's token or password.
+ */
 function webhookUrl(text: string): URL {
   const url = URL.canParse(text) ? new URL(text) : undefined;
-  if (url?.protocol === 'http:' || url?.protocol === 'https:') return url;
+  if (url && (url.protocol === 'http:' || url.protocol === 'https:')) {
+    if (url.username || url.password) throw new UsageError(`'${withoutSecrets(text)}' holds credentials (user:password@), which fetch refuses: pass the token with --token`);
+    return url;
+  }
   const guess = `http://${text}`;
-  const hint = /^[\w.-]+(:\d+)?(\/|$)/.test(text) && URL.canParse(guess) ? ` (did you mean ${guess}?)` : '';
-  throw new UsageError(`'${text}' is not an http:// or https:// URL${hint}`);
+  const hint = /^[\w.-]+(:\d+)?(\/|$)/.test(text) && URL.canParse(guess) ? ` (did you mean ${withoutSecrets(guess)}?)` : '';
+  throw new UsageError(`'${withoutSecrets(text)}' is not an http:// or https:// URL${hint}`);
+}
+
+/** The URL as typed, with its userinfo (`user:password@`) and its `token` query value replaced by `[redacted]`. */
+function withoutSecrets(text: string): string {
+  return text.replace(/^([a-z][\w+.-]*:\/\/)?[^/?#@]*@/i, '$1[redacted]@').replace(/([?&]token=)[^&#]*/gi, '$1[redacted]');
 }
 
 async function readBody(file: string): Promise<string> {
