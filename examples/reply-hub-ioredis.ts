@@ -1,4 +1,4 @@
-import type Redis from 'ioredis';
+import type { Redis } from 'ioredis';
 import { RedisReplyHub } from 'maiagent-webhook/client';
 
 // ioredis has one 'message' event for every channel: add the listener once, and let the hub's subscribe (which

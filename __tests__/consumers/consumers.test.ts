@@ -130,8 +130,8 @@ async function outputShows(started: Started, pattern: RegExp): Promise<string> {
 }
 
 const blocks = typeScriptBlocks();
-/** The blocks that are not a webhook server alone: run below in their own way. */
-const NOT_SERVERS = new Set(['otel.ts', 'testing-kit.ts', 'queue-web.ts', 'queue-worker.ts']);
+/** The blocks that are not a webhook server alone: run below in their own way (reply-hub-ioredis is a function, type-checked only). */
+const NOT_SERVERS = new Set(['otel.ts', 'testing-kit.ts', 'queue-web.ts', 'queue-worker.ts', 'reply-hub-ioredis.ts']);
 const servers = blocks.filter(({ file }) => file.endsWith('.ts') && !file.startsWith('readme-block-') && !NOT_SERVERS.has(file)).map(({ file }) => file.replace(/\.ts$/, ''));
 
 function environment(): Record<string, string> {
