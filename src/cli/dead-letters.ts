@@ -23,6 +23,8 @@ interface FailedJob {
   getState(): Promise<string>;
 }
 interface QueueLike {
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  waitUntilReady(): Promise<unknown>;
   getFailed(start?: number, end?: number): Promise<FailedJob[]>;
   getJob(id: string): Promise<FailedJob | undefined>;
   close(): Promise<void>;
@@ -56,7 +58,19 @@ async function openQueue(name: string, url: string): Promise<QueueLike> {
   } catch {
     throw new UsageError('dead-letters needs bullmq and ioredis: npm install bullmq ioredis');
   }
-  return new bullmq.Queue(name, { connection: redisConnection(url) }) as unknown as QueueLike;
+  const queue = new bullmq.Queue(name, { connection: redisConnection(url) }) as unknown as QueueLike;
+  let refused: Error | undefined;
+  queue.on('error', (error) => (refused ??= error)); // kept for the one line below, not printed as a stack per retry
+  try {
+    await queue.waitUntilReady();
+    return queue;
+  } catch (error) {
+    await queue.close().catch(() => undefined);
+    const { hostname, port } = new URL(url);
+    const cause = (refused ?? error) as { code?: unknown; message?: unknown };
+    // Host and port only: the URL's password stays out of the line.
+    throw new Error(`cannot reach Redis at ${hostname}:${port || 6379} (${String(cause.code ?? cause.message).split('\n')[0]})`, { cause: error });
+  }
 }
 
 /** ioredis options from a redis:// (or rediss://) URL. */
@@ -69,9 +83,11 @@ function redisConnection(url: string) {
     ...(password ? { password: decodeURIComponent(password) } : {}),
     db: Number(pathname.slice(1) || 0),
     ...(protocol === 'rediss:' ? { tls: {} } : {}),
-    // Fail rather than wait when Redis is not there: this is a command someone is watching.
+    // Fail rather than wait when Redis is not there: this is a command someone is watching. Without
+    // retryStrategy, ioredis reconnects forever and the command never ends.
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
+    retryStrategy: () => null,
   };
 }
 
