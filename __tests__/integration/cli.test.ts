@@ -187,6 +187,12 @@ describe('usage', () => {
     expect(io.err.join('\n')).not.toMatch(/SECRET/);
   });
 
+  it('reconcile --to without a scheme is refused in one line, exit code 2, without echoing its token', async () => {
+    const io = captureIo({ MAIAGENT_API_KEY: 'key' });
+    expect(await run(['reconcile', '--chatbot', 'abc', '--to', 'localhost:3000/x?token=SECRET-4'], io)).toBe(2);
+    expect(io.err).toEqual(["maiagent-webhook: --to 'localhost:3000/x?token=[redacted]' is not an http:// or https:// URL (did you mean http://localhost:3000/x?token=[redacted]?)"]);
+  });
+
   it('with no command, prints the usage and exits 2', async () => {
     const io = captureIo();
     expect(await run([], io)).toBe(2);

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { hasControlCharacter } from '../client/secrets';
 import { OUTCOME_HEADER } from '../runtime';
-import { parseCount, parseProvider, PROVIDERS, type Provider } from './arguments';
+import { httpUrl, parseCount, parseProvider, PROVIDERS, type Provider } from './arguments';
 import { UsageError, type Io } from './usage';
 
 export const SEND_USAGE = `Usage: maiagent-webhook send <url> [--token T] [--provider maiagent|gptbots] [--file body.json] [--count N] [--concurrency C]
@@ -21,7 +21,7 @@ export async function sendCommand(args: string[], io: Io): Promise<number> {
   });
   const [url, ...extra] = positionals;
   if (!url || extra.length > 0) throw new UsageError('send takes exactly one <url>');
-  const provider = parseProvider(values.provider, webhookUrl(url).pathname.includes('/gptbots/') ? 'gptbots' : 'maiagent');
+  const provider = parseProvider(values.provider, httpUrl(url).pathname.includes('/gptbots/') ? 'gptbots' : 'maiagent');
   const summary = await sendDeliveries(
     {
       url,
@@ -45,27 +45,6 @@ function sendToken(given: string | undefined, io: Io, provider: Provider): strin
   const token = given ?? io.env[PROVIDERS[provider].tokenEnv];
   if (token !== undefined && hasControlCharacter(token)) throw new UsageError(`the token from ${source} holds a control character (newline, carriage return, NUL...)`);
   return token;
-}
-
-/**
- * An http(s) URL without credentials; `localhost:3000/...` parses as a URL of scheme `localhost:`, which fetch
- * cannot send to, and fetch refuses `user:password@` quoting the whole URL. Refused in words that never echo the
- * URL's token or password.
- */
-function webhookUrl(text: string): URL {
-  const url = URL.canParse(text) ? new URL(text) : undefined;
-  if (url && (url.protocol === 'http:' || url.protocol === 'https:')) {
-    if (url.username || url.password) throw new UsageError(`'${withoutSecrets(text)}' holds credentials (user:password@), which fetch refuses: pass the token with --token`);
-    return url;
-  }
-  const guess = `http://${text}`;
-  const hint = /^[\w.-]+(:\d+)?(\/|$)/.test(text) && URL.canParse(guess) ? ` (did you mean ${withoutSecrets(guess)}?)` : '';
-  throw new UsageError(`'${withoutSecrets(text)}' is not an http:// or https:// URL${hint}`);
-}
-
-/** The URL as typed, with its userinfo (`user:password@`) and its `token` query value replaced by `[redacted]`. */
-function withoutSecrets(text: string): string {
-  return text.replace(/^([a-z][\w+.-]*:\/\/)?[^/?#@]*@/i, '$1[redacted]@').replace(/([?&]token=)[^&#]*/gi, '$1[redacted]');
 }
 
 async function readBody(file: string): Promise<string> {
