@@ -63,6 +63,13 @@ describe('README', () => {
     expect(readFileSync(join(root, 'SECURITY.md'), 'utf8')).toMatch(/## Reporting a vulnerability[\s\S]*## Threat model/);
   });
 
+  it("tells a CommonJS TypeScript project the one change to tsc --init's tsconfig that the consumer test makes", () => {
+    const consumerTest = readFileSync(join(root, '__tests__/consumers/consumers.test.ts'), 'utf8');
+    expect(consumerTest).toContain("type === 'commonjs'");
+    expect(consumerTest).toContain('"verbatimModuleSyntax": false');
+    expect(section('Install')).toContain('"verbatimModuleSyntax": false');
+  });
+
   it('names the test command that CI runs', () => {
     expect(readme).toContain('npm test');
     expect(readFileSync(join(root, '.ci/run'), 'utf8')).toMatch(/^npm test$/m);

@@ -9,3 +9,6 @@ export type { HubReply, ReplyWaiter, WaitOptions, ReplyHubOptions, RedisReplyHub
 export { reconcile } from './client/reconcile';
 export type { ReconcileOptions, ReconcileReport } from './client/reconcile';
 export type * from './client/types';
+// The message types a hub's replies default to, exported here too: a user's exported function returning
+// `new RedisReplyHub(...)` needs a name for them under `declaration: true` (tsc --init's default), TS2883 otherwise.
+export type { MaiAgentMessage, GptBotsMessage } from './public-types';

@@ -26,7 +26,14 @@ const example = await import(pathToFileURL(resolve(process.argv[2])).href);
 if (typeof example.app?.ready === 'function') await example.app.listen({ port: 0 }); // Fastify
 else if (typeof example.app?.listen === 'function') example.app.listen(0); // Express, Koa
 else if (typeof example.POST === 'function') serveFetchHandler(example.POST); // a Next.js route handler
+else if (typeof workerFetch(example) === 'function') serveFetchHandler((request) => workerFetch(example)(request, process.env, { waitUntil() {} })); // a Worker
 else if (typeof example.start === 'function') await example.start(emptyNestModule(), 0); // NestJS
+
+/** A Worker's `fetch` (its default export; compiled to CommonJS, the default of module.exports), bound to it. */
+function workerFetch(example) {
+  const worker = typeof example.default?.fetch === 'function' ? example.default : example.default?.default;
+  return worker?.fetch?.bind(worker);
+}
 
 /** The route handler behind node:http, as Next.js serves it: a Request in, a Response out. */
 function serveFetchHandler(handler) {

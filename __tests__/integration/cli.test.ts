@@ -1,9 +1,10 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startReceiver, curlLine, run, type Io, type RunningReceiver } from '../../src/cli';
 import { buildMaiAgentDelivery } from '../../src/testing';
+import { startOwnRedis } from '../support/redis-server';
 
 /** Pulls the URL and the body out of the printed curl line and sends exactly that. */
 function sendLikeCurl(line: string): Promise<Response> {
@@ -172,17 +173,34 @@ describe('usage', () => {
   it.each([
     [['frobnicate'], "maiagent-webhook: unknown command 'frobnicate' (try --help)"],
     [['send'], 'maiagent-webhook: send takes exactly one <url>'],
-    [['send', 'not a url'], 'maiagent-webhook: <url> is not an http:// or https:// URL'],
+    [['send', 'not a url'], "maiagent-webhook: 'not a url' is not an http:// or https:// URL"],
     [['send', 'http://127.0.0.1:1/', '--provider', 'slack'], "maiagent-webhook: --provider must be maiagent or gptbots, not 'slack'"],
     [['send', 'http://127.0.0.1:1/', '--count', '0'], "maiagent-webhook: --count must be a whole number of at least 1, not '0'"],
     [['send', 'http://127.0.0.1:1/', '--file', '/nonexistent.json'], "maiagent-webhook: cannot read --file '/nonexistent.json'"],
-    [['send', 'localhost:3000/maiagent/webhook'], 'maiagent-webhook: <url> is not an http:// or https:// URL (did you mean http://localhost:3000/maiagent/webhook?)'],
-    [['send', '127.0.0.1:3000/maiagent/webhook'], 'maiagent-webhook: <url> is not an http:// or https:// URL (did you mean http://127.0.0.1:3000/maiagent/webhook?)'],
+    [['send', 'localhost:3000/maiagent/webhook'], "maiagent-webhook: 'localhost:3000/maiagent/webhook' is not an http:// or https:// URL (did you mean http://localhost:3000/maiagent/webhook?)"],
+    [['send', '127.0.0.1:3000/maiagent/webhook'], "maiagent-webhook: '127.0.0.1:3000/maiagent/webhook' is not an http:// or https:// URL (did you mean http://127.0.0.1:3000/maiagent/webhook?)"],
     [['listen', '--port', 'x'], "maiagent-webhook: --port must be a whole number of at least 0, not 'x'"],
   ])('%p fails with one clear line and exit code 2', async (argv, message) => {
     const io = captureIo();
     expect(await run(argv, io)).toBe(2);
     expect(io.err).toEqual([message]);
+  });
+
+  it.each([
+    [['send', 'localhost:3000/maiagent/webhook?token=SECRET-1'], "maiagent-webhook: 'localhost:3000/maiagent/webhook?token=[redacted]' is not an http:// or https:// URL (did you mean http://localhost:3000/maiagent/webhook?token=[redacted]?)"],
+    [['send', 'http://user:SECRET-2@127.0.0.1:1/maiagent/webhook'], "maiagent-webhook: 'http://[redacted]@127.0.0.1:1/maiagent/webhook' holds credentials (user:password@), which fetch refuses: pass the token with --token"],
+    [['send', 'user:SECRET-3@localhost:3000/x'], "maiagent-webhook: '[redacted]@localhost:3000/x' is not an http:// or https:// URL"],
+  ])('%p refuses the URL in one line, exit code 2, without echoing its secret', async (argv, message) => {
+    const io = captureIo();
+    expect(await run(argv, io)).toBe(2);
+    expect(io.err).toEqual([message]);
+    expect(io.err.join('\n')).not.toMatch(/SECRET/);
+  });
+
+  it('reconcile --to without a scheme is refused in one line, exit code 2, without echoing its token', async () => {
+    const io = captureIo({ MAIAGENT_API_KEY: 'key' });
+    expect(await run(['reconcile', '--chatbot', 'abc', '--to', 'localhost:3000/x?token=SECRET-4'], io)).toBe(2);
+    expect(io.err).toEqual(["maiagent-webhook: --to 'localhost:3000/x?token=[redacted]' is not an http:// or https:// URL (did you mean http://localhost:3000/x?token=[redacted]?)"]);
   });
 
   it('with no command, prints the usage and exits 2', async () => {
@@ -204,4 +222,19 @@ describe('usage', () => {
     expect(await run(argv, io)).toBe(0);
     expect(io.out[0]).toMatch(/^Usage: maiagent-webhook/);
   });
+});
+
+describe('dead-letters with Redis not there', () => {
+  it('answers in one line naming host and port (never the password) and exits 1, instead of retrying forever', async () => {
+    const redis = await startOwnRedis();
+    await redis.dispose();
+    const cli = join(__dirname, '..', '..', 'dist', 'cli.js');
+    const args = [cli, 'dead-letters', 'list', '--redis', `redis://:SECRET-PW@127.0.0.1:${redis.port}`, '--queue', 'maiagent'];
+    const ended = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+      execFile(process.execPath, args, { timeout: 30_000 }, (error, out, err) => resolve({ code: error ? (error.killed ? null : (error.code as number)) : 0, out, err }));
+    });
+    expect(ended.code).toBe(1);
+    expect(ended.err.trimEnd().split('\n')).toEqual([expect.stringMatching(new RegExp(`^maiagent-webhook: .*127\\.0\\.0\\.1:${redis.port}`))]);
+    expect(ended.out + ended.err).not.toContain('SECRET');
+  }, 40_000);
 });

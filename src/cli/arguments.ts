@@ -23,3 +23,28 @@ export function parseCount(value: string | undefined, name: string, fallback: nu
   if (!Number.isInteger(n) || n < min) throw new UsageError(`${name} must be a whole number of at least ${min}, not '${value}'`);
   return n;
 }
+
+/**
+ * An http(s) URL without credentials; `localhost:3000/...` parses as a URL of scheme `localhost:`, which fetch
+ * cannot send to, and fetch refuses `user:password@` quoting the whole URL. Refused in words that never echo the
+ * URL's token or password; `name` (`--to`) starts the line when given.
+ */
+export function httpUrl(text: string, name?: string): URL {
+  const url = URL.canParse(text) ? new URL(text) : undefined;
+  if (url && (url.protocol === 'http:' || url.protocol === 'https:')) {
+    if (url.username || url.password) throw new UsageError(`${shown(text, name)} holds credentials (user:password@), which fetch refuses: pass the token with --token`);
+    return url;
+  }
+  const guess = `http://${text}`;
+  const hint = /^[\w.-]+(:\d+)?(\/|$)/.test(text) && URL.canParse(guess) ? ` (did you mean ${withoutSecrets(guess)}?)` : '';
+  throw new UsageError(`${shown(text, name)} is not an http:// or https:// URL${hint}`);
+}
+
+function shown(text: string, name: string | undefined): string {
+  return `${name ? `${name} ` : ''}'${withoutSecrets(text)}'`;
+}
+
+/** The URL as typed, with its userinfo (`user:password@`) and its `token` query value replaced by `[redacted]`. */
+function withoutSecrets(text: string): string {
+  return text.replace(/^([a-z][\w+.-]*:\/\/)?[^/?#@]*@/i, '$1[redacted]@').replace(/([?&]token=)[^&#]*/gi, '$1[redacted]');
+}

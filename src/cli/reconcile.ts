@@ -4,6 +4,7 @@ import { countReplay, emptyReport, recordsToReplay, type ReconcileReport, type R
 import { hasControlCharacter } from '../client/secrets';
 import type { OutcomeCode } from '../core/types';
 import { OUTCOME_HEADER, OUTCOMES } from '../runtime';
+import { httpUrl } from './arguments';
 import { UsageError, type Io } from './usage';
 
 export const RECONCILE_USAGE = `Usage: maiagent-webhook reconcile --chatbot <id> [--to <url>] [--allow-http] [--dry-run] [--since <date or epoch ms>] [--max-age <hours>] [--base-url <url>]
@@ -44,7 +45,7 @@ export async function reconcileCommand(args: string[], io: Io): Promise<number> 
   if (!values.chatbot) throw new UsageError('reconcile needs --chatbot <id>');
   const apiKey = secretFromEnv(io, 'MAIAGENT_API_KEY');
   if (!apiKey) throw new UsageError('reconcile needs MAIAGENT_API_KEY in the environment');
-  const to = values.to === undefined ? undefined : parseUrl(values.to, '--to');
+  const to = values.to === undefined ? undefined : httpUrl(values.to, '--to');
   const webhookToken = to ? secretFromEnv(io, 'MAIAGENT_WEBHOOK_TOKEN') : undefined;
   const window = { since: parseSince(values.since), maxAgeMs: parseMaxAge(values['max-age']) };
   const client = createMaiAgentClient({ apiKey, baseUrl: values['base-url'] ?? io.env.MAIAGENT_API_BASE_URL });
@@ -133,12 +134,6 @@ function secretFromEnv(io: Io, name: string): string | undefined {
   const value = io.env[name];
   if (value !== undefined && hasControlCharacter(value.trim())) throw new UsageError(`${name} holds a control character (newline, carriage return, NUL...): fix the variable`);
   return value?.trim() || undefined;
-}
-
-function parseUrl(value: string, name: string): URL {
-  // Never echoed: the URL may hold the token a user pasted.
-  if (!URL.canParse(value)) throw new UsageError(`${name} is not a URL`);
-  return new URL(value);
 }
 
 function parseSince(value: string | undefined): number {

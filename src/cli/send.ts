@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { reasonOf } from '../client/errors';
 import { hasControlCharacter } from '../client/secrets';
 import { OUTCOME_HEADER } from '../runtime';
-import { parseCount, parseProvider, PROVIDERS, type Provider } from './arguments';
+import { httpUrl, parseCount, parseProvider, PROVIDERS, type Provider } from './arguments';
 import { UsageError, type Io } from './usage';
 
 export const SEND_USAGE = `Usage: maiagent-webhook send <url> [--token T] [--provider maiagent|gptbots] [--file body.json] [--count N] [--concurrency C]
@@ -22,7 +22,7 @@ export async function sendCommand(args: string[], io: Io): Promise<number> {
   });
   const [url, ...extra] = positionals;
   if (!url || extra.length > 0) throw new UsageError('send takes exactly one <url>');
-  const provider = parseProvider(values.provider, webhookUrl(url).pathname.includes('/gptbots/') ? 'gptbots' : 'maiagent');
+  const provider = parseProvider(values.provider, httpUrl(url).pathname.includes('/gptbots/') ? 'gptbots' : 'maiagent');
   const summary = await sendDeliveries(
     {
       url,
@@ -46,18 +46,6 @@ function sendToken(given: string | undefined, io: Io, provider: Provider): strin
   const token = given ?? io.env[PROVIDERS[provider].tokenEnv];
   if (token !== undefined && hasControlCharacter(token)) throw new UsageError(`the token from ${source} holds a control character (newline, carriage return, NUL...)`);
   return token;
-}
-
-/**
- * An http(s) URL; `localhost:3000/...` parses as a URL of scheme `localhost:`, which fetch cannot send to. The
- * refusal never repeats what was typed, which may hold a token or a password; the hint names only host and path.
- */
-function webhookUrl(text: string): URL {
-  const url = URL.canParse(text) ? new URL(text) : undefined;
-  if (url?.protocol === 'http:' || url?.protocol === 'https:') return url;
-  const guess = /^[\w.-]+(:\d+)?(\/|$)/.test(text) && URL.canParse(`http://${text}`) ? new URL(`http://${text}`) : undefined;
-  const hint = guess ? ` (did you mean ${guess.origin}${guess.pathname}?)` : '';
-  throw new UsageError(`<url> is not an http:// or https:// URL${hint}`);
 }
 
 async function readBody(file: string): Promise<string> {
