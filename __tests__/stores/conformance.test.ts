@@ -29,6 +29,10 @@ function testCluster(): Promise<TestCluster> {
   return cluster;
 }
 
+// Long enough that a claim's own round trips (workerd, a loaded CI machine) never outlast it, short enough to wait out.
+const SHORT_TTL_MS = 1000;
+const PAST_SHORT_TTL_MS = 1300;
+
 let sequence = 0;
 const uniqueKey = () => `maiagent:msg-${++sequence}`;
 
@@ -39,7 +43,7 @@ const uniqueKey = () => `maiagent:msg-${++sequence}`;
 async function releaseAfterTakeover(first: DedupeStore, second: DedupeStore) {
   const key = uniqueKey();
   await first.claim(key, 'attempt-1');
-  await sleep(120);
+  await sleep(PAST_SHORT_TTL_MS);
   expect(await second.claim(key, 'attempt-2')).toBe('claimed');
   await first.release(key, 'attempt-1');
   return second.claim(key, 'attempt-3');
@@ -174,16 +178,16 @@ describe.each(stores)('$name', ({ create }) => {
   // A process that never settles its claim (killed, or a Worker whose request was cancelled): its id must not be
   // answered 409 forever.
   it('frees the claim of an attempt that never settles it after claimTtlMs', async () => {
-    const expiring = await create({ claimTtlMs: 50 });
+    const expiring = await create({ claimTtlMs: SHORT_TTL_MS });
     const key = uniqueKey();
     expect(await expiring.claim(key, 'attempt-1')).toBe('claimed');
     expect(await expiring.claim(key, 'attempt-2')).toBe('in_flight');
-    await sleep(120);
+    await sleep(PAST_SHORT_TTL_MS);
     expect(await expiring.claim(key, 'attempt-3')).toBe('claimed');
   });
 
   it('never releases a claim it took again, for a later attempt, after the first expired', async () => {
-    const expiring = await create({ claimTtlMs: 50 });
+    const expiring = await create({ claimTtlMs: SHORT_TTL_MS });
     await expect(releaseAfterTakeover(expiring, expiring)).resolves.toBe('in_flight');
   });
 });
@@ -272,17 +276,17 @@ describe('RedisStore specifics', () => {
     new RedisStore({ sendCommand: redis.sendCommand, prefix: redis.prefix, ...options });
 
   it('forgets a succeeded id after ttlMs', async () => {
-    const store = storeWith({ ttlMs: 50 });
+    const store = storeWith({ ttlMs: SHORT_TTL_MS });
     const key = uniqueKey();
     await store.claim(key, 'attempt-1');
     await store.complete(key, 'attempt-1');
     expect(await store.claim(key, 'attempt-1')).toBe('done');
-    await sleep(120);
+    await sleep(PAST_SHORT_TTL_MS);
     expect(await store.claim(key, 'attempt-1')).toBe('claimed');
   });
 
   it('never releases a claim another process took after its own expired', async () => {
-    await expect(releaseAfterTakeover(storeWith({ claimTtlMs: 50 }), storeWith())).resolves.toBe('in_flight');
+    await expect(releaseAfterTakeover(storeWith({ claimTtlMs: SHORT_TTL_MS }), storeWith())).resolves.toBe('in_flight');
   });
 
   it('writes only under its prefix, with an expiry on every key', async () => {
