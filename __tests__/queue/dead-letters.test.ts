@@ -185,6 +185,11 @@ describe('dead-letters usage', () => {
     expect(result.out).toEqual([]);
   });
 
+  it('retry takes --id or --all, not both: one line, exit 2, before reaching Redis', async () => {
+    const result = await cli('retry', '--all', '--id', 'maiagent-1', '--redis', ownRedis().url, '--queue', 'replies');
+    expect(result).toEqual({ code: 2, out: [], err: ['maiagent-webhook: dead-letters retry takes --id <job id> or --all, not both'] });
+  });
+
   it('--attempts must be a whole number of at least 1, and only with retry', async () => {
     expect((await cli('retry', '--all', '--attempts', '0', '--redis', ownRedis().url, '--queue', 'q')).err).toEqual(["maiagent-webhook: --attempts must be a whole number of at least 1, not '0'"]);
     expect((await cli('list', '--attempts', '3', '--redis', ownRedis().url, '--queue', 'q')).err).toEqual(['maiagent-webhook: --attempts goes with retry']);

@@ -106,6 +106,8 @@ function parseRequest(args: string[]): Request {
   if (!values.redis) throw new UsageError('dead-letters needs --redis <url> (redis://host:port)');
   if (!values.queue) throw new UsageError('dead-letters needs --queue <name>');
   if (action !== 'list' && !values.id && !(action === 'retry' && values.all)) throw new UsageError(`dead-letters ${action} needs --id <job id>${action === 'retry' ? ' or --all' : ''}`);
+  // Both would retry the whole failed set where one job was meant.
+  if (action === 'retry' && values.id && values.all) throw new UsageError('dead-letters retry takes --id <job id> or --all, not both');
   if (values.prefix === '') throw new UsageError('--prefix must not be empty');
   return {
     action,
