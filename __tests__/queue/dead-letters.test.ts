@@ -116,6 +116,15 @@ describe('dead-letters when it cannot reach Redis', () => {
     }
   }, 30_000);
 
+  it('--cluster given a Redis that is not a cluster node: exits 1 with one line that says why', async () => {
+    const result = await runBin(['list', '--cluster', '--redis', ownRedis().url, '--queue', 'replies']);
+    printFigures('dead-letters --cluster, not a cluster', result);
+    expect(result.code).toBe(1);
+    expect(result.out).toEqual([]);
+    expect(result.err).toHaveLength(1);
+    expect(result.err[0]).toMatch(/^maiagent-webhook: cannot reach Redis at 127\.0\.0\.1:\d+: .*cluster support disabled/);
+  }, 30_000);
+
   describe('a Redis behind --requirepass', () => {
     let port: number;
     let guarded: ChildProcess;

@@ -190,7 +190,12 @@ async function clusterQueue(Queue: typeof import('bullmq').Queue, request: Reque
   } catch {
     throw new UsageError('dead-letters --cluster needs ioredis: npm install ioredis');
   }
-  const cluster = new ioredis.Cluster([{ host: host as string, port: port as number }], { redisOptions, enableOfflineQueue: enableOfflineQueue as boolean });
+  // A few tries, as for one node: unbounded, a node that is no cluster's would be asked again for the whole budget.
+  const cluster = new ioredis.Cluster([{ host: host as string, port: port as number }], {
+    redisOptions,
+    enableOfflineQueue: enableOfflineQueue as boolean,
+    clusterRetryStrategy: (tries: number) => (tries >= CONNECT_TRIES ? null : 250),
+  });
   const queue = new Queue(request.queue, { connection: cluster, prefix: request.prefix }) as unknown as QueueLike;
   // BullMQ leaves open a connection it was handed: closed here, or the command would never exit.
   const closeQueue = queue.close.bind(queue);
@@ -339,6 +344,9 @@ async function closeWithin(queue: QueueLike): Promise<void> {
 function describe(error: unknown, secrets: string[]): string {
   const message = (error as { message?: unknown } | null)?.message;
   let text = (typeof message === 'string' && message ? message : String(error)).split('\n')[0] ?? '';
+  // A Cluster's own error ("Failed to refresh slots cache.") holds why in the node's: "cluster support disabled".
+  const nodeMessage = (error as { lastNodeError?: { message?: unknown } } | null)?.lastNodeError?.message;
+  if (typeof nodeMessage === 'string' && nodeMessage) text += ` ${nodeMessage.split('\n')[0] ?? ''}`;
   for (const secret of secrets) if (secret) text = text.split(secret).join('***');
   return text;
 }
