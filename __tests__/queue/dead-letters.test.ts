@@ -194,6 +194,11 @@ describe('dead-letters usage', () => {
     expect(result.out).toEqual([]);
   });
 
+  it.each([[`redis://:${PASSWORD}100%@127.0.0.1:6379`], [`redis://some%user:${PASSWORD}@127.0.0.1:6379`]])('--redis %p with a bare % in the user or password: one line that says how to write it, exit 2, no password', async (value) => {
+    const result = await cli('list', '--redis', value, '--queue', 'replies');
+    expect(result).toEqual({ code: 2, out: [], err: ['maiagent-webhook: --redis: a % in the user or password must be written %25 (the URL is percent-encoded)'] });
+  });
+
   it('retry takes --id or --all, not both: one line, exit 2, before reaching Redis', async () => {
     const result = await cli('retry', '--all', '--id', 'maiagent-1', '--redis', ownRedis().url, '--queue', 'replies');
     expect(result).toEqual({ code: 2, out: [], err: ['maiagent-webhook: dead-letters retry takes --id <job id> or --all, not both'] });

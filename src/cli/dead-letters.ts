@@ -143,7 +143,7 @@ function redisTarget(url: string): RedisTarget {
   const { protocol, hostname, port, username, password, pathname } = parsed;
   const db = pathname.length > 1 ? Number(pathname.slice(1)) : 0;
   if (!Number.isSafeInteger(db) || db < 0) throw new UsageError('--redis: the database after the port must be a number (redis://host:port/0)');
-  const secret = password ? decodeURIComponent(password) : undefined;
+  const secret = password ? decodedCredential(password) : undefined;
   const where = `${hostname}:${port || 6379}`;
   return {
     where,
@@ -151,7 +151,7 @@ function redisTarget(url: string): RedisTarget {
     connection: {
       host: hostname.replace(/^\[(.*)\]$/, '$1'),
       port: Number(port || 6379),
-      ...(username ? { username: decodeURIComponent(username) } : {}),
+      ...(username ? { username: decodedCredential(username) } : {}),
       ...(secret ? { password: secret } : {}),
       db,
       ...(protocol === 'rediss:' ? { tls: {} } : {}),
@@ -163,6 +163,15 @@ function redisTarget(url: string): RedisTarget {
       enableOfflineQueue: false,
     },
   };
+}
+
+/** A URL's user or password as typed before encoding; a bare % cannot be read, and is refused without its value. */
+function decodedCredential(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    throw new UsageError('--redis: a % in the user or password must be written %25 (the URL is percent-encoded)');
+  }
 }
 
 /** The queue once Redis answered, or one line saying why not, within CONNECT_BUDGET_MS. */
