@@ -182,6 +182,12 @@ describe('a stored body that no longer validates', () => {
     expect(failedReason).toBe('job maiagent-broken holds no rawBody: not a maiagent reply job');
   }, 60_000);
 
+  it('a body that is JSON but not an object: the failed reason names the body, not an empty path', async () => {
+    const { attemptsMade, failedReason } = await failedOnce({ platform: 'maiagent', messageId: 'broken', conversationId: 'conv', rawBody: '[]', receivedAt: Date.now() });
+    expect(attemptsMade).toBe(1);
+    expect(failedReason).toBe('job maiagent-broken does not hold a valid maiagent delivery: (the body) must be object');
+  }, 60_000);
+
   it.each([
     ['not a delivery', JSON.stringify({ id: 5 })],
     ['not JSON', '{"id": '],
