@@ -116,6 +116,15 @@ describe('dead-letters when it cannot reach Redis', () => {
     }
   }, 30_000);
 
+  it('--cluster given a Redis that is not a cluster node: exits 1 with one line that says why', async () => {
+    const result = await runBin(['list', '--cluster', '--redis', ownRedis().url, '--queue', 'replies']);
+    printFigures('dead-letters --cluster, not a cluster', result);
+    expect(result.code).toBe(1);
+    expect(result.out).toEqual([]);
+    expect(result.err).toHaveLength(1);
+    expect(result.err[0]).toMatch(/^maiagent-webhook: cannot reach Redis at 127\.0\.0\.1:\d+: .*cluster support disabled/);
+  }, 30_000);
+
   describe('a Redis behind --requirepass', () => {
     let port: number;
     let guarded: ChildProcess;
@@ -183,6 +192,16 @@ describe('dead-letters usage', () => {
     expect(result.code).toBe(2);
     expect(result.err).toEqual(['maiagent-webhook: --redis takes a redis:// or rediss:// URL (redis://host:port), with the scheme']);
     expect(result.out).toEqual([]);
+  });
+
+  it.each([[`redis://:${PASSWORD}100%@127.0.0.1:6379`], [`redis://some%user:${PASSWORD}@127.0.0.1:6379`]])('--redis %p with a bare % in the user or password: one line that says how to write it, exit 2, no password', async (value) => {
+    const result = await cli('list', '--redis', value, '--queue', 'replies');
+    expect(result).toEqual({ code: 2, out: [], err: ['maiagent-webhook: --redis: a % in the user or password must be written %25 (the URL is percent-encoded)'] });
+  });
+
+  it('retry takes --id or --all, not both: one line, exit 2, before reaching Redis', async () => {
+    const result = await cli('retry', '--all', '--id', 'maiagent-1', '--redis', ownRedis().url, '--queue', 'replies');
+    expect(result).toEqual({ code: 2, out: [], err: ['maiagent-webhook: dead-letters retry takes --id <job id> or --all, not both'] });
   });
 
   it('--attempts must be a whole number of at least 1, and only with retry', async () => {

@@ -149,30 +149,53 @@ describe('BullMQ workers closed mid-job', () => {
 });
 
 describe('a stored body that no longer validates', () => {
-  it.each([
-    ['not a delivery', JSON.stringify({ id: 5 })],
-    ['not JSON', '{"id": '],
-  ])('%s: fails once with UnrecoverableError, though attempts remain, and the callback never runs', async (_label, rawBody) => {
+  /** Adds one job holding `data` to a queue of 5 attempts, lets the README's processor fail it: its figures. */
+  async function failedOnce(data: unknown) {
     const queue = newQueue(5);
-    let called = 0;
-    let attempts = 0;
-    const processor = replyProcessor('maiagent', () => void (called += 1));
+    const counts = { attempts: 0, called: 0 };
+    const processor = replyProcessor('maiagent', () => void (counts.called += 1));
     const worker = new Worker(queue.name, (job, token, signal) => {
-      attempts += 1;
+      counts.attempts += 1;
       return processor(job, token, signal);
     }, { connection: connection() });
     worker.on('error', () => {});
     try {
       const jobId = 'maiagent-broken';
-      await queue.add('maiagent', { platform: 'maiagent', messageId: 'broken', conversationId: 'conv', rawBody, receivedAt: Date.now() }, { jobId, removeOnFail: false });
+      await queue.add('maiagent', data as ReplyJobData, { jobId, removeOnFail: false });
       await until(async () => (await queue.getJobState(jobId)) === 'failed', 'the job failed');
       const job = await queue.getJob(jobId);
-      printFigures('BullMQ invalid stored body', { attempts, attemptsMade: job?.attemptsMade, failedReason: job?.failedReason });
-      expect({ attempts, called, attemptsMade: job?.attemptsMade }).toEqual({ attempts: 1, called: 0, attemptsMade: 1 });
-      expect(job?.failedReason).toMatch(/does not hold a valid maiagent delivery/);
+      return { ...counts, attemptsMade: job?.attemptsMade, failedReason: job?.failedReason };
     } finally {
       await worker.close();
       await queue.close();
     }
+  }
+
+  // Another writer's job under the same queue name: its data need not be an object at all.
+  it.each([
+    ['null', null],
+    ['a string', 'maiagent reply'],
+    ['an array', [{ rawBody: '{}' }]],
+  ])('job data that is %s: fails once with UnrecoverableError that says so, though attempts remain', async (_label, data) => {
+    const { attempts, called, attemptsMade, failedReason } = await failedOnce(data);
+    expect({ attempts, called, attemptsMade }).toEqual({ attempts: 1, called: 0, attemptsMade: 1 });
+    expect(failedReason).toBe('job maiagent-broken holds no rawBody: not a maiagent reply job');
+  }, 60_000);
+
+  it('a body that is JSON but not an object: the failed reason names the body, not an empty path', async () => {
+    const { attemptsMade, failedReason } = await failedOnce({ platform: 'maiagent', messageId: 'broken', conversationId: 'conv', rawBody: '[]', receivedAt: Date.now() });
+    expect(attemptsMade).toBe(1);
+    expect(failedReason).toBe('job maiagent-broken does not hold a valid maiagent delivery: (the body) must be object');
+  }, 60_000);
+
+  it.each([
+    ['not a delivery', JSON.stringify({ id: 5 })],
+    ['not JSON', '{"id": '],
+  ])('%s: fails once with UnrecoverableError, though attempts remain, and the callback never runs', async (_label, rawBody) => {
+    const figures = await failedOnce({ platform: 'maiagent', messageId: 'broken', conversationId: 'conv', rawBody, receivedAt: Date.now() });
+    printFigures('BullMQ invalid stored body', figures);
+    const { attempts, called, attemptsMade, failedReason } = figures;
+    expect({ attempts, called, attemptsMade }).toEqual({ attempts: 1, called: 0, attemptsMade: 1 });
+    expect(failedReason).toMatch(/does not hold a valid maiagent delivery/);
   }, 60_000);
 });

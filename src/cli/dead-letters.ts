@@ -106,6 +106,8 @@ function parseRequest(args: string[]): Request {
   if (!values.redis) throw new UsageError('dead-letters needs --redis <url> (redis://host:port)');
   if (!values.queue) throw new UsageError('dead-letters needs --queue <name>');
   if (action !== 'list' && !values.id && !(action === 'retry' && values.all)) throw new UsageError(`dead-letters ${action} needs --id <job id>${action === 'retry' ? ' or --all' : ''}`);
+  // Both would retry the whole failed set where one job was meant.
+  if (action === 'retry' && values.id && values.all) throw new UsageError('dead-letters retry takes --id <job id> or --all, not both');
   if (values.prefix === '') throw new UsageError('--prefix must not be empty');
   return {
     action,
@@ -141,7 +143,7 @@ function redisTarget(url: string): RedisTarget {
   const { protocol, hostname, port, username, password, pathname } = parsed;
   const db = pathname.length > 1 ? Number(pathname.slice(1)) : 0;
   if (!Number.isSafeInteger(db) || db < 0) throw new UsageError('--redis: the database after the port must be a number (redis://host:port/0)');
-  const secret = password ? decodeURIComponent(password) : undefined;
+  const secret = password ? decodedCredential(password) : undefined;
   const where = `${hostname}:${port || 6379}`;
   return {
     where,
@@ -149,7 +151,7 @@ function redisTarget(url: string): RedisTarget {
     connection: {
       host: hostname.replace(/^\[(.*)\]$/, '$1'),
       port: Number(port || 6379),
-      ...(username ? { username: decodeURIComponent(username) } : {}),
+      ...(username ? { username: decodedCredential(username) } : {}),
       ...(secret ? { password: secret } : {}),
       db,
       ...(protocol === 'rediss:' ? { tls: {} } : {}),
@@ -161,6 +163,15 @@ function redisTarget(url: string): RedisTarget {
       enableOfflineQueue: false,
     },
   };
+}
+
+/** A URL's user or password as typed before encoding; a bare % cannot be read, and is refused without its value. */
+function decodedCredential(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    throw new UsageError('--redis: a % in the user or password must be written %25 (the URL is percent-encoded)');
+  }
 }
 
 /** The queue once Redis answered, or one line saying why not, within CONNECT_BUDGET_MS. */
@@ -188,7 +199,12 @@ async function clusterQueue(Queue: typeof import('bullmq').Queue, request: Reque
   } catch {
     throw new UsageError('dead-letters --cluster needs ioredis: npm install ioredis');
   }
-  const cluster = new ioredis.Cluster([{ host: host as string, port: port as number }], { redisOptions, enableOfflineQueue: enableOfflineQueue as boolean });
+  // A few tries, as for one node: unbounded, a node that is no cluster's would be asked again for the whole budget.
+  const cluster = new ioredis.Cluster([{ host: host as string, port: port as number }], {
+    redisOptions,
+    enableOfflineQueue: enableOfflineQueue as boolean,
+    clusterRetryStrategy: (tries: number) => (tries >= CONNECT_TRIES ? null : 250),
+  });
   const queue = new Queue(request.queue, { connection: cluster, prefix: request.prefix }) as unknown as QueueLike;
   // BullMQ leaves open a connection it was handed: closed here, or the command would never exit.
   const closeQueue = queue.close.bind(queue);
@@ -337,6 +353,9 @@ async function closeWithin(queue: QueueLike): Promise<void> {
 function describe(error: unknown, secrets: string[]): string {
   const message = (error as { message?: unknown } | null)?.message;
   let text = (typeof message === 'string' && message ? message : String(error)).split('\n')[0] ?? '';
+  // A Cluster's own error ("Failed to refresh slots cache.") holds why in the node's: "cluster support disabled".
+  const nodeMessage = (error as { lastNodeError?: { message?: unknown } } | null)?.lastNodeError?.message;
+  if (typeof nodeMessage === 'string' && nodeMessage) text += ` ${nodeMessage.split('\n')[0] ?? ''}`;
   for (const secret of secrets) if (secret) text = text.split(secret).join('***');
   return text;
 }

@@ -157,10 +157,11 @@ export function replyProcessor(platform: Reply['platform'], onMessage: (message:
   const preset = platform === 'maiagent' ? loadPreset('maiagent') : loadPreset('gptbots');
   // Three declared parameters: BullMQ hands the signal only to a processor that takes it.
   return async (job: Job<ReplyJobData>, _token?: string, signal?: AbortSignal): Promise<void> => {
-    const { rawBody, receivedAt } = job.data;
+    // Read before anything else of job.data: another writer's job may hold no object at all (null).
     const payload = storedPayload(job, platform);
+    const { rawBody, receivedAt } = job.data;
     const validation = validatePayload(preset.validator, payload);
-    if (!validation.ok) throw unrecoverable(`job ${job.id ?? '?'} does not hold a valid ${platform} delivery: ${validation.problems.map((p) => `${p.path} ${p.message}`).join('; ')}`);
+    if (!validation.ok) throw unrecoverable(`job ${job.id ?? '?'} does not hold a valid ${platform} delivery: ${validation.problems.map((p) => `${p.path || '(the body)'} ${p.message}`).join('; ')}`);
     // A timestamp the body lacks is the time the webhook received it, not the time a worker took the job.
     const message = preset.toMessage(payload, receivedAt);
     const context: DeliveryContext = { rawBody, reply: preset.toReply(message as never), signal: signal ?? new AbortController().signal };
