@@ -3,7 +3,7 @@
 //   [[durable_objects.bindings]] name = "DEDUPE", class_name = "DedupeObject"   ([[migrations]] new_classes too)
 import { maiagentWebhook, type ClaimState, type DedupeStore } from 'maiagent-webhook/fetch';
 
-const CLAIM_TTL_MS = 5 * 60 * 1000; // like RedisStore's claimTtlMs
+const CLAIM_TTL_MS = 5 * 60 * 1000; // like RedisStore's claimTtlMs default
 const DONE_TTL_MS = 24 * 60 * 60 * 1000; // like its ttlMs
 
 interface Held {
@@ -16,14 +16,15 @@ export class DedupeObject {
   constructor(private readonly state: { storage: DurableObjectStorage }) {}
 
   async fetch(request: Request): Promise<Response> {
-    const step = new URL(request.url).pathname.slice(1);
+    const url = new URL(request.url);
+    const step = url.pathname.slice(1);
     const own = `in_flight:${await request.text()}`;
     const stored = await this.state.storage.get<Held>('held');
     const held = stored && stored.until > Date.now() ? stored.value : undefined;
     if (step === 'claim') {
       if (held === 'done') return new Response('done');
       if (held !== undefined && held !== own) return new Response('in_flight');
-      await this.hold(own, CLAIM_TTL_MS);
+      await this.hold(own, Number(url.searchParams.get('claimTtlMs')) || CLAIM_TTL_MS);
       return new Response('claimed');
     }
     if (step === 'complete') await this.hold('done', DONE_TTL_MS);
@@ -43,9 +44,12 @@ export class DedupeObject {
   }
 }
 
-/** The webhook's store: each call goes to the object named by the key. */
+/** The webhook's store: each call goes to the object named by the key. A claim lasts `claimTtlMs` if never settled. */
 export class DurableObjectStore implements DedupeStore {
-  constructor(private readonly objects: DurableObjectNamespace) {}
+  constructor(
+    private readonly objects: DurableObjectNamespace,
+    private readonly claimTtlMs = CLAIM_TTL_MS,
+  ) {}
 
   claim(key: string, attempt: string): Promise<ClaimState> {
     return this.send(key, 'claim', attempt) as Promise<ClaimState>;
@@ -60,7 +64,7 @@ export class DurableObjectStore implements DedupeStore {
   }
 
   private async send(key: string, step: string, attempt: string): Promise<string> {
-    const response = await this.objects.get(this.objects.idFromName(key)).fetch(`https://dedupe/${step}`, { method: 'POST', body: attempt });
+    const response = await this.objects.get(this.objects.idFromName(key)).fetch(`https://dedupe/${step}?claimTtlMs=${this.claimTtlMs}`, { method: 'POST', body: attempt });
     if (!response.ok) throw new Error(`dedupe object answered ${response.status}`);
     return response.text();
   }

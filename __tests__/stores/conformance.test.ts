@@ -78,28 +78,28 @@ const stores: StoreCase[] = [
   },
   {
     name: 'RedisStore over a node-redis cluster (createCluster, routed by commandKey)',
-    create: async () => {
+    create: async (options) => {
       const client = createCluster({ rootNodes: (await testCluster()).rootNodes });
       client.on('error', () => {});
       await client.connect();
       cleanups.push(() => client.destroy());
-      return new RedisStore({ sendCommand: (args) => client.sendCommand(commandKey(args), false, args) });
+      return new RedisStore({ sendCommand: (args) => client.sendCommand(commandKey(args), false, args), ...options });
     },
   },
   {
     name: 'RedisStore over an ioredis Cluster',
-    create: async () => {
+    create: async (options) => {
       const client = new Cluster((await testCluster()).nodes);
       client.on('error', () => {});
       cleanups.push(() => client.disconnect());
-      return new RedisStore({ sendCommand: ([command, ...args]) => client.call(command as string, ...args) });
+      return new RedisStore({ sendCommand: ([command, ...args]) => client.call(command as string, ...args), ...options });
     },
   },
   {
     name: 'DurableObjectStore (examples/worker-durable-object.ts) in workerd through Miniflare',
-    create: async () => {
+    create: async (options) => {
       const { startDurableObjectStore } = await import('../support/workerd');
-      const running = await startDurableObjectStore();
+      const running = await startDurableObjectStore(options);
       cleanups.push(() => running.dispose());
       return running.store;
     },

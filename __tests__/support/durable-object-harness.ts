@@ -5,8 +5,8 @@ export { DedupeObject } from '../../examples/worker-durable-object';
 
 export default {
   async fetch(request: Request, env: { DEDUPE: ConstructorParameters<typeof DurableObjectStore>[0] }): Promise<Response> {
-    const { step, key, attempt } = (await request.json()) as { step: 'claim' | 'complete' | 'release'; key: string; attempt: string };
-    const answer = await new DurableObjectStore(env.DEDUPE)[step](key, attempt);
+    const { step, key, attempt, claimTtlMs } = (await request.json()) as { step: 'claim' | 'complete' | 'release'; key: string; attempt: string; claimTtlMs?: number };
+    const answer = await new DurableObjectStore(env.DEDUPE, claimTtlMs)[step](key, attempt);
     return Response.json({ answer: answer ?? null });
   },
 };

@@ -27,10 +27,10 @@ export async function startWorkerd(script: string, options: Partial<MiniflareOpt
 }
 
 /** The DurableObjectStore of examples/worker-durable-object.ts, in workerd, driven from here through a harness. */
-export async function startDurableObjectStore(): Promise<{ store: DedupeStore; dispose(): Promise<void> }> {
+export async function startDurableObjectStore(options: { claimTtlMs?: number } = {}): Promise<{ store: DedupeStore; dispose(): Promise<void> }> {
   const mf = await startWorkerd(await bundleWorker('__tests__/support/durable-object-harness.ts'), { durableObjects: { DEDUPE: 'DedupeObject' } });
   const call = async (step: string, key: string, attempt: string) => {
-    const response = await mf.dispatchFetch('http://127.0.0.1/', { method: 'POST', body: JSON.stringify({ step, key, attempt }) });
+    const response = await mf.dispatchFetch('http://127.0.0.1/', { method: 'POST', body: JSON.stringify({ step, key, attempt, ...options }) });
     return ((await response.json()) as { answer: ClaimState | null }).answer;
   };
   return {
