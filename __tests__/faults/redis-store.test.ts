@@ -203,6 +203,35 @@ describe('a claim whose reply is lost and that node-redis fails instead of resen
   }, 60_000);
 });
 
+describe('a claim Redis ran whose failure arrives only after the delivery stopped waiting for it (a shard failing over)', () => {
+  it('the retry after that failure is answered 200, not 409 until claimTtlMs: the failed claim is freed whenever it fails', async () => {
+    // Each id's first claim lands, and its client reports a failure only after twice timeoutMs (the late claim
+    // given up by then); later commands pass.
+    const failedOnce = new Set<string>();
+    const lateFailure: SendCommand = async (args) => {
+      const reply = await redis.sendCommand(args);
+      const key = args[1] as string;
+      if (stepOf(args) !== 'claim' || failedOnce.has(key)) return reply;
+      failedOnce.add(key);
+      await sleep(3 * 100);
+      throw new Error('connection lost');
+    };
+    const { send, successes, handle } = receiver(lateFailure, { timeoutMs: 100 });
+    const { ids, texts } = deliveries(5);
+    const first = await Promise.all(texts.map((text) => send(text)));
+    await sleep(3 * 100 + 200);
+    const retried = await Promise.all(texts.map((text) => send(text)));
+    await handle.close();
+    const figures = {
+      firstAnswered503: first.filter((o) => o.status === 503).length,
+      retryDelivered: retried.filter((o) => o.code === 'delivered').length,
+      lost: ids.filter((id) => !successes.has(id)).length,
+    };
+    printFigures('claim failing after the late claim was given up', figures);
+    expect(figures).toEqual({ firstAnswered503: 5, retryDelivered: 5, lost: 0 });
+  }, 60_000);
+});
+
 type Step = 'claim' | 'complete' | 'release';
 
 function stepOf(args: string[]): Step | undefined {

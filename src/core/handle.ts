@@ -235,9 +235,10 @@ class Delivery<Message> {
   }
 
   private claimFailed(error: unknown): void {
-    if (this.phase !== 'claiming' && this.phase !== 'late-claim') return;
+    // Whenever it fails, even after the delivery stopped waiting for it (a shard failing over takes a while).
     this.freeWhatItMayHold();
     if (this.phase === 'late-claim') return this.over();
+    if (this.phase !== 'claiming') return;
     this.conclude(reject(this.config, this.config.answers.store_unavailable, { rawBody: this.rawBody, error }), error);
   }
 
