@@ -131,7 +131,9 @@ async function outputShows(started: Started, pattern: RegExp): Promise<string> {
 
 const blocks = typeScriptBlocks();
 /** The blocks that are not a webhook server alone: run below in their own way. */
-const NOT_SERVERS = new Set(['otel.ts', 'testing-kit.ts', 'queue-web.ts', 'queue-worker.ts', 'cloudflare-worker.ts', 'reply-hub-ioredis.ts']);
+// Workers (run in workerd by their own tests) and the cluster example (it needs a Redis Cluster:
+// __tests__/stores/redis-cluster.test.ts serves it against one) are type-checked here, not started.
+const NOT_SERVERS = new Set(['otel.ts', 'testing-kit.ts', 'queue-web.ts', 'queue-worker.ts', 'cloudflare-worker.ts', 'reply-hub-ioredis.ts', 'redis-cluster.ts', 'worker-upstash.ts', 'worker-durable-object.ts']);
 const servers = blocks.filter(({ file }) => file.endsWith('.ts') && !file.startsWith('readme-block-') && !NOT_SERVERS.has(file)).map(({ file }) => file.replace(/\.ts$/, ''));
 
 function environment(): Record<string, string> {

@@ -85,7 +85,7 @@ describe.each(sendCommands)('RedisStore over %s', (name, connect) => {
 });
 
 const replyOf = (conversation: string, id: string): HubReply => ({
-  reply: { platform: 'maiagent', id, conversationId: conversation, text: `text of ${id}`, createdAt: new Date(0) },
+  reply: { platform: 'maiagent', id, conversationId: conversation, text: `text of ${id}`, createdAt: new Date() },
   message: { id } as HubReply['message'],
 });
 
