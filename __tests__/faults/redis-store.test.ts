@@ -168,6 +168,70 @@ describe('a claim whose reply is lost and that ioredis sends again (the connecti
   }, 60_000);
 });
 
+describe('a claim whose reply is lost and that node-redis fails instead of resending (the connection cut after Redis ran it)', () => {
+  it('the platform\'s next retry is answered 200, not 409 until claimTtlMs: the failed attempt frees what it may hold', async () => {
+    const { startCuttingProxy } = await import('../support/cutting-proxy');
+    const proxy = await startCuttingProxy(Number(new URL(redis.url).port));
+    // node-redis rejects the commands a lost connection had sent, and sends later ones after reconnecting.
+    const client = createClient({ url: `redis://127.0.0.1:${proxy.port}` });
+    client.on('error', () => {});
+    await client.connect();
+    try {
+      const { send, successes, handle } = receiver((args) => client.sendCommand(args), { timeoutMs: 5000 });
+      const { ids, texts } = deliveries(10);
+      proxy.cutAfter('\r\nNX\r\n', ids.length);
+      const first: number[] = [];
+      const retried: string[] = [];
+      for (const text of texts) {
+        first.push((await send(text)).status);
+        retried.push((await send(text)).code);
+      }
+      await handle.close();
+      const figures = {
+        cuts: proxy.cuts,
+        firstAnswered503: first.filter((status) => status === 503).length,
+        retryDelivered: retried.filter((code) => code === 'delivered').length,
+        lost: ids.filter((id) => !successes.has(id)).length,
+        runTwice: [...successes.values()].filter((n) => n > 1).length,
+      };
+      printFigures('claim failed after a cut (node-redis)', figures);
+      expect(figures).toEqual({ cuts: 10, firstAnswered503: 10, retryDelivered: 10, lost: 0, runTwice: 0 });
+    } finally {
+      await client.disconnect().catch(() => {});
+      await proxy.close();
+    }
+  }, 60_000);
+});
+
+describe('a claim Redis ran whose failure arrives only after the delivery stopped waiting for it (a shard failing over)', () => {
+  it('the retry after that failure is answered 200, not 409 until claimTtlMs: the failed claim is freed whenever it fails', async () => {
+    // Each id's first claim lands, and its client reports a failure only after twice timeoutMs (the late claim
+    // given up by then); later commands pass.
+    const failedOnce = new Set<string>();
+    const lateFailure: SendCommand = async (args) => {
+      const reply = await redis.sendCommand(args);
+      const key = args[1] as string;
+      if (stepOf(args) !== 'claim' || failedOnce.has(key)) return reply;
+      failedOnce.add(key);
+      await sleep(3 * 100);
+      throw new Error('connection lost');
+    };
+    const { send, successes, handle } = receiver(lateFailure, { timeoutMs: 100 });
+    const { ids, texts } = deliveries(5);
+    const first = await Promise.all(texts.map((text) => send(text)));
+    await sleep(3 * 100 + 200);
+    const retried = await Promise.all(texts.map((text) => send(text)));
+    await handle.close();
+    const figures = {
+      firstAnswered503: first.filter((o) => o.status === 503).length,
+      retryDelivered: retried.filter((o) => o.code === 'delivered').length,
+      lost: ids.filter((id) => !successes.has(id)).length,
+    };
+    printFigures('claim failing after the late claim was given up', figures);
+    expect(figures).toEqual({ firstAnswered503: 5, retryDelivered: 5, lost: 0 });
+  }, 60_000);
+});
+
 type Step = 'claim' | 'complete' | 'release';
 
 function stepOf(args: string[]): Step | undefined {

@@ -120,3 +120,8 @@ it('dead letters on a cluster queue: listed and retried through the CLI with --c
   // Each run closed the connections it opened to the cluster: a CLI that left one open would never exit.
   expect(await connectedClients(own.cluster)).toBe(clientsBefore);
 }, 60_000);
+
+it('toQueue refuses replicas over a Redis Cluster connection: WAIT would reach one node, not the master holding the queue', async () => {
+  const queue = await newQueue({ prefix: PREFIX });
+  expect(() => toQueue(queue, { replicas: 1 })).toThrow(/Redis Cluster/);
+});

@@ -255,7 +255,8 @@ class Delivery<Message> {
   }
 
   private claimFailed(error: unknown): void {
-    // A late claim that fails holds nothing: the delivery is over.
+    // Whenever it fails, even after the delivery stopped waiting for it (a shard failing over takes a while).
+    this.freeWhatItMayHold();
     if (this.phase === 'late-claim') return this.over();
     if (this.phase !== 'claiming') return;
     this.conclude(reject(this.config, this.config.answers.store_unavailable, { rawBody: this.rawBody, error }), error);
@@ -287,6 +288,21 @@ class Delivery<Message> {
    */
   private lateClaimGivenUp(): void {
     if (!this.state.closeStillWaits()) this.over();
+  }
+
+  /**
+   * A failed claim may still have landed: Redis ran it and the connection was lost with its answer (node-redis fails
+   * such a command rather than send it again). Left there, it would answer every retry 409 until it expires. Freed
+   * while it is this attempt's own; quietly, since most failed claims never landed and the failure is logged already.
+   */
+  private freeWhatItMayHold(): void {
+    const store = this.config.store;
+    if (!store) return;
+    try {
+      Promise.resolve(store.release((this.accepted as Accepted<Message>).key, this.attempt)).catch(() => {});
+    } catch {
+      // A store that throws at once holds nothing either.
+    }
   }
 
   /** A claim granted after the delivery stopped waiting for it: given back all the same; only the log is left to tell. */

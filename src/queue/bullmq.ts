@@ -26,7 +26,8 @@ export interface ToQueueOptions {
   /**
    * Answer `200` only once this many replicas hold the job: after each batch, `WAIT replicas replicaTimeoutMs` on
    * the queue's connection, and `503 queue_unavailable` when fewer acknowledged in time (the platform retries; the
-   * job id dedupes). Guards against a master that fails over before replicating. Default: no wait.
+   * job id dedupes). Guards against a master that fails over before replicating. Default: no wait. Refused (a
+   * `TypeError`) on a Redis Cluster connection, where `WAIT` reaches some node, not the queue's master.
    */
   replicas?: number | undefined;
   /** How long `WAIT` may take, in milliseconds; keep it below `timeoutMs`. Default 1000. */
@@ -115,9 +116,11 @@ function replicated(queue: Pick<Queue, 'addBulk'>, replicas: number, timeoutMs: 
   if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) throw new TypeError('toQueue: replicaTimeoutMs must be a positive whole number of milliseconds');
   const backend = (queue as { getBackend?: () => { client?: Promise<unknown> } }).getBackend?.();
   if (!backend?.client) throw new TypeError('toQueue: replicas needs a BullMQ Queue over Redis');
+  if (isCluster((queue as { opts?: { connection?: unknown } }).opts?.connection)) throw onCluster();
   const client = backend.client;
   const wait = async (): Promise<number> => {
     const raw = (await client) as RawClient;
+    if (isCluster(raw)) throw onCluster();
     const args = ['WAIT', String(replicas), String(timeoutMs)];
     if (raw.call) return Number(await raw.call('WAIT', ...args.slice(1)));
     if (raw.raw?.sendCommand) return Number(await raw.raw.sendCommand(args));
@@ -132,6 +135,10 @@ function replicated(queue: Pick<Queue, 'addBulk'>, replicas: number, timeoutMs: 
     }) as Queue['addBulk'],
   };
 }
+
+// A cluster client sends a keyless WAIT to any node, whose answer says nothing of the master that holds the queue.
+const isCluster = (client: unknown): boolean => (client as { isCluster?: unknown } | undefined)?.isCluster === true;
+const onCluster = () => new TypeError('toQueue: replicas cannot be checked on Redis Cluster (WAIT reaches one node, not the queue\'s master): use min-replicas-to-write');
 
 /** BullMQ refuses `:` in a job id and an id of digits only: the platform first, then the id with `:` escaped. */
 export function replyJobId(platform: Reply['platform'], messageId: string): string {
