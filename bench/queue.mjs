@@ -1,35 +1,24 @@
 #!/usr/bin/env node
 // npm run bench:queue: the node:http adapter acknowledging into a BullMQ queue, against the same adapter with the
-// default memory store and with a RedisStore, in one run, on a redis-server of its own (Debian's redis-server).
-// Rounds interleave the three; medians are reported. Options (environment): ROUNDS (5), DURATION seconds (5).
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+// default memory store and with a RedisStore (over node-redis and over ioredis, each as the README wires it), in one
+// run, on a redis-server of its own (Debian's redis-server).
+// Rounds interleave the targets; medians are reported. Options (environment): ROUNDS (5), DURATION seconds (5),
+// TARGETS (comma-separated target names, bench/targets/NAME.cjs).
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
 import { median, parseWrk, startTarget, stop, wrkCommand, wrkEnv } from './run.mjs';
+import { startRedis } from './redis-server.mjs';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const DURATION = Number(process.env.DURATION ?? 5);
-const TARGETS = ['package-node', 'package-node-redis-store', 'package-node-queue'];
+const TARGETS = (process.env.TARGETS ?? 'package-node,package-node-redis-store,package-node-ioredis-store,package-node-queue').split(',');
 const here = dirname(fileURLToPath(import.meta.url));
-const bodies = createRequire(import.meta.url)('./bodies.cjs');
 
 execFileSync('npm', ['run', 'build', '--silent'], { cwd: join(here, '..'), stdio: 'inherit' });
-const work = mkdtempSync(join(tmpdir(), 'maiagent-webhook-bench-queue-'));
-const bodyFile = join(work, 'small.json');
-writeFileSync(bodyFile, bodies.small);
-const port = await new Promise((resolve) => {
-  const probe = createServer().listen(0, '127.0.0.1', () => {
-    const { port: free } = probe.address();
-    probe.close(() => resolve(free));
-  });
-});
-const redis = spawn('taskset', ['-c', '1', 'redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', work], { stdio: 'ignore' });
-await new Promise((resolve) => setTimeout(resolve, 300));
-const flush = () => execFileSync('redis-cli', ['-p', String(port), 'FLUSHALL'], { stdio: 'ignore' });
+const { work, bodyFile, port, cli, server: redis } = await startRedis('queue');
+const flush = () => cli('FLUSHALL');
 
 const samples = Object.fromEntries(TARGETS.map((target) => [target, []]));
 try {
