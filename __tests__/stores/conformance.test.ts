@@ -29,6 +29,9 @@ function testCluster(): Promise<TestCluster> {
   return cluster;
 }
 
+// Starting a store here can mean starting a 3-master cluster or workerd: more than jest's default 5 s on a busy machine.
+jest.setTimeout(30_000);
+
 // Long enough that a claim's own round trips (workerd, a loaded CI machine) never outlast it, short enough to wait out.
 const SHORT_TTL_MS = 1000;
 const PAST_SHORT_TTL_MS = 1300;
@@ -114,7 +117,7 @@ describe.each(stores)('$name', ({ create }) => {
   let store: DedupeStore;
   beforeAll(async () => {
     store = await create();
-  });
+  }, 60_000);
 
   it('claims an unknown id, and answers in_flight while the claim is held', async () => {
     const key = uniqueKey();
