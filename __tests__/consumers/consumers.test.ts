@@ -1,45 +1,36 @@
 // The packed tarball as a new user gets it: installed from the npm registry into a fresh ES-module project and a
 // fresh CommonJS project, with the tsconfig `tsc --init` writes, the latest release of every peer and nothing but
-// the packages README.md tells the reader to install (read from its `npm install` lines). Every TypeScript block
-// of the README is written there as a file and type-checked; every example that serves a webhook is started there
+// the packages the docs (README.md and docs/) tell the reader to install (read from their `npm install` lines). Every TypeScript block
+// of the docs is written there as a file and type-checked; every example that serves a webhook is started there
 // and answers a delivery sent with the package's own `maiagent-webhook send`. Queue mode gets a project of its own
-// with only what its section names. The resolved versions are printed.
+// with only what its page names. The resolved versions are printed.
 // CI runs this suite once, on its first Node version (.ci/run).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { buildMaiAgentDelivery } from 'maiagent-webhook/testing';
 import { connectTestRedis, type TestRedis } from '../support/redis';
 import { startRedisCluster } from '../support/redis-cluster';
 import { packTarball } from '../support/tarball';
+import { codeBlocks, installLines } from '../support/docs';
 
 const run = promisify(execFile);
-const root = join(__dirname, '..', '..');
-const readme = readFileSync(join(root, 'README.md'), 'utf8');
 const TOKEN = 'consumer-token';
 
-/** Every ```ts block of the README, named after the example file it shows (readme.test.ts keeps them identical). */
-function typeScriptBlocks(): { file: string; text: string }[] {
-  return [...readme.matchAll(/(?:<!-- example: examples\/([\w-]+\.ts) -->\n)?```ts\n([\s\S]*?)```/g)].map(([, example, text], index) => ({
-    file: example ?? `readme-block-${index + 1}.ts`,
-    text: text as string,
-  }));
+/** Every ```ts block of the docs (README.md and docs/), named after the example file it shows (docs.test.ts keeps them identical). */
+function typeScriptBlocks(): { file: string; page: string; text: string }[] {
+  return codeBlocks()
+    .filter((block) => block.language === 'ts')
+    .map(({ example, page, text }, index) => ({ file: example ? basename(example) : `docs-block-${index + 1}.ts`, page, text }));
 }
 
-/** What the README tells the reader to `npm install`, section by section (the heading above each line). */
-function installLines(): Map<string, string[]> {
-  const lines = new Map<string, string[]>();
-  let heading = '';
-  for (const line of readme.split('\n')) {
-    if (line.startsWith('#')) heading = line.replace(/^#+\s*/, '');
-    for (const [, packages] of line.matchAll(/npm install (?:-D |--save-dev )?([@\w./ -]+?)(?:`|$|;)/g)) {
-      lines.set(heading, [...(lines.get(heading) ?? []), ...(packages as string).trim().split(/\s+/)]);
-    }
-  }
-  return lines;
+/** The packages one page tells the reader to install, and the README's Install section's. */
+function installsFor(page: string): string[] {
+  const lines = [...installLines().entries()];
+  return [...new Set(lines.filter(([heading]) => heading === 'README.md > Install' || heading.startsWith(`${page} > `)).flatMap(([, packages]) => packages))];
 }
 
 const everyInstalled = () => [...new Set([...installLines().values()].flat())];
@@ -135,7 +126,7 @@ const blocks = typeScriptBlocks();
 // The two edge-store Workers need workerd and a Durable Object namespace or Upstash's API: they are type-checked
 // here and run in workerd by __tests__/runtimes/edge-stores.test.ts. redis-cluster gets a cluster of its own below.
 const NOT_SERVERS = new Set(['otel.ts', 'testing-kit.ts', 'queue-web.ts', 'queue-worker.ts', 'cloudflare-worker.ts', 'reply-hub-ioredis.ts', 'worker-upstash.ts', 'worker-durable-object.ts', 'redis-cluster.ts']);
-const servers = blocks.filter(({ file }) => file.endsWith('.ts') && !file.startsWith('readme-block-') && !NOT_SERVERS.has(file)).map(({ file }) => file.replace(/\.ts$/, ''));
+const servers = blocks.filter(({ file }) => file.endsWith('.ts') && !file.startsWith('docs-block-') && !NOT_SERVERS.has(file)).map(({ file }) => file.replace(/\.ts$/, ''));
 
 function environment(): Record<string, string> {
   const { hostname, port } = new URL(redis.url);
@@ -169,7 +160,7 @@ describe.each(['module', 'commonjs'] as const)('a fresh "type": "%s" project', (
   }, 240_000);
   afterEach(stopAll);
 
-  it(`type-checks every TypeScript block of the README (${blocks.length}) with tsc --init's tsconfig`, () => {
+  it(`type-checks every TypeScript block of the docs (${blocks.length}) with tsc --init's tsconfig`, () => {
     expect(typecheck.output).toBe('');
     expect(typecheck.code).toBe(0);
   });
@@ -250,11 +241,10 @@ describe.each(['module', 'commonjs'] as const)('a fresh "type": "%s" project', (
   }, 60_000);
 });
 
-describe('queue mode with only what its section names installed', () => {
+describe('queue mode with only what its page names installed', () => {
   it('answers 200 enqueued, and the worker processes the delivery', async () => {
-    const lines = installLines();
-    const queueSection = lines.get('Hand slow work to a queue') ?? [];
-    const dir = await freshProject('consumer-queue', 'module', [...(lines.get('Install') ?? []), ...queueSection]);
+    const queuePage = blocks.find(({ file }) => file === 'queue-web.ts')?.page ?? 'the page showing examples/queue-web.ts';
+    const dir = await freshProject('consumer-queue', 'module', installsFor(queuePage));
     for (const file of ['queue-web', 'queue-worker']) writeFileSync(join(dir, `${file}.mjs`), readFileSync(join(work, 'consumer-module', `${file}.js`)));
     try {
       const { sent, worker, content } = await throughTheQueue(dir, 'mjs');

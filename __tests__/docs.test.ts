@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -8,35 +8,20 @@ import { buildGptBotsDelivery, buildMaiAgentDelivery } from 'maiagent-webhook/te
 import { listenOnLoopback } from './support/server';
 import { OPTION_NAMES } from '../src/core/options';
 import { connectTestRedis, type TestRedis } from './support/redis';
+import { anchorsOf, codeBlocks, docPages, markdownFiles, relativeLinks, root, section, tableRows } from './support/docs';
 
-const root = join(__dirname, '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
 const TOKEN = 'readme-example-token';
 
-function section(title: string): string {
-  const start = readme.indexOf(`## ${title}`);
-  if (start === -1) throw new Error(`README has no section "${title}"`);
-  const end = readme.indexOf('\n## ', start + 1);
-  return readme.slice(start, end === -1 ? undefined : end);
-}
-
-function tableRows(text: string): string[][] {
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith('| ') && !line.startsWith('|---'))
-    .slice(1)
-    .map((line) => line.split(/(?<!\\)\|/).slice(1, -1).map((cell) => cell.trim()));
-}
-
-describe('README', () => {
-  it('lists every outcome code with its status and whether a retry helps', () => {
+describe('the docs (README.md and docs/)', () => {
+  it('list every outcome code with its status and whether a retry helps', () => {
     const rows = tableRows(section('What each answer means to the sender'));
     const documented = rows.map(([status, code, , retry]) => [code?.replace(/`/g, ''), Number(status), retry?.startsWith('yes')]);
     const actual = Object.entries(OUTCOMES).map(([code, spec]) => [code, spec.status, spec.retry]);
     expect(documented.sort()).toEqual(actual.sort());
   });
 
-  it('documents every option the factory accepts, with its default', () => {
+  it('document every option the factory accepts, with its default', () => {
     const rows = tableRows(section('Options'));
     const documented = rows.map(([option]) => option?.replace(/`/g, '')).sort();
     expect(documented).toEqual([...OPTION_NAMES].sort());
@@ -44,35 +29,50 @@ describe('README', () => {
     expect(rows.find(([o]) => o === '`timeoutMs`')?.[1]).toBe('`10000`');
   });
 
-  it('keeps the quick start at most 15 lines', () => {
+  it('keep the quick start at most 15 lines', () => {
     expect(readFileSync(join(root, 'examples/quickstart.ts'), 'utf8').trimEnd().split('\n').length).toBeLessThanOrEqual(15);
   });
 
+  const blocks = codeBlocks();
   const examples = readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.ts')).map((f) => `examples/${f}`);
 
-  it.each(examples)('shows %s exactly as the tested file', (file) => {
-    const marker = `<!-- example: ${file} -->\n\`\`\`ts\n`;
-    const start = readme.indexOf(marker);
-    expect(start).toBeGreaterThan(-1);
-    const block = readme.slice(start + marker.length, readme.indexOf('```', start + marker.length));
-    expect(block).toBe(readFileSync(join(root, file), 'utf8'));
+  it.each(examples)('show %s exactly as the tested file, on one page', (file) => {
+    const shown = blocks.filter((block) => block.example === file);
+    expect(shown.map((block) => block.page)).toHaveLength(1);
+    expect(shown[0]?.text).toBe(readFileSync(join(root, file), 'utf8'));
   });
 
-  it('links the threat model, which exists', () => {
+  it('show no TypeScript or JavaScript that is not an example file a test runs', () => {
+    const untested = blocks.filter((block) => /^(ts|js|mjs|cjs|tsx|typescript|javascript)$/.test(block.language) && !block.example);
+    expect(untested.map(({ page, text }) => `${page}: ${text.split('\n')[0]}`)).toEqual([]);
+  });
+
+  it('link the threat model, which exists', () => {
     expect(readme).toContain('[SECURITY.md](SECURITY.md)');
     expect(readFileSync(join(root, 'SECURITY.md'), 'utf8')).toMatch(/## Reporting a vulnerability[\s\S]*## Threat model/);
   });
 
-  it("tells a CommonJS TypeScript project the one change to tsc --init's tsconfig that the consumer test makes", () => {
+  it("tell a CommonJS TypeScript project the one change to tsc --init's tsconfig that the consumer test makes", () => {
     const consumerTest = readFileSync(join(root, '__tests__/consumers/consumers.test.ts'), 'utf8');
     expect(consumerTest).toContain("type === 'commonjs'");
     expect(consumerTest).toContain('"verbatimModuleSyntax": false');
-    expect(section('Install')).toContain('"verbatimModuleSyntax": false');
+    expect(docPages().some(({ text }) => text.includes('"verbatimModuleSyntax": false'))).toBe(true);
   });
 
-  it('names the test command that CI runs', () => {
+  it('name the test command that CI runs', () => {
     expect(readme).toContain('npm test');
     expect(readFileSync(join(root, '.ci/run'), 'utf8')).toMatch(/^npm test$/m);
+  });
+});
+
+describe('every relative link of every Markdown file resolves', () => {
+  it.each(markdownFiles())('%s', (path) => {
+    const broken = relativeLinks(path).filter(({ file, anchor }) => {
+      if (!existsSync(join(root, file))) return true;
+      if (anchor === undefined || !file.endsWith('.md')) return false;
+      return !anchorsOf(readFileSync(join(root, file), 'utf8')).has(anchor);
+    });
+    expect(broken.map(({ link }) => link)).toEqual([]);
   });
 });
 
