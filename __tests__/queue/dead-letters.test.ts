@@ -93,9 +93,9 @@ async function queueOfDeadLetters(count: number, attempts: number, prefix?: stri
 }
 
 describe('dead-letters when it cannot reach Redis', () => {
-  it('Redis never up: exits 1 by itself with one line, no stack', async () => {
+  it('Redis never up: exits 1 by itself with one line naming host and port, no stack, never the password', async () => {
     const port = await freePort();
-    const result = await runBin(['list', '--redis', `redis://127.0.0.1:${port}`, '--queue', 'replies']);
+    const result = await runBin(['list', '--redis', `redis://:${PASSWORD}@127.0.0.1:${port}`, '--queue', 'replies']);
     printFigures('dead-letters, Redis never up', result);
     expect(result.code).toBe(1);
     expect(result.out).toEqual([]);
