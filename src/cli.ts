@@ -5,6 +5,7 @@ import { listenCommand, LISTEN_USAGE, type RunningReceiver } from './cli/listen'
 import { reconcileCommand, RECONCILE_USAGE } from './cli/reconcile';
 import { sendCommand, SEND_USAGE } from './cli/send';
 import { UsageError, type Io } from './cli/usage';
+import { VERSION } from './version';
 
 export { startReceiver, curlLine, type ReceiverOptions, type RunningReceiver } from './cli/listen';
 export { sendDeliveries, type SendOptions, type SendSummary } from './cli/send';
@@ -19,12 +20,12 @@ Commands:
   dead-letters   list, retry or drop the replies a BullMQ queue gave up on (needs bullmq and ioredis)
   reconcile      replay the deliveries MaiAgent gave up on, from its webhook records, to your receiver
 
-Run 'maiagent-webhook <command> --help' for a command's options.`;
+Run 'maiagent-webhook <command> --help' for a command's options; --version prints the version.`;
 
 interface Command {
   usage: string;
   run(args: string[], io: Io): Promise<number | RunningReceiver>;
-  /** Whether the command without arguments prints its usage instead of running. */
+  /** Whether the command is incomplete without arguments: then, like a bare `maiagent-webhook`, a usage mistake. */
   usageWhenBare?: boolean;
 }
 
@@ -36,6 +37,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
 };
 
 const HELP = new Set(['--help', '-h']);
+const VERSION_FLAGS = new Set(['--version', '-v', 'version']);
 
 function messageOf(error: unknown): string {
   const message = (error as { message?: unknown } | null)?.message;
@@ -50,10 +52,15 @@ export async function run(argv: readonly string[], io: Io): Promise<number | Run
     return 2;
   }
   if (HELP.has(name) || name === 'help') return usage(io, USAGE);
+  if (VERSION_FLAGS.has(name)) return usage(io, VERSION);
   try {
     const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
     if (!command) throw new UsageError(`unknown command '${name}' (try --help)`);
-    if (rest.some((arg) => HELP.has(arg)) || (command.usageWhenBare && rest.length === 0)) return usage(io, command.usage);
+    if (rest.some((arg) => HELP.has(arg))) return usage(io, command.usage);
+    if (command.usageWhenBare && rest.length === 0) {
+      io.error(command.usage);
+      return 2;
+    }
     return await command.run(rest, io);
   } catch (error) {
     // One clear line, never a stack: usage mistakes, parseArgs' own messages, a port in use.

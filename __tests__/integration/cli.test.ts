@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startReceiver, curlLine, run, type Io, type RunningReceiver } from '../../src/cli';
@@ -207,6 +207,20 @@ describe('usage', () => {
     expect(await run([], io)).toBe(2);
     expect(io.err.join('\n')).toMatch(/^Usage: maiagent-webhook <command>[\s\S]*listen[\s\S]*send[\s\S]*dead-letters[\s\S]*reconcile/);
     expect(io.out).toEqual([]);
+  });
+
+  it('dead-letters with no subcommand is a mistake like a bare command: its usage on stderr, exit 2', async () => {
+    const io = captureIo();
+    expect(await run(['dead-letters'], io)).toBe(2);
+    expect(io.err.join('\n')).toMatch(/^Usage: maiagent-webhook dead-letters/);
+    expect(io.out).toEqual([]);
+  });
+
+  it.each([[['--version']], [['-v']], [['version']]])('%p prints the package version and exits 0', async (argv) => {
+    const io = captureIo();
+    expect(await run(argv, io)).toBe(0);
+    const { version } = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+    expect(io.out).toEqual([version]);
   });
 
   it('reports an unknown flag in one line', async () => {
