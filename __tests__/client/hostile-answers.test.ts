@@ -58,3 +58,36 @@ describe('an error answer that quotes the API key', () => {
     expect(`${inspect(failure, { depth: 10 })} ${JSON.stringify(failure.body)}`).not.toContain(KEY);
   });
 });
+
+describe('a listing whose next links never end (each a new page)', () => {
+  /** Every page holds one record and links to a page not read yet; counts the pages served. */
+  function endlessPages(): { served: () => number } {
+    let served = 0;
+    answer = (req, res) => {
+      served += 1;
+      const page = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('page') ?? 1);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ results: [{ id: `r-${page}` }], next: `${baseUrl}chatbots/bot-1/webhook-records/?page=${page + 1}` }));
+    };
+    return { served: () => served };
+  }
+
+  it('stops at maxPages (default 1000) with a MaiAgentApiError saying so, having read no page more', async () => {
+    const pages = endlessPages();
+    let records = 0;
+    // A thousand loopback pages may take a while on a busy machine: the test's own timeout bounds this one.
+    const patient = createMaiAgentClient({ apiKey: KEY, baseUrl, timeoutMs: 10_000, retries: 0 });
+    const failure = await (async () => {
+      for await (const record of patient.webhookRecords.list('bot-1')) if (record) records += 1;
+    })().then(() => 'no failure', (error: unknown) => error);
+    expect(failure).toBeInstanceOf(MaiAgentApiError);
+    expect((failure as Error).message).toMatch(/more than 1000 pages/);
+    expect({ served: pages.served(), records }).toEqual({ served: 1000, records: 1000 });
+  }, 30_000);
+
+  it('takes maxPages per listing', async () => {
+    const pages = endlessPages();
+    const failure = await failureOf(() => drain(client().webhookRecords.list('bot-1', { maxPages: 3 })));
+    expect((failure as Error).message).toMatch(/more than 3 pages/);
+    expect(pages.served()).toBe(3);
+  });
+});

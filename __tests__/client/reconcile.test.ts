@@ -40,6 +40,16 @@ describe('reconcile', () => {
     expect(report).toEqual({ replayed: 1, alreadyDelivered: 0, invalid: 1, failed: 0, answered: 1, expired: 0, future: 0 });
   });
 
+  it('reads at most maxPages pages of records: past them the run ends with a MaiAgentApiError, nothing replayed', async () => {
+    api.webhookRecords = [1, 2, 3, 4, 5, 6].map((n) => attempt(`r${n}`, 500, fresh()));
+    const ran: string[] = [];
+    const webhook = { authToken: TOKEN, store: new MemoryStore(), onMessage: (m: MaiAgentMessage) => void ran.push(m.id) };
+    // The fake serves two records a page: three pages hold them all.
+    await expect(reconcile({ client: client(), chatbotId: 'bot-1', webhook, maxPages: 2 })).rejects.toThrow(/more than 2 pages/);
+    expect(ran).toEqual([]);
+    expect((await reconcile({ client: client(), chatbotId: 'bot-1', webhook, maxPages: 3 })).replayed).toBe(6);
+  });
+
   it('refuses receiver options without an explicit store (the Quick start’s), instead of running a delivered reply again', async () => {
     const delivered = fresh();
     const ran: string[] = [];

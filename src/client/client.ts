@@ -21,6 +21,14 @@ export interface CallOptions {
   timeoutMs?: number | undefined;
 }
 
+export interface ListOptions extends CallOptions {
+  /**
+   * The most pages a listing reads before it ends with a `MaiAgentApiError`. Default 1000. A bound, so that a server
+   * whose `next` links never end (each a new page) cannot keep a listing, and what holds its records, going forever.
+   */
+  maxPages?: number | undefined;
+}
+
 export interface AskOptions {
   /** Where the receiver publishes replies: a `ReplyHub` (one process) or a `RedisReplyHub` (several). */
   replies: ReplyWaiter;
@@ -32,6 +40,7 @@ export interface AskOptions {
 
 export const DEFAULT_BASE_URL = 'https://api.maiagent.ai/api/v1/';
 const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_PAGES = 1000;
 
 export type MaiAgentClient = ReturnType<typeof createMaiAgentClient>;
 
@@ -60,7 +69,7 @@ export function createMaiAgentClient(options: MaiAgentClientOptions) {
        * followed only on `baseUrl`'s host and path, re-based onto `baseUrl` (a link elsewhere, or one that repeats,
        * ends the listing with a `MaiAgentApiError`).
        */
-      list: (chatbotId: string, call?: CallOptions): AsyncIterable<WebhookRecord> => pages<WebhookRecord>(send, base, () => `${chatbotPath(chatbotId)}webhook-records/`, call),
+      list: (chatbotId: string, call?: ListOptions): AsyncIterable<WebhookRecord> => pages<WebhookRecord>(send, base, () => `${chatbotPath(chatbotId)}webhook-records/`, call),
     },
     chatbots: {
       /** The chatbot as MaiAgent has it now (its current `webhookUrl` among the rest). */
@@ -207,10 +216,13 @@ function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal {
 }
 
 /** Follows `next` links rather than building page numbers: MaiAgent's endpoints paginate in three different ways. */
-async function* pages<T>(send: Send, base: URL, firstPath: () => string, call?: CallOptions): AsyncIterable<T> {
+async function* pages<T>(send: Send, base: URL, firstPath: () => string, call?: ListOptions): AsyncIterable<T> {
+  const maxPages = call?.maxPages ?? DEFAULT_MAX_PAGES;
+  if (!Number.isInteger(maxPages) || maxPages < 1) throw new TypeError('MaiAgent client: maxPages must be a whole number of at least 1');
   let next: URL | undefined = new URL(firstPath(), base);
   const read = new Set<string>();
   while (next) {
+    if (read.size === maxPages) throw new MaiAgentApiError(`GET ${next.pathname}`, { problem: `more than ${maxPages} pages: stopped (pass maxPages to read further)` });
     read.add(next.href);
     const page: { results?: T[]; next?: string | null } = await send('GET', next, undefined, call);
     yield* page.results ?? [];

@@ -22,6 +22,8 @@ export interface ReconcileOptions {
    * less one minute (for the clocks' skew and the run's own length); required for a store that has no `ttlMs`.
    */
   maxAgeMs?: number | undefined;
+  /** The most pages of records read before the run ends with a `MaiAgentApiError`, nothing replayed. Default 1000. */
+  maxPages?: number | undefined;
 }
 
 export interface ReconcileReport {
@@ -66,11 +68,11 @@ const STORE_TTL_MARGIN_MS = 60_000;
  * on a schedule, more often than `maxAgeMs`. MaiAgent's records endpoint has no filters and an undocumented
  * retention: every call reads all the records it still has.
  */
-export async function reconcile({ client, chatbotId, webhook, since, maxAgeMs }: ReconcileOptions): Promise<ReconcileReport> {
+export async function reconcile({ client, chatbotId, webhook, since, maxAgeMs, maxPages }: ReconcileOptions): Promise<ReconcileReport> {
   const store = receiverStore(webhook);
   const window = { since, maxAgeMs: replayWindow(store, maxAgeMs) };
   const report = emptyReport();
-  const candidates = await recordsToReplay(client.webhookRecords.list(chatbotId), window, report);
+  const candidates = await recordsToReplay(client.webhookRecords.list(chatbotId, { maxPages }), window, report);
   const handle = createWebhookHandler(loadPreset('maiagent'), webhook);
   const headers: Record<string, string | undefined> = { 'content-type': 'application/json' };
   const url = `/reconcile${tokenQuery(webhook.authToken)}`;
