@@ -81,6 +81,16 @@ it('listen, the URL saved, one message sent with curl: the reply arrives; one mi
   expect(listened.join('\n')).toMatch(new RegExp(`200 delivered [0-9a-f-]{36}\\n {2}conversation ${missed.conversation}, .*\\n {2}echo: Hello from my laptop`));
 });
 
+it("the page's token line sets MAIAGENT_WEBHOOK_TOKEN to 32 random base64url characters, new each time", async () => {
+  const line = page.split('\n').find((l) => l.startsWith('export MAIAGENT_WEBHOOK_TOKEN='));
+  if (!line) throw new Error('docs/develop-locally.md shows no token line');
+  const token = async () => (await promisify(execFile)('sh', ['-c', `${line}\nprintf %s "$MAIAGENT_WEBHOOK_TOKEN"`])).stdout;
+  const [first, second] = [await token(), await token()];
+  expect(first).toMatch(/^[\w-]{32}$/);
+  expect(second).toMatch(/^[\w-]{32}$/);
+  expect(first).not.toBe(second);
+});
+
 /** The `text` block the page shows after `marker`: output taken from a run like this one. */
 function shownAfter(marker: string): string {
   const shown = new RegExp(`${marker}\\n\`\`\`text\\n([\\s\\S]*?)\\n\`\`\``).exec(page)?.[1];
