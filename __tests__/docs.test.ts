@@ -29,12 +29,16 @@ describe('the docs (README.md and docs/)', () => {
     expect(rows.find(([o]) => o === '`timeoutMs`')?.[1]).toBe('`10000`');
   });
 
+  it('keep the README at most 250 lines (the rest goes to a page of docs/)', () => {
+    expect(readme.trimEnd().split('\n').length).toBeLessThanOrEqual(250);
+  });
+
   it('keep the quick start at most 15 lines', () => {
     expect(readFileSync(join(root, 'examples/quickstart.ts'), 'utf8').trimEnd().split('\n').length).toBeLessThanOrEqual(15);
   });
 
   const blocks = codeBlocks();
-  const examples = readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.ts')).map((f) => `examples/${f}`);
+  const examples = readdirSync(join(root, 'examples')).filter((f) => /\.(ts|cjs|sh)$/.test(f)).map((f) => `examples/${f}`);
 
   it.each(examples)('show %s exactly as the tested file, on one page', (file) => {
     const shown = blocks.filter((block) => block.example === file);
@@ -127,6 +131,52 @@ describe('README examples run', () => {
       expect(log).toHaveBeenCalledWith('[c-42] Hi there');
     } finally {
       await listening.closeAll();
+    }
+  });
+
+  it('quick start in CommonJS (quickstart-commonjs.cjs): prints the delivered reply', async () => {
+    const listening = captureListen();
+    try {
+      await import(join(root, 'examples/quickstart-commonjs.cjs'));
+      await request(await urlOf(listening.servers[0])).post(`/maiagent/webhook?token=${TOKEN}`).set('content-type', 'application/json').send(JSON.stringify(delivery())).expect(200);
+      expect(log).toHaveBeenCalledWith('[c-42] Hi there');
+    } finally {
+      await listening.closeAll();
+    }
+  });
+
+  it('when it fails: a throwing callback gets 500 and writes the very line the README quotes', async () => {
+    const quoted = /<!-- failure-log -->\n```text\n(.+)\n```/.exec(readme)?.[1];
+    const quotedId = /message ([0-9a-f-]{36})\)/.exec(quoted ?? '')?.[1];
+    if (!quoted || !quotedId) throw new Error('the README quotes no failure line after <!-- failure-log -->');
+    const errors = jest.spyOn(console, 'error').mockImplementation(() => {});
+    const { default: express } = await import('express');
+    const { maiagentWebhook } = await import('maiagent-webhook');
+    const app = express();
+    app.post('/maiagent/webhook', maiagentWebhook({ authToken: TOKEN, onMessage: async () => { throw new Error('LINE push failed: 502'); } }));
+    const running = await listenOnLoopback(app);
+    try {
+      const failing = delivery();
+      await request(running.url).post(`/maiagent/webhook?token=${TOKEN}`).set('content-type', 'application/json').send(JSON.stringify(failing)).expect(500);
+      expect(errors.mock.calls).toEqual([[quoted.replace(quotedId, failing.id)]]);
+    } finally {
+      await running.close();
+    }
+  });
+
+  it('onRejected (on-rejected.ts): hears of a wrong token and of an invalid body, with the fields', async () => {
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
+    const { app } = await import('../examples/on-rejected');
+    const running = await listenOnLoopback(app);
+    try {
+      await request(running.url).post('/maiagent/webhook?token=wrong').set('content-type', 'application/json').send(JSON.stringify(delivery())).expect(401);
+      await request(running.url).post(`/maiagent/webhook?token=${TOKEN}`).set('content-type', 'application/json').send(JSON.stringify({ content: 'no ids' })).expect(422);
+      expect(warn.mock.calls).toEqual([
+        ['maiagent delivery refused: 401 unauthorized', []],
+        ['maiagent delivery refused: 422 invalid_payload', expect.arrayContaining([expect.objectContaining({ path: expect.any(String) })])],
+      ]);
+    } finally {
+      await running.close();
     }
   });
 

@@ -33,6 +33,13 @@ function installsFor(page: string): string[] {
   return [...new Set(lines.filter(([heading]) => heading === 'README.md > Install' || heading.startsWith(`${page} > `)).flatMap(([, packages]) => packages))];
 }
 
+/** Every ```js block that shows a CommonJS example (`examples/*.cjs`): written as it is and started like the servers. */
+function commonJsBlocks(): { file: string; text: string }[] {
+  return codeBlocks()
+    .filter((block) => block.language === 'js' && block.example?.endsWith('.cjs'))
+    .map(({ example, text }) => ({ file: basename(example as string), text }));
+}
+
 const everyInstalled = () => [...new Set([...installLines().values()].flat())];
 
 let work: string;
@@ -80,9 +87,12 @@ interface Started {
   output: () => string;
 }
 
-/** Starts an example under serve.mjs; with `ready`, waits for the line that gives its port (a worker has none). */
-function start(dir: string, file: string, env: Record<string, string>, ready: RegExp | null = /listening (\d+)/): Promise<Started> {
-  const child = spawn(process.execPath, ['serve.mjs', file], { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts an example under serve.mjs, with node or the given `runner` (tsx); with `ready`, waits for the line that
+ * gives its port (a worker has none).
+ */
+function start(dir: string, file: string, env: Record<string, string>, ready: RegExp | null = /listening (\d+)/, runner = process.execPath): Promise<Started> {
+  const child = spawn(runner, ['serve.mjs', file], { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   child.once('exit', () => children.delete(child));
   let output = '';
@@ -125,8 +135,11 @@ const blocks = typeScriptBlocks();
 /** The blocks that are not a webhook server alone: run below in their own way. */
 // The two edge-store Workers need workerd and a Durable Object namespace or Upstash's API: they are type-checked
 // here and run in workerd by __tests__/runtimes/edge-stores.test.ts. redis-cluster gets a cluster of its own below.
-const NOT_SERVERS = new Set(['otel.ts', 'testing-kit.ts', 'queue-web.ts', 'queue-worker.ts', 'cloudflare-worker.ts', 'reply-hub-ioredis.ts', 'worker-upstash.ts', 'worker-durable-object.ts', 'redis-cluster.ts']);
-const servers = blocks.filter(({ file }) => file.endsWith('.ts') && !file.startsWith('docs-block-') && !NOT_SERVERS.has(file)).map(({ file }) => file.replace(/\.ts$/, ''));
+// set-webhook-url calls MaiAgent's API: __tests__/integration/develop-locally.test.ts runs it against a fake MaiAgent.
+const NOT_SERVERS = new Set(['set-webhook-url.ts', 'otel.ts', 'testing-kit.ts', 'queue-web.ts', 'queue-worker.ts', 'cloudflare-worker.ts', 'reply-hub-ioredis.ts', 'worker-upstash.ts', 'worker-durable-object.ts', 'redis-cluster.ts']);
+const servers = blocks.filter(({ file }) => file.endsWith('.ts') && !file.startsWith('docs-block-') && !NOT_SERVERS.has(file)).map(({ file }) => `${file.replace(/\.ts$/, '')}.js`);
+const jsBlocks = commonJsBlocks();
+servers.push(...jsBlocks.map(({ file }) => file));
 
 function environment(): Record<string, string> {
   const { hostname, port } = new URL(redis.url);
@@ -152,7 +165,7 @@ describe.each(['module', 'commonjs'] as const)('a fresh "type": "%s" project', (
   beforeAll(async () => {
     dir = await freshProject(`consumer-${type}`, type, everyInstalled());
     await tscInit(dir, type);
-    for (const { file, text } of blocks) writeFileSync(join(dir, file), text);
+    for (const { file, text } of [...blocks, ...jsBlocks]) writeFileSync(join(dir, file), text);
     typecheck = await run(join(dir, 'node_modules', '.bin', 'tsc'), ['-p', '.'], { cwd: dir }).then(
       ({ stdout }) => ({ code: 0, output: stdout }),
       (error: { code: number; stdout: string }) => ({ code: error.code, output: error.stdout }),
@@ -166,10 +179,17 @@ describe.each(['module', 'commonjs'] as const)('a fresh "type": "%s" project', (
   });
 
   it.each(servers)('%s starts and answers a delivery sent with `maiagent-webhook send`', async (example) => {
-    const started = await start(dir, `${example}.js`, environment());
+    const started = await start(dir, example, environment());
     const path = example.startsWith('gptbots') ? '/gptbots/webhook' : '/maiagent/webhook';
     const sent = await send(dir, `http://127.0.0.1:${started.port}${path}`, environment());
     expect(sent).toEqual({ code: 0, output: expect.stringMatching(/^200 /) });
+  }, 60_000);
+
+  it('quickstart.ts runs as it is with tsx, as the README says, and answers a delivery', async () => {
+    const started = await start(dir, 'quickstart.ts', environment(), undefined, join(dir, 'node_modules', '.bin', 'tsx'));
+    const sent = await send(dir, `http://127.0.0.1:${started.port}/maiagent/webhook`, environment());
+    expect(sent).toEqual({ code: 0, output: expect.stringMatching(/^200 /) });
+    expect(await outputShows(started, /\[conv-0001\] Hello from maiagent-webhook/)).toContain('[conv-0001] Hello from maiagent-webhook');
   }, 60_000);
 
   it('redis-cluster starts against a 3-master Redis Cluster and answers a delivery sent with `maiagent-webhook send`', async () => {
