@@ -3,12 +3,12 @@
 import { expectTypeOf } from 'expect-type';
 import Redis from 'ioredis';
 import { createClient } from 'redis';
-import { createMaiAgentClient, RedisReplyHub, ReplyHub, type HubReply } from 'maiagent-webhook/client';
+import { createMaiAgentClient, RedisReplyHub, ReplyHub, type HubReply, type MaiAgentClient, type SentMessage } from 'maiagent-webhook/client';
 import type { MaiAgentMessage } from 'maiagent-webhook';
 import { API_KEY, startFakeMaiAgent } from '../support/fake-maiagent';
 import { startOwnRedis, type OwnRedis } from '../support/redis-server';
 
-const replyOf = (conversation: string, id: string, createdAt = new Date()): HubReply => ({
+const replyOf = (conversation: string, id: string, createdAt = new Date()): Parameters<ReplyHub['publish']>[0] => ({
   reply: { platform: 'maiagent', id, conversationId: conversation, text: `text of ${id}`, createdAt },
   message: { id } as MaiAgentMessage,
 });
@@ -154,9 +154,12 @@ describe('RedisReplyHub recovers', () => {
     }
   }, 20_000);
 
-  it('hands the typed message, not unknown', () => {
+  it('hands the typed message, not unknown, as delivered (message its deprecated alias); ask resolves the same', () => {
+    expectTypeOf<HubReply['delivered']>().toEqualTypeOf<MaiAgentMessage>();
     expectTypeOf<HubReply['message']>().toEqualTypeOf<MaiAgentMessage>();
-    expectTypeOf<Awaited<ReturnType<RedisReplyHub['next']>>['message']>().toEqualTypeOf<MaiAgentMessage>();
+    expectTypeOf<Awaited<ReturnType<RedisReplyHub['next']>>['delivered']>().toEqualTypeOf<MaiAgentMessage>();
+    expectTypeOf<Awaited<ReturnType<MaiAgentClient['ask']>>>().toEqualTypeOf<HubReply<MaiAgentMessage>>();
+    expectTypeOf<Awaited<ReturnType<MaiAgentClient['messages']['create']>>>().toEqualTypeOf<SentMessage>();
     expect(new ReplyHub().waiters).toBe(0);
   });
 });

@@ -227,7 +227,7 @@ describe.each(['module', 'commonjs'] as const)('a fresh "type": "%s" project', (
       const webhook = maiagentWebhook({ authToken: '${TOKEN}', onMessage: () => {}, replies: hub, log: false });
       const body = JSON.stringify(buildMaiAgentDelivery({ conversation: 'conv-hub', content: 'through redis', created_at: String(Date.now()) }));
       const answer = await webhook(new Request('http://x/maiagent/webhook?token=${TOKEN}', { method: 'POST', headers: { 'content-type': 'application/json' }, body }));
-      console.log(answer.status, (await reply).message.content);
+      console.log(answer.status, (await reply).delivered.content);
       await hub.close();
       publisher.disconnect();
       subscriber.disconnect();`;
