@@ -214,23 +214,19 @@ describe.each(['module', 'commonjs'] as const)('a fresh "type": "%s" project', (
     expect(stdout.trim().split('\n').at(-1)).toBe('200 1');
   }, 60_000);
 
-  it('reply-hub-ioredis: a reply the receiver publishes reaches a wait through Redis', async () => {
+  it('reply-hub-ioredis: connectReplyHub() on REDIS_URL; a reply the receiver publishes reaches a wait through Redis', async () => {
     const script = `
-      const { Redis } = await import('ioredis');
       const example = await import('./reply-hub-ioredis.js');
       const { maiagentWebhook } = await import('maiagent-webhook/fetch');
       const { buildMaiAgentDelivery } = await import('maiagent-webhook/testing');
-      const [publisher, subscriber] = [new Redis(process.env.REDIS_URL), new Redis(process.env.REDIS_URL)];
-      const hub = (example.ioredisReplyHub ?? example.default.ioredisReplyHub)(publisher, subscriber, 'consumer:${randomUUID()}');
+      const { hub, close } = (example.connectReplyHub ?? example.default.connectReplyHub)();
       await hub.ready();
       const reply = hub.next('conv-hub', { timeoutMs: 20000 });
       const webhook = maiagentWebhook({ authToken: '${TOKEN}', onMessage: () => {}, replies: hub, log: false });
       const body = JSON.stringify(buildMaiAgentDelivery({ conversation: 'conv-hub', content: 'through redis', created_at: String(Date.now()) }));
       const answer = await webhook(new Request('http://x/maiagent/webhook?token=${TOKEN}', { method: 'POST', headers: { 'content-type': 'application/json' }, body }));
       console.log(answer.status, (await reply).delivered.content);
-      await hub.close();
-      publisher.disconnect();
-      subscriber.disconnect();`;
+      await close();`;
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, env: { ...process.env, ...environment() } });
     expect(stdout.trim().split('\n').at(-1)).toBe('200 through redis');
   }, 60_000);
