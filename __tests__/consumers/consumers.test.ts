@@ -125,7 +125,8 @@ const blocks = typeScriptBlocks();
 /** The blocks that are not a webhook server alone: run below in their own way. */
 // The two edge-store Workers need workerd and a Durable Object namespace or Upstash's API: they are type-checked
 // here and run in workerd by __tests__/runtimes/edge-stores.test.ts. redis-cluster gets a cluster of its own below.
-const NOT_SERVERS = new Set(['otel.ts', 'testing-kit.ts', 'queue-web.ts', 'queue-worker.ts', 'cloudflare-worker.ts', 'reply-hub-ioredis.ts', 'worker-upstash.ts', 'worker-durable-object.ts', 'redis-cluster.ts']);
+// client-send needs a MaiAgent to talk to: type-checked here, run against the fake by __tests__/client/client.test.ts.
+const NOT_SERVERS = new Set(['otel.ts', 'testing-kit.ts', 'testing-retries.ts', 'testing-fake-maiagent.ts', 'client-send.ts', 'queue-web.ts', 'queue-worker.ts', 'cloudflare-worker.ts', 'reply-hub-ioredis.ts', 'worker-upstash.ts', 'worker-durable-object.ts', 'redis-cluster.ts']);
 const servers = blocks.filter(({ file }) => file.endsWith('.ts') && !file.startsWith('docs-block-') && !NOT_SERVERS.has(file)).map(({ file }) => file.replace(/\.ts$/, ''));
 
 function environment(): Record<string, string> {
@@ -199,6 +200,12 @@ describe.each(['module', 'commonjs'] as const)('a fresh "type": "%s" project', (
   it('testing kit: the example test passes', async () => {
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', "const kit = await import('./testing-kit.js'); console.log(await (kit.repliesReachTheInbox ?? kit.default.repliesReachTheInbox)())"], { cwd: dir });
     expect(stdout.trim()).toBe('true');
+  }, 60_000);
+
+  it('testing-retries and testing-fake-maiagent: node --test passes them', async () => {
+    const { stdout } = await run(process.execPath, ['--test', 'testing-retries.js', 'testing-fake-maiagent.js'], { cwd: dir });
+    expect(stdout).toMatch(/^# pass 4$/m);
+    expect(stdout).toMatch(/^# fail 0$/m);
   }, 60_000);
 
   it("cloudflare-worker: the Worker's fetch(request, env, ctx) answers a delivery and hands ctx.waitUntil its work", async () => {
