@@ -9,6 +9,7 @@ import { API_KEY, startFakeMaiAgent } from '../support/fake-maiagent';
 import { TOKEN } from '../support/fixtures';
 import { connectTestRedis } from '../support/redis';
 import { listenOnLoopback } from '../support/server';
+import { section } from '../support/docs';
 
 /** What the receiver publishes to a hub: the reply's view and the message it delivered. */
 const replyOf = (conversation: string, id = `msg-${Math.random()}`): Parameters<ReplyHub['publish']>[0] => ({
@@ -148,6 +149,12 @@ describe('the receiver feeds the hub; client.ask', () => {
     } finally {
       jest.useRealTimers();
     }
+  });
+
+  it('the whole-flow page states ask’s default timeout and what it resolves as the code has them', () => {
+    const page = section('Send a message, await its reply');
+    expect(page).toContain(`\`timeoutMs\` defaults to ${DEFAULT_ASK_TIMEOUT_MS} (${DEFAULT_ASK_TIMEOUT_MS / 60_000} minutes`);
+    expect(page).toContain('**What it resolves: `{ reply, delivered }`**');
   });
 
   it('ask: a send that fails stops the wait and says why', async () => {
