@@ -11,7 +11,7 @@ export async function startConversation(webChat: string, firstMessage: string) {
     return { conversation: conversation.id, sentMessageId: receipt.id };
   } catch (error) {
     // Never retried for you: MaiAgent may have stored the message before the answer was lost.
-    if (error instanceof MaiAgentApiError) console.error(`not sent (${error.status ?? 'no answer'}): ${error.message}`);
+    if (error instanceof MaiAgentApiError) console.error(`messages.create failed (${error.status ?? 'no answer'}): ${error.message}`);
     throw error;
   }
 }

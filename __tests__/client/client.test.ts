@@ -228,7 +228,7 @@ describe('the whole-flow page’s client example, run as shown', () => {
       fake.failNext.set('messages/', [503]);
       await expect(startConversation('web-chat-1', 'hello again')).rejects.toMatchObject({ name: 'MaiAgentApiError', status: 503 });
       expect(fake.requests.filter((r) => r.path === 'messages/')).toHaveLength(2);
-      expect(logged.mock.calls).toEqual([[expect.stringMatching(/^not sent \(503\): /)]]);
+      expect(logged.mock.calls).toEqual([[expect.stringMatching(/^messages.create failed \(503\): /)]]);
       expect(JSON.stringify(logged.mock.calls)).not.toContain(API_KEY);
     } finally {
       logged.mockRestore();
