@@ -155,8 +155,8 @@ export interface RedisReplyHubOptions extends ReplyHubOptions {
   publish: (channel: string, message: string) => Promise<unknown>;
   /**
    * Subscribes `listener` to a channel, on a connection of its own (Redis reserves a subscribed connection):
-   * node-redis `(c, l) => subscriber.subscribe(c, l)`; ioredis, see the README (its one 'message' event must be
-   * listened to once, not at each subscribe). Called again by the next wait when it failed.
+   * node-redis `(c, l) => subscriber.subscribe(c, l)`; ioredis, see docs/whole-flow.md (its one 'message' event
+   * must be listened to once, not at each subscribe). Called again by the next wait when it failed.
    */
   subscribe: (channel: string, listener: (message: string) => void) => Promise<unknown>;
   /** Undoes `subscribe`, for `close()`: node-redis `(c, l) => subscriber.unsubscribe(c, l)`. */
