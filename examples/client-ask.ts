@@ -19,6 +19,6 @@ app.post('/maiagent/webhook', maiagentWebhook({
 // Your own endpoint: send the user's message, answer with the assistant's reply.
 app.post('/chat/:conversation', express.json(), async (req, res) => {
   const { text } = req.body as { text: string };
-  const { reply } = await maiagent.ask({ conversation: req.params.conversation, content: text }, { replies, timeoutMs: 60_000 });
-  res.json({ text: reply.text });
+  const { delivered } = await maiagent.ask({ conversation: req.params.conversation, content: text }, { replies, timeoutMs: 60_000 });
+  res.json({ text: delivered.content });
 });

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { RedisReplyHub } from 'maiagent-webhook/client';
 
 // ioredis has one 'message' event for every channel: add the listener once, and let the hub's subscribe (which
@@ -18,4 +18,17 @@ export function ioredisReplyHub(publisher: Redis, subscriber: Redis, channel = '
       return subscriber.unsubscribe(c);
     },
   });
+}
+
+// Two connections to REDIS_URL: a subscribed connection serves nothing else. Give `hub` to the webhook
+// (`replies: hub`) and to `ask`; `close()` ends the waits still open, unsubscribes and closes both connections.
+export function connectReplyHub(url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379') {
+  const publisher = new Redis(url);
+  const subscriber = new Redis(url);
+  const hub = ioredisReplyHub(publisher, subscriber);
+  const close = async () => {
+    await hub.close();
+    await Promise.all([publisher.quit(), subscriber.quit()]);
+  };
+  return { hub, close };
 }

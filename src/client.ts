@@ -1,7 +1,7 @@
 // maiagent-webhook/client: the rest of the platform's flow. Send a message (a typed MaiAgent REST client on fetch,
 // no dependency), await its reply as the webhook delivers it (ReplyHub, RedisReplyHub), recover what was missed
 // (reconcile). Runs on Node and the Fetch runtimes.
-export { createMaiAgentClient, DEFAULT_BASE_URL } from './client/client';
+export { createMaiAgentClient, DEFAULT_ASK_TIMEOUT_MS, DEFAULT_BASE_URL } from './client/client';
 export type { MaiAgentClient, MaiAgentClientOptions, CallOptions, AskOptions } from './client/client';
 export { MaiAgentApiError } from './client/errors';
 export { ReplyHub, RedisReplyHub } from './client/reply-hub';

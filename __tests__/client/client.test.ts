@@ -212,3 +212,29 @@ describe('completions.stream lives as long as the answer', () => {
     expect((failure as Error).message).toMatch(/no answer \(timed out\)/);
   });
 });
+
+describe('the whole-flow page’s client example, run as shown', () => {
+  it('starts a conversation and sends one message; a failed send is said in one line without the key, and never sent twice', async () => {
+    const fake = await startFakeMaiAgent();
+    Object.assign(process.env, { MAIAGENT_API_KEY: API_KEY, MAIAGENT_API_BASE_URL: fake.url });
+    const logged = jest.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const { startConversation } = await import('../../examples/client-send');
+      const started = await startConversation('web-chat-1', 'hello');
+      const sent = fake.requests.filter((r) => r.path === 'messages/');
+      expect(sent.map((r) => r.body)).toEqual([{ conversation: started.conversation, content: 'hello', attachments: [] }]);
+      expect(started.sentMessageId).toEqual(expect.any(String));
+
+      fake.failNext.set('messages/', [503]);
+      await expect(startConversation('web-chat-1', 'hello again')).rejects.toMatchObject({ name: 'MaiAgentApiError', status: 503 });
+      expect(fake.requests.filter((r) => r.path === 'messages/')).toHaveLength(2);
+      expect(logged.mock.calls).toEqual([[expect.stringMatching(/^messages.create failed \(503\): /)]]);
+      expect(JSON.stringify(logged.mock.calls)).not.toContain(API_KEY);
+    } finally {
+      logged.mockRestore();
+      delete process.env.MAIAGENT_API_KEY;
+      delete process.env.MAIAGENT_API_BASE_URL;
+      await fake.close();
+    }
+  });
+});

@@ -2,15 +2,17 @@
 // recovering missed deliveries.
 import { createClient } from 'redis';
 import { maiagentWebhook, type MaiAgentMessage } from 'maiagent-webhook/node';
-import { createMaiAgentClient, RedisReplyHub, reconcile, ReplyHub, type HubReply } from 'maiagent-webhook/client';
+import { createMaiAgentClient, DEFAULT_ASK_TIMEOUT_MS, RedisReplyHub, reconcile, ReplyHub } from 'maiagent-webhook/client';
 import { buildMaiAgentDelivery, sendDelivery } from 'maiagent-webhook/testing';
 import { MemoryStore } from 'maiagent-webhook';
 import { API_KEY, startFakeMaiAgent } from '../support/fake-maiagent';
 import { TOKEN } from '../support/fixtures';
 import { connectTestRedis } from '../support/redis';
 import { listenOnLoopback } from '../support/server';
+import { section } from '../support/docs';
 
-const replyOf = (conversation: string, id = `msg-${Math.random()}`): HubReply => ({
+/** What the receiver publishes to a hub: the reply's view and the message it delivered. */
+const replyOf = (conversation: string, id = `msg-${Math.random()}`): Parameters<ReplyHub['publish']>[0] => ({
   reply: { platform: 'maiagent', id, conversationId: conversation, text: `text of ${id}`, createdAt: new Date() },
   message: { id } as MaiAgentMessage,
 });
@@ -109,6 +111,50 @@ describe('the receiver feeds the hub; client.ask', () => {
       await receiver.close();
       await api.close();
     }
+  });
+
+  it('ask resolves { reply, delivered }: delivered is the message the webhook delivered, not the receipt of messages.create; message is its deprecated alias', async () => {
+    const api = await startFakeMaiAgent({ replyDelayMs: 10 });
+    const hub = new ReplyHub();
+    const receiver = await listenOnLoopback(maiagentWebhook({ authToken: TOKEN, replies: hub, onMessage: () => {} }));
+    try {
+      const client = createMaiAgentClient({ apiKey: API_KEY, baseUrl: api.url });
+      await client.chatbots.setWebhookUrl('bot-1', `${receiver.url}/maiagent/webhook?token=${TOKEN}`);
+      const answer = await client.ask({ conversation: 'conv-named', content: 'which one?' }, { replies: hub, timeoutMs: 5000 });
+      await api.settled();
+      const deliveredIds = api.webhookRecords.map((record) => (record.requestBody as { id: string }).id);
+      expect(answer.delivered).toMatchObject({ conversation: 'conv-named', content: 'echo: which one?', type: 'outgoing' });
+      expect(deliveredIds).toEqual([answer.delivered.id]);
+      expect(answer.reply.id).toBe(answer.delivered.id);
+      expect(answer.message).toBe(answer.delivered);
+    } finally {
+      await receiver.close();
+      await api.close();
+    }
+  });
+
+  it('ask without timeoutMs gives up after DEFAULT_ASK_TIMEOUT_MS (2 minutes), not before', async () => {
+    jest.useFakeTimers();
+    try {
+      const neverReady = { ready: () => new Promise<void>(() => {}), next: () => new Promise<never>(() => {}) };
+      const client = createMaiAgentClient({ apiKey: API_KEY, baseUrl: 'http://127.0.0.1:9/', fetch: () => new Promise<never>(() => {}) });
+      let failure: unknown;
+      const asking = client.ask({ conversation: 'c', content: 'x' }, { replies: neverReady }).catch((error: unknown) => (failure = error));
+      await jest.advanceTimersByTimeAsync(DEFAULT_ASK_TIMEOUT_MS - 1);
+      expect(failure).toBeUndefined();
+      await jest.advanceTimersByTimeAsync(1);
+      await asking;
+      expect(DEFAULT_ASK_TIMEOUT_MS).toBe(120_000);
+      expect(failure).toMatchObject({ name: 'TimeoutError', message: 'ask: timed out after 120000 ms waiting for the reply (the reply hub was not ready: nothing was sent)' });
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('the whole-flow page states ask’s default timeout and what it resolves as the code has them', () => {
+    const page = section('Send a message, await its reply');
+    expect(page).toContain(`\`timeoutMs\` defaults to ${DEFAULT_ASK_TIMEOUT_MS} (${DEFAULT_ASK_TIMEOUT_MS / 60_000} minutes`);
+    expect(page).toContain('**What it resolves: `{ reply, delivered }`**');
   });
 
   it('ask: a send that fails stops the wait and says why', async () => {

@@ -3,12 +3,16 @@
 import { expectTypeOf } from 'expect-type';
 import Redis from 'ioredis';
 import { createClient } from 'redis';
-import { createMaiAgentClient, RedisReplyHub, ReplyHub, type HubReply } from 'maiagent-webhook/client';
+import { createMaiAgentClient, RedisReplyHub, ReplyHub, type HubReply, type MaiAgentClient, type SentMessage } from 'maiagent-webhook/client';
 import type { MaiAgentMessage } from 'maiagent-webhook';
 import { API_KEY, startFakeMaiAgent } from '../support/fake-maiagent';
 import { startOwnRedis, type OwnRedis } from '../support/redis-server';
+import { maiagentWebhook } from 'maiagent-webhook/node';
+import { MemoryStore } from 'maiagent-webhook';
+import { TOKEN } from '../support/fixtures';
+import { listenOnLoopback } from '../support/server';
 
-const replyOf = (conversation: string, id: string, createdAt = new Date()): HubReply => ({
+const replyOf = (conversation: string, id: string, createdAt = new Date()): Parameters<ReplyHub['publish']>[0] => ({
   reply: { platform: 'maiagent', id, conversationId: conversation, text: `text of ${id}`, createdAt },
   message: { id } as MaiAgentMessage,
 });
@@ -154,9 +158,35 @@ describe('RedisReplyHub recovers', () => {
     }
   }, 20_000);
 
-  it('hands the typed message, not unknown', () => {
+  it('the page’s connectReplyHub(url): two connections, a reply the webhook publishes resolves ask, close() ends both', async () => {
+    const { connectReplyHub } = await import('../../examples/reply-hub-ioredis');
+    const api = await startFakeMaiAgent({ replyDelayMs: 10 });
+    const observer = await nodeRedis(redis.url);
+    const { hub, close } = connectReplyHub(redis.url);
+    const receiver = await listenOnLoopback(maiagentWebhook({ authToken: TOKEN, replies: hub, onMessage: () => {}, store: new MemoryStore() }));
+    const others = async () => (await observer.sendCommand<string>(['CLIENT', 'LIST'])).trim().split('\n').length - 1;
+    try {
+      const client = createMaiAgentClient({ apiKey: API_KEY, baseUrl: api.url });
+      await client.chatbots.setWebhookUrl('bot-1', `${receiver.url}/maiagent/webhook?token=${TOKEN}`);
+      const { delivered } = await client.ask({ conversation: 'conv-env', content: 'over ioredis' }, { replies: hub, timeoutMs: 10_000 });
+      expect(delivered).toMatchObject({ conversation: 'conv-env', content: 'echo: over ioredis' });
+      expect(await others()).toBe(2);
+      await close();
+      for (let polls = 0; (await others()) > 0 && polls < 100; polls += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(await others()).toBe(0);
+    } finally {
+      await receiver.close();
+      await api.close();
+      observer.destroy();
+    }
+  }, 20_000);
+
+  it('hands the typed message, not unknown, as delivered (message its deprecated alias); ask resolves the same', () => {
+    expectTypeOf<HubReply['delivered']>().toEqualTypeOf<MaiAgentMessage>();
     expectTypeOf<HubReply['message']>().toEqualTypeOf<MaiAgentMessage>();
-    expectTypeOf<Awaited<ReturnType<RedisReplyHub['next']>>['message']>().toEqualTypeOf<MaiAgentMessage>();
+    expectTypeOf<Awaited<ReturnType<RedisReplyHub['next']>>['delivered']>().toEqualTypeOf<MaiAgentMessage>();
+    expectTypeOf<Awaited<ReturnType<MaiAgentClient['ask']>>>().toEqualTypeOf<HubReply<MaiAgentMessage>>();
+    expectTypeOf<Awaited<ReturnType<MaiAgentClient['messages']['create']>>>().toEqualTypeOf<SentMessage>();
     expect(new ReplyHub().waiters).toBe(0);
   });
 });

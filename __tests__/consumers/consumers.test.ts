@@ -132,11 +132,22 @@ async function outputShows(started: Started, pattern: RegExp): Promise<string> {
 }
 
 const blocks = typeScriptBlocks();
-/** The blocks that are not a webhook server alone: run below in their own way. */
-// The two edge-store Workers need workerd and a Durable Object namespace or Upstash's API: they are type-checked
-// here and run in workerd by __tests__/runtimes/edge-stores.test.ts. redis-cluster gets a cluster of its own below.
-// set-webhook-url calls MaiAgent's API: __tests__/integration/develop-locally.test.ts runs it against a fake MaiAgent.
-const NOT_SERVERS = new Set(['set-webhook-url.ts', 'otel.ts', 'testing-kit.ts', 'queue-web.ts', 'queue-worker.ts', 'cloudflare-worker.ts', 'reply-hub-ioredis.ts', 'worker-upstash.ts', 'worker-durable-object.ts', 'redis-cluster.ts']);
+/** Examples type-checked here but run elsewhere, each with where. */
+const NOT_SERVERS = new Set([
+  'otel.ts', // below, with the installed @opentelemetry/api
+  'testing-kit.ts', // a function, not a server: docs.test.ts runs it
+  'testing-retries.ts', // node:test files: run below with node --test
+  'testing-fake-maiagent.ts',
+  'client-send.ts', // needs a MaiAgent: __tests__/client/client.test.ts runs it against the fake
+  'set-webhook-url.ts', // calls MaiAgent's API: __tests__/integration/develop-locally.test.ts runs it against the fake
+  'queue-web.ts', // below, with its worker, through Redis
+  'queue-worker.ts',
+  'cloudflare-worker.ts', // workerd: __tests__/runtimes/fetch-runtimes.test.ts
+  'reply-hub-ioredis.ts', // below, through Redis
+  'worker-upstash.ts', // workerd: __tests__/runtimes/edge-stores.test.ts
+  'worker-durable-object.ts',
+  'redis-cluster.ts', // below, on a cluster of its own
+]);
 const servers = blocks.filter(({ file }) => file.endsWith('.ts') && !file.startsWith('docs-block-') && !NOT_SERVERS.has(file)).map(({ file }) => `${file.replace(/\.ts$/, '')}.js`);
 const jsBlocks = commonJsBlocks();
 servers.push(...jsBlocks.map(({ file }) => file));
@@ -221,6 +232,12 @@ describe.each(['module', 'commonjs'] as const)('a fresh "type": "%s" project', (
     expect(stdout.trim()).toBe('true');
   }, 60_000);
 
+  it('testing-retries and testing-fake-maiagent: node --test passes them', async () => {
+    const { stdout } = await run(process.execPath, ['--test', 'testing-retries.js', 'testing-fake-maiagent.js'], { cwd: dir });
+    expect(stdout).toMatch(/^# pass 4$/m);
+    expect(stdout).toMatch(/^# fail 0$/m);
+  }, 60_000);
+
   it("cloudflare-worker: the Worker's fetch(request, env, ctx) answers a delivery and hands ctx.waitUntil its work", async () => {
     const script = `
       const worker = await import('./cloudflare-worker.js');
@@ -234,23 +251,19 @@ describe.each(['module', 'commonjs'] as const)('a fresh "type": "%s" project', (
     expect(stdout.trim().split('\n').at(-1)).toBe('200 1');
   }, 60_000);
 
-  it('reply-hub-ioredis: a reply the receiver publishes reaches a wait through Redis', async () => {
+  it('reply-hub-ioredis: connectReplyHub() on REDIS_URL; a reply the receiver publishes reaches a wait through Redis', async () => {
     const script = `
-      const { Redis } = await import('ioredis');
       const example = await import('./reply-hub-ioredis.js');
       const { maiagentWebhook } = await import('maiagent-webhook/fetch');
       const { buildMaiAgentDelivery } = await import('maiagent-webhook/testing');
-      const [publisher, subscriber] = [new Redis(process.env.REDIS_URL), new Redis(process.env.REDIS_URL)];
-      const hub = (example.ioredisReplyHub ?? example.default.ioredisReplyHub)(publisher, subscriber, 'consumer:${randomUUID()}');
+      const { hub, close } = (example.connectReplyHub ?? example.default.connectReplyHub)();
       await hub.ready();
       const reply = hub.next('conv-hub', { timeoutMs: 20000 });
       const webhook = maiagentWebhook({ authToken: '${TOKEN}', onMessage: () => {}, replies: hub, log: false });
       const body = JSON.stringify(buildMaiAgentDelivery({ conversation: 'conv-hub', content: 'through redis', created_at: String(Date.now()) }));
       const answer = await webhook(new Request('http://x/maiagent/webhook?token=${TOKEN}', { method: 'POST', headers: { 'content-type': 'application/json' }, body }));
-      console.log(answer.status, (await reply).message.content);
-      await hub.close();
-      publisher.disconnect();
-      subscriber.disconnect();`;
+      console.log(answer.status, (await reply).delivered.content);
+      await close();`;
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, env: { ...process.env, ...environment() } });
     expect(stdout.trim().split('\n').at(-1)).toBe('200 through redis');
   }, 60_000);

@@ -84,9 +84,9 @@ describe.each(sendCommands)('RedisStore over %s', (name, connect) => {
   }, 60_000);
 });
 
-const replyOf = (conversation: string, id: string): HubReply => ({
+const replyOf = (conversation: string, id: string): Parameters<RedisReplyHub['publish']>[0] => ({
   reply: { platform: 'maiagent', id, conversationId: conversation, text: `text of ${id}`, createdAt: new Date() },
-  message: { id } as HubReply['message'],
+  message: { id } as HubReply['delivered'],
 });
 
 /** The README's wirings of RedisReplyHub on a cluster: one for the webhook's process, one for the waiting one. */

@@ -20,3 +20,28 @@ describe('deliverWithRetries', () => {
     expect(asked).toEqual([1, 2]);
   });
 });
+
+// The testing page's node:test files, their hooks and tests run here in the order `node --test` runs them (the
+// consumer suite runs them with `node --test` itself, compiled, from the packed tarball).
+jest.mock('node:test', () => {
+  const registered: Record<'before' | 'test' | 'after', { name: string; fn: () => unknown }[]> = { before: [], test: [], after: [] };
+  const add = (kind: keyof typeof registered) => (nameOrFn: string | (() => unknown), fn?: () => unknown) =>
+    void registered[kind].push(typeof nameOrFn === 'function' ? { name: kind, fn: nameOrFn } : { name: nameOrFn, fn: fn as () => unknown });
+  return { registered, test: add('test'), before: add('before'), after: add('after') };
+});
+
+describe.each(['testing-retries', 'testing-fake-maiagent'])('examples/%s.ts, a node:test file', (example) => {
+  it('passes every test it registers, its hooks around them', async () => {
+    const nodeTest = (await import('node:test')) as unknown as { registered: Record<'before' | 'test' | 'after', { name: string; fn: () => unknown }[]> };
+    for (const kind of ['before', 'test', 'after'] as const) nodeTest.registered[kind].length = 0;
+    await import(`../../examples/${example}`);
+    const { before, test, after } = nodeTest.registered;
+    expect(test.length).toBeGreaterThanOrEqual(2);
+    try {
+      for (const hook of before) await hook.fn();
+      for (const each of test) await each.fn();
+    } finally {
+      for (const hook of after) await hook.fn();
+    }
+  });
+});

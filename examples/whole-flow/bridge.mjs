@@ -41,8 +41,8 @@ export function createBridge({ apiKey, baseUrl, webChat, chatbotId, webhookToken
   // Request/response channels (a web form, an API): wait for the reply instead of pushing it.
   app.post('/ask', express.json(), async (req, res) => {
     const conversation = (await maiagent.conversations.create({ webChat })).id;
-    const { reply } = await maiagent.ask({ conversation, content: req.body.text }, { replies, timeoutMs: 30_000 });
-    res.json({ text: reply.text });
+    const { delivered } = await maiagent.ask({ conversation, content: req.body.text }, { replies, timeoutMs: 30_000 });
+    res.json({ text: delivered.content });
   });
 
   /** Run on a schedule (cron, setInterval): replays what MaiAgent could not deliver. */

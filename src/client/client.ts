@@ -1,7 +1,7 @@
 import { MaiAgentApiError, reasonOf } from './errors';
 import { redacted, refuseControlCharacters, withoutSecrets } from './secrets';
 import type { ReplyWaiter, HubReply } from './reply-hub';
-import type { Attachment, Chatbot, Completion, CompletionChunk, CompletionInput, Conversation, Message, WebhookRecord } from './types';
+import type { Attachment, Chatbot, Completion, CompletionChunk, CompletionInput, Conversation, SentMessage, WebhookRecord } from './types';
 
 export interface MaiAgentClientOptions {
   /** The API key (admin → account → API keys). Sent as `Authorization: Api-Key <key>`, never logged or thrown. */
@@ -32,7 +32,7 @@ export interface ListOptions extends CallOptions {
 export interface AskOptions {
   /** Where the receiver publishes replies: a `ReplyHub` (one process) or a `RedisReplyHub` (several). */
   replies: ReplyWaiter;
-  /** How long to wait for the reply, sending included. Default 120000. */
+  /** How long to wait for the reply, the hub getting ready and the send included. Default 120000 (2 minutes). */
   timeoutMs?: number | undefined;
   /** Stops the wait (and the send, if it is still under way). */
   signal?: AbortSignal | undefined;
@@ -41,6 +41,8 @@ export interface AskOptions {
 export const DEFAULT_BASE_URL = 'https://api.maiagent.ai/api/v1/';
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_PAGES = 1000;
+/** How long `ask` waits for the reply, the hub getting ready and the send included: 2 minutes. */
+export const DEFAULT_ASK_TIMEOUT_MS = 120_000;
 
 export type MaiAgentClient = ReturnType<typeof createMaiAgentClient>;
 
@@ -61,7 +63,7 @@ export function createMaiAgentClient(options: MaiAgentClientOptions) {
     messages: {
       /** Sends a user message. Answers the stored message, not the reply: that arrives at the webhook. Never retried. */
       create: async ({ conversation, content, attachments = [] }: { conversation: string; content: string; attachments?: Attachment[] }, call?: CallOptions) =>
-        send<Message>('POST', 'messages/', { conversation: idOf(conversation, 'conversation'), content, attachments }, call),
+        send<SentMessage>('POST', 'messages/', { conversation: idOf(conversation, 'conversation'), content, attachments }, call),
     },
     webhookRecords: {
       /**
@@ -89,11 +91,12 @@ export function createMaiAgentClient(options: MaiAgentClientOptions) {
         streamed(send, new URL(`${chatbotPath(chatbotId)}completions/`, base), completionBody(input, true), call, streamTimeoutMs(call)),
     },
     /**
-     * Sends a message and resolves with its reply, as the webhook delivers it. The wait is armed before the message
-     * goes out, so a reply that beats the receipt is not lost. One message in flight per conversation: replies carry
-     * no reference to the message that caused them, only the conversation.
+     * Sends a message and resolves with its reply, as the webhook delivers it: `{ reply, delivered }`, `delivered`
+     * being the assistant's message (not the receipt `messages.create` answers, which ask does not wait for). The
+     * wait is armed before the message goes out, so a reply that beats the receipt is not lost. One message in
+     * flight per conversation: replies carry no reference to the message that caused them, only the conversation.
      */
-    async ask(message: { conversation: string; content: string; attachments?: Attachment[] }, { replies, timeoutMs = 120_000, signal }: AskOptions): Promise<HubReply> {
+    async ask(toSend: { conversation: string; content: string; attachments?: Attachment[] }, { replies, timeoutMs = DEFAULT_ASK_TIMEOUT_MS, signal }: AskOptions): Promise<HubReply> {
       const giveUp = new AbortController();
       const stop = anySignal(giveUp.signal, signal);
       let phase: AskPhase = 'hub';
@@ -101,8 +104,8 @@ export function createMaiAgentClient(options: MaiAgentClientOptions) {
       try {
         await untilAborted(replies.ready(), stop);
         phase = 'sending';
-        const reply = replies.next(message.conversation, { signal: stop });
-        const sent = client.messages.create(message, { signal: stop }).finally(() => (phase = 'sent'));
+        const reply = replies.next(toSend.conversation, { signal: stop });
+        const sent = client.messages.create(toSend, { signal: stop }).finally(() => (phase = 'sent'));
         return await firstOf(reply, sent, stop);
       } finally {
         clearTimeout(timer);

@@ -1,11 +1,18 @@
+import type { Reply } from '../core/preset';
 import type { DeliveredReply, ReplyListener } from '../core/replies';
 import type { MaiAgentMessage } from '../presets/maiagent';
 
 /**
- * What `next` resolves with: the reply's cross-platform view (`reply.text`, `reply.id`...) and the typed message
- * (a `MaiAgentMessage` unless the hub was made for another platform: `new ReplyHub<GptBotsMessage>()`).
+ * What `next` and `client.ask` resolve with: the assistant's reply as the webhook delivered it. `delivered` is the
+ * typed message (a `MaiAgentMessage`, as `onMessage` gets it, unless the hub was made for another platform:
+ * `new ReplyHub<GptBotsMessage>()`); `reply` its cross-platform view. Never the receipt of `messages.create`.
  */
-export interface HubReply<Message = MaiAgentMessage> extends DeliveredReply {
+export interface HubReply<Message = MaiAgentMessage> {
+  /** The cross-platform view: `reply.text`, `reply.conversationId`, `reply.id`, `reply.createdAt`. */
+  reply: Reply;
+  /** The message the webhook delivered: the assistant's reply (`delivered.content`, `delivered.conversation`). */
+  delivered: Message;
+  /** @deprecated The same object as `delivered`, under its 0.x name; use `delivered`. */
   message: Message;
 }
 
@@ -107,7 +114,7 @@ export class ReplyHub<Message = MaiAgentMessage> implements ReplyWaiter<Message>
     if (!queue || at < 0) return;
     const [first] = queue.splice(at, 1);
     if (queue.length === 0) this.waiting.delete(conversation);
-    first?.resolve(delivered as HubReply<Message>);
+    first?.resolve(hubReplyOf<Message>(delivered));
   }
 
   /** Ends every wait still open with `reason`. */
@@ -148,8 +155,8 @@ export interface RedisReplyHubOptions extends ReplyHubOptions {
   publish: (channel: string, message: string) => Promise<unknown>;
   /**
    * Subscribes `listener` to a channel, on a connection of its own (Redis reserves a subscribed connection):
-   * node-redis `(c, l) => subscriber.subscribe(c, l)`; ioredis, see the README (its one 'message' event must be
-   * listened to once, not at each subscribe). Called again by the next wait when it failed.
+   * node-redis `(c, l) => subscriber.subscribe(c, l)`; ioredis, see docs/whole-flow.md (its one 'message' event
+   * must be listened to once, not at each subscribe). Called again by the next wait when it failed.
    */
   subscribe: (channel: string, listener: (message: string) => void) => Promise<unknown>;
   /** Undoes `subscribe`, for `close()`: node-redis `(c, l) => subscriber.unsubscribe(c, l)`. */
@@ -227,12 +234,17 @@ export class RedisReplyHub<Message = MaiAgentMessage> implements ReplyWaiter<Mes
   private heard(message: string): void {
     if (this.closed) return;
     try {
-      const delivered = JSON.parse(message) as HubReply<Message> & { reply: { createdAt: string } };
+      const delivered = JSON.parse(message) as DeliveredReply & { reply: { createdAt: string } };
       this.local.publish({ ...delivered, reply: { ...delivered.reply, createdAt: new Date(delivered.reply.createdAt) } });
     } catch {
       // Not one of ours: someone else publishes on the channel.
     }
   }
+}
+
+/** The delivered message under its name, `delivered`, and its deprecated one, `message`: the same object. */
+function hubReplyOf<Message>({ reply, message }: DeliveredReply): HubReply<Message> {
+  return { reply, delivered: message as Message, message: message as Message };
 }
 
 function closedError(): Error {

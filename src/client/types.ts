@@ -19,7 +19,7 @@ export interface Conversation {
 }
 
 /** The stored user message `messages.create` answers with: a receipt, not the reply (that comes by webhook). */
-export interface Message {
+export interface SentMessage {
   id: string;
   conversation: string;
   content?: string;
@@ -28,6 +28,9 @@ export interface Message {
   attachments?: Attachment[];
   [key: string]: unknown;
 }
+
+/** @deprecated The 0.x name of `SentMessage` (the receipt of `messages.create`); use `SentMessage`. */
+export type Message = SentMessage;
 
 export interface WebhookRecord {
   id: string;
