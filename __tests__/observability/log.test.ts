@@ -8,6 +8,7 @@ import { buildMaiAgentDelivery } from '../../src/testing';
 import { testBuildDir } from '../support/build';
 import { TOKEN } from '../support/fixtures';
 import { plainRequest, promising } from '../support/plain-request';
+import { section } from '../support/docs';
 
 const request = (text: string) => plainRequest({ body: { kind: 'text', text }, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' } });
 
@@ -117,6 +118,20 @@ describe('log', () => {
         error.mockRestore();
       }
     });
+  });
+
+  it('writes by default, word for word, the handler_failed line the docs quote', async () => {
+    const quoted = /```text\n(maiagent-webhook: handler_failed [^\n]+)\n```/.exec(section('The log option'))?.[1];
+    const id = /\(maiagent message ([^)]+)\)/.exec(quoted ?? '')?.[1];
+    expect(id).toBeDefined();
+    const error = jest.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const failing = { onMessage: () => { throw new Error('downstream refused'); } };
+      await promising(createWebhookHandler(maiagentPreset, { authToken: TOKEN, ...failing }))(request(JSON.stringify(buildMaiAgentDelivery({ id }))));
+      expect(error.mock.calls).toEqual([[quoted]]);
+    } finally {
+      error.mockRestore();
+    }
   });
 
   it('authToken: false warns once, when the receiver is created', async () => {
