@@ -257,12 +257,13 @@ describe.each(adapters)('$name adapter', (adapter) => {
       expect(await response.json()).toEqual({ error: 'handler_failed', message: 'Delivery could not be processed' });
     });
 
-    it('503 with Retry-After when the callback outlives timeoutMs; its signal aborts', async () => {
+    it('503 with Retry-After when the callback outlives timeoutMs; its signal aborts with a TimeoutError', async () => {
       behaviour = 'hang';
       const response = await deliver(preset.delivery());
       expect(response.status).toBe(503);
       expect(response.headers.get('retry-after')).toBe('1');
       expect(calls[0]?.context.signal.aborted).toBe(true);
+      expect(calls[0]?.context.signal.reason).toMatchObject({ name: 'TimeoutError' });
     });
 
     it('every non-2xx outcome reaches onRejected with its code and status, and no response or hook argument holds the token', async () => {

@@ -8,6 +8,7 @@ import { buildMaiAgentDelivery } from '../../src/testing';
 import { testBuildDir } from '../support/build';
 import { TOKEN } from '../support/fixtures';
 import { plainRequest, promising } from '../support/plain-request';
+import { section, tableRows } from '../support/docs';
 
 const request = (text: string) => plainRequest({ body: { kind: 'text', text }, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' } });
 
@@ -23,6 +24,11 @@ class RecordingLogger implements Logger {
 const failingComplete = { claim: () => 'claimed' as const, complete: () => Promise.reject(new Error('READONLY You can\'t write against a read only replica')), release: () => {} };
 const brokenPreset = { ...maiagentPreset, toMessage: (): never => { throw new Error('boom'); } };
 
+/** The level observability.md's table gives a code. */
+function documentedLevel(code: string): string | undefined {
+  return tableRows(section('The log option')).find(([, documented]) => documented === `\`${code}\``)?.[0];
+}
+
 describe('log', () => {
   it('writes store_record_failed (warn) and internal_error (error), with ids, never the body or the token', async () => {
     const log = new RecordingLogger();
@@ -30,6 +36,7 @@ describe('log', () => {
     await promising(createWebhookHandler(maiagentPreset, { authToken: TOKEN, onMessage: () => {}, store: failingComplete, log, timeoutMs: 2000 }))(request(JSON.stringify(delivery)));
     await promising(createWebhookHandler(brokenPreset, { authToken: TOKEN, onMessage: () => {}, log }))(request(JSON.stringify(delivery)));
     expect(log.lines.map(([level, fields]) => [level, fields.code])).toEqual([['warn', 'store_record_failed'], ['error', 'internal_error']]);
+    expect([documentedLevel('store_record_failed'), documentedLevel('internal_error')]).toEqual(['warn', 'error']);
     expect(log.lines[0]?.[1]).toMatchObject({ platform: 'maiagent', messageId: delivery.id, step: 'complete' });
     expect(log.lines[0]?.[2]).toMatch(/would run onMessage again/);
     const written = JSON.stringify(log.lines, (_key, value: unknown) => (value instanceof Error ? value.message : value));
@@ -43,6 +50,7 @@ describe('log', () => {
     const handle = promising(createWebhookHandler(maiagentPreset, { authToken: TOKEN, onMessage: () => {}, store, log }));
     for (let i = 0; i < 3; i += 1) await handle(request(JSON.stringify(buildMaiAgentDelivery())));
     expect(log.lines.map(([level, fields]) => [level, fields.code, fields.evicted])).toEqual([['warn', 'dedupe_evicted_early', 1]]);
+    expect(documentedLevel('dedupe_evicted_early')).toBe('warn');
     store.close();
   });
 
@@ -73,6 +81,7 @@ describe('log', () => {
       const outcome = await promising(createWebhookHandler(preset, { authToken: TOKEN, log, ...options } as WebhookOptions<MaiAgentMessage>))(request(JSON.stringify(delivery)));
       expect(outcome.code).toBe(code);
       expect(log.lines.map(([lineLevel, fields]) => [lineLevel, fields.code, fields.messageId])).toEqual([[level, code, idKnown ? delivery.id : undefined]]);
+      expect(documentedLevel(code)).toBe(level);
       expect(String(log.lines[0]?.[1].error)).toMatch(errorText);
       const written = JSON.stringify(log.lines);
       expect(written).not.toContain(TOKEN);
@@ -119,12 +128,27 @@ describe('log', () => {
     });
   });
 
+  it('writes by default, word for word, the handler_failed line the docs quote', async () => {
+    const quoted = /```text\n(maiagent-webhook: handler_failed [^\n]+)\n```/.exec(section('The log option'))?.[1];
+    const id = /\(maiagent message ([^)]+)\)/.exec(quoted ?? '')?.[1];
+    expect(id).toBeDefined();
+    const error = jest.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const failing = { onMessage: () => { throw new Error('downstream refused'); } };
+      await promising(createWebhookHandler(maiagentPreset, { authToken: TOKEN, ...failing }))(request(JSON.stringify(buildMaiAgentDelivery({ id }))));
+      expect(error.mock.calls).toEqual([[quoted]]);
+    } finally {
+      error.mockRestore();
+    }
+  });
+
   it('authToken: false warns once, when the receiver is created', async () => {
     const log = new RecordingLogger();
     const handle = promising(createWebhookHandler(maiagentPreset, { authToken: false, onMessage: () => {}, log }));
     await handle(request(JSON.stringify(buildMaiAgentDelivery())));
     await handle(request(JSON.stringify(buildMaiAgentDelivery())));
     expect(log.lines.map(([level, fields]) => [level, fields.code])).toEqual([['warn', 'unauthenticated']]);
+    expect(documentedLevel('unauthenticated')).toBe('warn');
   });
 
   it.each([

@@ -9,6 +9,8 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type Re
 import { maiagentWebhook } from 'maiagent-webhook/node';
 import { instrument } from 'maiagent-webhook/otel';
 import { buildMaiAgentDelivery, sendDelivery } from 'maiagent-webhook/testing';
+import { maiagentWebhook as fetchWebhook } from 'maiagent-webhook/fetch';
+import { section, tableRows } from '../support/docs';
 import { TOKEN } from '../support/fixtures';
 import { listenOnLoopback, type RunningServer } from '../support/server';
 
@@ -190,6 +192,45 @@ describe('spans tell the truth', () => {
     expect(processSpans()[0]?.instrumentationScope).toEqual({ name: 'maiagent-webhook', version });
     await meterProvider.forceFlush();
     expect(metrics.getMetrics().at(-1)?.scopeMetrics.map((scope) => scope.scope)).toEqual([{ name: 'maiagent-webhook', version }]);
+  });
+});
+
+describe('queue mode (deliverTo)', () => {
+  it('counts each delivery as enqueued, and makes no span: no callback runs in the receiver', async () => {
+    let heard = 0;
+    const queued = fetchWebhook({ authToken: TOKEN, deliverTo: { enqueue: () => {} }, onOutcome: () => void (heard += 1) });
+    const response = await queued(new Request(`https://receiver.example/hook?token=${TOKEN}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(buildMaiAgentDelivery()) }));
+    expect(response.status).toBe(200);
+    while (heard === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(processSpans()).toEqual([]);
+    const deliveries = await metricNamed('maiagent_webhook.deliveries');
+    expect(deliveries?.dataPoints.find((p) => p.attributes['maiagent_webhook.outcome'] === 'enqueued')?.value).toBe(1);
+  });
+});
+
+describe('the docs (observability.md, OpenTelemetry)', () => {
+  /** Each Markdown table of the section, its rows without the header. */
+  const tables = () => section('OpenTelemetry').split('\n\n').filter((block) => block.startsWith('| ')).map((block) => tableRows(block));
+  const names = (cell: string | undefined) => (cell ?? '').split(', ').map((name) => name.replace(/`/g, ''));
+
+  it('name every span attribute a delivery\'s span carries, failed or not, and nothing else', async () => {
+    await send('hello');
+    await send('fail');
+    const carried = new Set(processSpans().flatMap((span) => Object.keys(span.attributes)));
+    const [attributes] = tables();
+    expect(attributes?.flatMap(([name]) => names(name)).sort()).toEqual([...carried].sort());
+  });
+
+  it('name every metric with its unit, and nothing else', async () => {
+    // A delivery and its retry: every metric has a data point, whichever tests ran before.
+    const delivery = buildMaiAgentDelivery({ content: 'hello' });
+    await send('', { body: delivery });
+    await send('', { body: delivery });
+    await meterProvider.forceFlush();
+    const exported = metrics.getMetrics().at(-1)?.scopeMetrics.flatMap((scope) => scope.metrics) ?? [];
+    const [, metricRows] = tables();
+    const documented = (metricRows ?? []).map(([name, kind]) => [names(name)[0], /, `([^`]+)`/.exec(kind ?? '')?.[1]]);
+    expect(documented.sort()).toEqual(exported.map((metric) => [metric.descriptor.name, metric.descriptor.unit]).sort());
   });
 });
 

@@ -1,6 +1,8 @@
 import { validatePayload } from '../../src/core/validate';
 import { gptbotsPreset, type GptBotsMessage } from '../../src/presets/gptbots';
-import { buildGptBotsDelivery } from '../../src/testing';
+import { maiagentPreset } from '../../src/presets/maiagent';
+import { buildGptBotsDelivery, buildMaiAgentDelivery } from '../../src/testing';
+import { section, tableRows } from '../support/docs';
 import { fixture } from '../support/fixtures';
 
 function accepts(body: unknown) {
@@ -88,5 +90,13 @@ describe('one view across platforms', () => {
     expect(gptbotsPreset.toReply(gptbotsPreset.toMessage(v1)).text).toBe('Hi, is there anything I can help you?');
     const { text: _omitted, ...flowOnly } = v1;
     expect(gptbotsPreset.toReply(gptbotsPreset.toMessage(flowOnly)).text).toBe('你好');
+    const twoFlows = { ...flowOnly, flow_output: [{ content: 'first' }, { content: null }, { content: 'second' }] };
+    expect(gptbotsPreset.toReply(gptbotsPreset.toMessage(twoFlows)).text).toBe('first\n\nsecond');
+  });
+
+  it('is documented field by field: the table in gptbots.md names every field of context.reply, for both platforms', () => {
+    const documented = tableRows(section('One view across platforms')).map(([field]) => field?.replace(/`/g, '')).sort();
+    expect(documented).toEqual(Object.keys(gptbotsPreset.toReply(gptbotsPreset.toMessage(v2))).sort());
+    expect(documented).toEqual(Object.keys(maiagentPreset.toReply(maiagentPreset.toMessage(buildMaiAgentDelivery()))).sort());
   });
 });

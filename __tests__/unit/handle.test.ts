@@ -231,6 +231,17 @@ describe('core pipeline with plain requests', () => {
   });
 });
 
+describe('422 invalid_payload', () => {
+  it('lists the first 10 problems in the answer, and all of them to onRejected', async () => {
+    const { handle, rejections } = setup();
+    const body = JSON.stringify(buildMaiAgentDelivery({ attachments: Array.from({ length: 12 }, (_, i) => i) }));
+    const outcome = await handle(requestWith({ kind: 'text', text: body }));
+    expect(outcome.status).toBe(422);
+    expect((JSON.parse(outcome.body) as { problems: unknown[] }).problems).toHaveLength(10);
+    expect(rejections[0]?.problems).toHaveLength(12);
+  });
+});
+
 describe('the outcome header', () => {
   it('a 200 says which success it was (x-maiagent-webhook-outcome); the platform reads only the status', async () => {
     const handle = promising(createWebhookHandler(maiagentPreset, withDefaultStore<MaiAgentMessage>({ authToken: TOKEN, onMessage: () => {} })));

@@ -1,6 +1,7 @@
 import { validatePayload } from '../../src/core/validate';
 import { maiagentPreset } from '../../src/presets/maiagent';
 import { buildMaiAgentDelivery } from '../../src/testing';
+import { section, tableRows } from '../support/docs';
 import { fixture } from '../support/fixtures';
 
 function accepts(body: unknown) {
@@ -87,5 +88,14 @@ describe('what is not a usable MaiAgent message', () => {
     expect(problemsOf({ id: '', conversation: true, citations: {} }).sort()).toEqual([
       '/citations must be array or null', '/conversation must be string or integer', '/id must NOT have fewer than 1 characters',
     ]);
+  });
+});
+
+describe('the docs (options.md, The message your callback gets)', () => {
+  it('list every field of the folded message, those a minimal body gets filled in included', () => {
+    const documented = tableRows(section('The message your callback gets')).map(([field]) => field?.replace(/`/g, '')).sort();
+    expect(documented).toEqual(Object.keys(maiagentPreset.toMessage(buildMaiAgentDelivery())).sort());
+    const minimal = Object.keys(maiagentPreset.toMessage({ id: 'm-1', conversation: 'c-1' }));
+    expect(minimal.filter((field) => !documented.includes(field))).toEqual([]);
   });
 });

@@ -143,6 +143,7 @@ const READABLE: readonly [string, unknown, number][] = [
   ['ISO 8601 with an offset without a colon', '2024-10-06T07:57:22-0500', OCT_6],
   ['ISO 8601 without a zone (read as UTC)', '2024-10-06T12:57:22', OCT_6],
   ['ISO 8601 with a space for T', '2024-10-06 12:57:22Z', OCT_6],
+  ['the latest epoch milliseconds read (in the year 5138)', 99_999_999_999_999, 99_999_999_999_999],
 ];
 
 /** Each timestamp that cannot be read: the delivery is not refused, the time received stands in for it. */
@@ -160,6 +161,8 @@ const UNREADABLE: readonly [string, unknown][] = [
   ['an ISO 8601 date before 1970 whose year has two leading zeros (not a date in 1999)', '0099-01-01T00:00:00Z'],
   ['an ISO 8601 offset that is no zone (+99:99)', '2024-10-06T20:57:22+99:99'],
   ['an ISO 8601 offset with 60 minutes', '2024-10-06T20:57:22+08:60'],
+  ['one millisecond past the year-5138 bound', 100_000_000_000_000],
+  ['the last second of 1969', '1969-12-31T23:59:59Z'],
 ];
 
 const TIMESTAMP_CASES: readonly { name: string; platform: Platform; field: string; body: Record<string, unknown> }[] = [
