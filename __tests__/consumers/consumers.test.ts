@@ -125,7 +125,9 @@ const blocks = typeScriptBlocks();
 /** The blocks that are not a webhook server alone: run below in their own way. */
 // The two edge-store Workers need workerd and a Durable Object namespace or Upstash's API: they are type-checked
 // here and run in workerd by __tests__/runtimes/edge-stores.test.ts. redis-cluster gets a cluster of its own below.
-const NOT_SERVERS = new Set(['otel.ts', 'testing-kit.ts', 'queue-web.ts', 'queue-worker.ts', 'cloudflare-worker.ts', 'reply-hub-ioredis.ts', 'worker-upstash.ts', 'worker-durable-object.ts', 'redis-cluster.ts']);
+// bun.ts and deno.ts call Bun's and Deno's globals: type-checked here, run in Bun and Deno by
+// __tests__/runtimes/fetch-runtimes.test.ts.
+const NOT_SERVERS = new Set(['otel.ts', 'testing-kit.ts', 'queue-web.ts', 'queue-worker.ts', 'cloudflare-worker.ts', 'reply-hub-ioredis.ts', 'worker-upstash.ts', 'worker-durable-object.ts', 'redis-cluster.ts', 'bun.ts', 'deno.ts']);
 const servers = blocks.filter(({ file }) => file.endsWith('.ts') && !file.startsWith('docs-block-') && !NOT_SERVERS.has(file)).map(({ file }) => file.replace(/\.ts$/, ''));
 
 function environment(): Record<string, string> {
