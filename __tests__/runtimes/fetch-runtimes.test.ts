@@ -1,6 +1,6 @@
 // The packed tarball in each Fetch runtime the README names, run by the runtime itself: Bun, Deno, workerd (through
 // Miniflare, no nodejs_compat), Next.js route handlers on the Node and the Edge runtime (built and started), Hono on
-// Node and on Bun. The same five cases everywhere. Nothing leaves loopback: Deno gets --allow-net=127.0.0.1 only,
+// Node, on Bun and in workerd. The same five cases everywhere. Nothing leaves loopback: Deno gets --allow-net=127.0.0.1 only,
 // Miniflare cf: false, Next telemetry off. Then the docs' own Hono, Bun and Deno examples, each run as the docs say.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -152,10 +152,13 @@ it('Hono on Bun', async () => {
   expect(await serving(startServer(bin('bun'), ['hono.mjs'], dir, LISTENING))).toEqual(EXPECTED);
 }, 60_000);
 
-it('Cloudflare workerd through Miniflare, bundled by esbuild, without nodejs_compat', async () => {
-  const dir = project('workerd');
+it.each([
+  ['a Worker whose fetch is the route', 'worker.mjs', []],
+  ['Hono as the Worker, passing c.executionCtx', 'hono-worker.mjs', ['hono']],
+])('Cloudflare workerd through Miniflare, bundled by esbuild, without nodejs_compat: %s', async (_name, entry, links) => {
+  const dir = project(`workerd-${entry.replace('.mjs', '')}`, links);
   const outfile = join(dir, 'dist', 'worker.js');
-  await build({ entryPoints: [join(dir, 'worker.mjs')], bundle: true, format: 'esm', platform: 'browser', conditions: ['worker', 'browser'], outfile, logLevel: 'warning' });
+  await build({ entryPoints: [join(dir, entry)], bundle: true, format: 'esm', platform: 'browser', conditions: ['worker', 'browser'], outfile, logLevel: 'warning' });
   const script = readFileSync(outfile, 'utf8');
   expect(script).not.toMatch(/\brequire\(|from ["']node:/);
   const mf = new Miniflare({ modules: true, script, compatibilityDate: '2026-04-01', compatibilityFlags: [], cf: false });
