@@ -3,8 +3,8 @@ import { maiagentWebhook } from 'maiagent-webhook/node';
 
 const webhook = maiagentWebhook({
   authToken: process.env.MAIAGENT_WEBHOOK_TOKEN,
-  onMessage: async (message, { reply }) => {
-    console.log(`[${reply.conversationId}] ${reply.text}`);
+  onMessage: async (message) => {
+    console.log(`[${message.conversation}] ${message.content}`);
   },
 });
 

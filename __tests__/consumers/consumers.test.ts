@@ -147,6 +147,8 @@ const NOT_SERVERS = new Set([
   'worker-upstash.ts', // workerd: __tests__/runtimes/edge-stores.test.ts
   'worker-durable-object.ts',
   'redis-cluster.ts', // below, on a cluster of its own
+  'bun.ts', // Bun's and Deno's globals: __tests__/runtimes/fetch-runtimes.test.ts runs them in Bun and Deno
+  'deno.ts',
 ]);
 const servers = blocks.filter(({ file }) => file.endsWith('.ts') && !file.startsWith('docs-block-') && !NOT_SERVERS.has(file)).map(({ file }) => `${file.replace(/\.ts$/, '')}.js`);
 const jsBlocks = commonJsBlocks();

@@ -10,6 +10,8 @@ import * as fastifyEntry from 'maiagent-webhook/fastify';
 import * as koaEntry from 'maiagent-webhook/koa';
 import Fastify from 'fastify';
 import Koa from 'koa';
+// Koa 2, installed under the alias "koa2" (package.json), next to Koa 3.
+import Koa2 from 'koa2';
 import { NestFactory } from '@nestjs/core';
 import { emptyNestModule } from '../support/nest';
 import { buildGptBotsDelivery, buildMaiAgentDelivery } from 'maiagent-webhook/testing';
@@ -59,6 +61,17 @@ const expressAdapter = (name: string, createApp: () => express.Express): Adapter
   },
 });
 
+// Mounted as users mount it without a router.
+const koaAdapter = (name: string, KoaOf: typeof Koa): AdapterCase => ({
+  name,
+  start: async (factory, options) => {
+    const app = new KoaOf();
+    const webhook = koaEntry[factory](options);
+    app.use((ctx, next) => (ctx.path === '/hook' ? webhook(ctx) : next()));
+    return overHttp(app.callback());
+  },
+});
+
 const adapters: AdapterCase[] = [
   expressAdapter('express 5', express),
   expressAdapter('express 4', express4),
@@ -76,16 +89,8 @@ const adapters: AdapterCase[] = [
       };
     },
   },
-  {
-    // Mounted as users mount it without a router.
-    name: 'koa',
-    start: async (factory, options) => {
-      const app = new Koa();
-      const webhook = koaEntry[factory](options);
-      app.use((ctx, next) => (ctx.path === '/hook' ? webhook(ctx) : next()));
-      return overHttp(app.callback());
-    },
-  },
+  koaAdapter('koa 3', Koa),
+  koaAdapter('koa 2', Koa2),
   {
     // The README's NestJS recipe: app.use() before listen(), so Express runs it ahead of Nest's own body parser.
     name: 'nestjs',

@@ -2,6 +2,8 @@
 // read, and the parsers of the rest of the app left alone.
 import Fastify from 'fastify';
 import Koa from 'koa';
+// Koa 2, installed under the alias "koa2" (package.json), next to Koa 3.
+import Koa2 from 'koa2';
 import { bodyParser } from '@koa/bodyparser';
 import * as fastifyEntry from 'maiagent-webhook/fastify';
 import * as koaEntry from 'maiagent-webhook/koa';
@@ -15,10 +17,13 @@ import { listenOnLoopback } from '../support/server';
 const post = (url: string, body: string, contentType = 'application/json') =>
   fetch(url, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': contentType }, body });
 
-describe('koa behind @koa/bodyparser', () => {
+describe.each([
+  ['koa 3', Koa],
+  ['koa 2', Koa2],
+])('%s behind @koa/bodyparser', (_version, KoaOf) => {
   it('takes the exact text the parser kept (ctx.request.rawBody), and holds it to its own limit', async () => {
     const received: [MaiAgentMessage, DeliveryContext][] = [];
-    const app = new Koa();
+    const app = new KoaOf();
     app.use(bodyParser());
     const webhook = koaEntry.maiagentWebhook({ authToken: TOKEN, limit: 1000, onMessage: (message, context) => void received.push([message, context]) });
     app.use((ctx, next) => (ctx.path === '/hook' ? webhook(ctx) : next()));

@@ -1,7 +1,7 @@
 // The packed tarball in each Fetch runtime the README names, run by the runtime itself: Bun, Deno, workerd (through
 // Miniflare, no nodejs_compat), Next.js route handlers on the Node and the Edge runtime (built and started), Hono on
-// Node and on Bun. The same five cases everywhere. Nothing leaves loopback: Deno gets --allow-net=127.0.0.1 only,
-// Miniflare cf: false, Next telemetry off.
+// Node, on Bun and in workerd. The same five cases everywhere. Nothing leaves loopback: Deno gets --allow-net=127.0.0.1 only,
+// Miniflare cf: false, Next telemetry off. Then the docs' own Hono, Bun and Deno examples, each run as the docs say.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { Miniflare } from 'miniflare';
 import { buildMaiAgentDelivery } from 'maiagent-webhook/testing';
 import { freePort } from '../support/redis';
 import { consumerProject, packTarball } from '../support/tarball';
+import { section } from '../support/docs';
 
 const root = join(__dirname, '..', '..');
 const apps = join(__dirname, 'apps');
@@ -151,10 +152,13 @@ it('Hono on Bun', async () => {
   expect(await serving(startServer(bin('bun'), ['hono.mjs'], dir, LISTENING))).toEqual(EXPECTED);
 }, 60_000);
 
-it('Cloudflare workerd through Miniflare, bundled by esbuild, without nodejs_compat', async () => {
-  const dir = project('workerd');
+it.each([
+  ['a Worker whose fetch is the route', 'worker.mjs', []],
+  ['Hono as the Worker, passing c.executionCtx', 'hono-worker.mjs', ['hono']],
+])('Cloudflare workerd through Miniflare, bundled by esbuild, without nodejs_compat: %s', async (_name, entry, links) => {
+  const dir = project(`workerd-${entry.replace('.mjs', '')}`, links);
   const outfile = join(dir, 'dist', 'worker.js');
-  await build({ entryPoints: [join(dir, 'worker.mjs')], bundle: true, format: 'esm', platform: 'browser', conditions: ['worker', 'browser'], outfile, logLevel: 'warning' });
+  await build({ entryPoints: [join(dir, entry)], bundle: true, format: 'esm', platform: 'browser', conditions: ['worker', 'browser'], outfile, logLevel: 'warning' });
   const script = readFileSync(outfile, 'utf8');
   expect(script).not.toMatch(/\brequire\(|from ["']node:/);
   const mf = new Miniflare({ modules: true, script, compatibilityDate: '2026-04-01', compatibilityFlags: [], cf: false });
@@ -166,7 +170,7 @@ it('Cloudflare workerd through Miniflare, bundled by esbuild, without nodejs_com
   }
 }, 60_000);
 
-it('the README\'s Cloudflare Worker (examples/cloudflare-worker.ts) in workerd, its token from env', async () => {
+it('the docs\' Cloudflare Worker (examples/cloudflare-worker.ts) in workerd, its token from env', async () => {
   const dir = project('workerd-example');
   const outfile = join(dir, 'dist', 'worker.js');
   cpSync(join(root, 'examples', 'cloudflare-worker.ts'), join(dir, 'cloudflare-worker.ts'));
@@ -242,5 +246,73 @@ describe('Next.js route handlers (next build, then next start)', () => {
 
   it('on the Edge runtime', async () => {
     expect(await behaviour(viaFetch, `${next.base}/edge/maiagent/webhook`)).toEqual(EXPECTED);
+  }, 60_000);
+});
+
+describe('the docs\' examples (examples/hono.ts, bun.ts, deno.ts), run in their runtime as their section says', () => {
+  /** A consumer project holding examples/NAME.ts as the docs show it. */
+  function withExample(name: string, links: readonly string[] = []): string {
+    const dir = project(`example-${name}`, links);
+    cpSync(join(root, 'examples', `${name}.ts`), join(dir, `${name}.ts`));
+    return dir;
+  }
+
+  /** The example's server, given the token and a free port the way the docs say: MAIAGENT_WEBHOOK_TOKEN, PORT. */
+  async function startExample(command: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<Running> {
+    const port = await freePort();
+    return startServer(command, args, cwd, /Listening on http:\/\/[^\s/]+:(\d+)/, { MAIAGENT_WEBHOOK_TOKEN: TOKEN, PORT: String(port), ...env });
+  }
+
+  /** Waits, bounded, until the server has printed `line`; the printed lines so far. */
+  async function printed(running: Running, line: string): Promise<string[]> {
+    for (let tries = 0; tries < 200 && !running.output().split('\n').includes(line); tries += 1) await new Promise((resolve) => setTimeout(resolve, 25));
+    return running.output().split('\n').filter((printedLine) => printedLine.startsWith('[c-42]'));
+  }
+
+  /**
+   * A delivery, its retry, a wrong token and another path; what each was answered and what the callback printed.
+   * The second delivery comes last: the server's output is in order, so once its line is there, a line the
+   * retry printed would be there too.
+   */
+  async function documentedBehaviour(server: Promise<Running>) {
+    const running = await server;
+    try {
+      const post = async (path: string, token: string, body: object) =>
+        (await viaFetch(`${running.base}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })).status;
+      const delivery = buildMaiAgentDelivery({ conversation: 'c-42', content: 'Hi there' });
+      const answers = {
+        delivered: await post('/maiagent/webhook', TOKEN, delivery),
+        retried: await post('/maiagent/webhook', TOKEN, delivery),
+        wrongToken: await post('/maiagent/webhook', 'wrong', buildMaiAgentDelivery()),
+        elsewhere: await post('/elsewhere', TOKEN, buildMaiAgentDelivery()),
+        next: await post('/maiagent/webhook', TOKEN, buildMaiAgentDelivery({ conversation: 'c-42', content: 'Next one' })),
+      };
+      return { ...answers, printed: await printed(running, '[c-42] Next one') };
+    } finally {
+      await running.stop();
+    }
+  }
+
+  const EXPECTED_EXAMPLE = { delivered: 200, retried: 200, wrongToken: 401, elsewhere: 404, next: 200, printed: ['[c-42] Hi there', '[c-42] Next one'] };
+
+  it('Hono on Node (examples/hono.ts, @hono/node-server)', async () => {
+    const dir = withExample('hono', ['hono', '@hono/node-server']);
+    await build({ entryPoints: [join(dir, 'hono.ts')], format: 'esm', platform: 'node', outfile: join(dir, 'hono.mjs'), logLevel: 'warning' });
+    expect(await documentedBehaviour(startExample(process.execPath, ['hono.mjs'], dir))).toEqual(EXPECTED_EXAMPLE);
+  }, 60_000);
+
+  it('Bun (examples/bun.ts, `bun run bun.ts`)', async () => {
+    const dir = withExample('bun');
+    expect(await documentedBehaviour(startExample(bin('bun'), ['run', 'bun.ts'], dir))).toEqual(EXPECTED_EXAMPLE);
+  }, 60_000);
+
+  it('Deno (examples/deno.ts), with exactly the permissions its section names', async () => {
+    // The section shows the command twice, in the example's comment and as the command to type: the same flags.
+    const shown = new Set([...section('Deno').matchAll(/deno run ((?:--allow-\S+ )+)deno\.ts/g)].map(([, flags]) => (flags as string).trim()));
+    expect(shown.size).toBe(1);
+    const permissions = ([...shown][0] as string).split(' ');
+    const dir = withExample('deno');
+    const deno = startExample(bin('deno'), ['run', '--no-prompt', ...permissions, 'deno.ts'], dir, { DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1', DENO_DIR: join(work, 'deno-cache') });
+    expect(await documentedBehaviour(deno)).toEqual(EXPECTED_EXAMPLE);
   }, 60_000);
 });
