@@ -3,10 +3,8 @@ import { createCluster } from 'redis';
 import { maiagentWebhook } from 'maiagent-webhook';
 import { commandKey, RedisStore } from 'maiagent-webhook/redis';
 
-// One node is enough (comma-separate several): the client learns the others and which slots each serves.
-export const redis = createCluster({
-  rootNodes: (process.env.REDIS_CLUSTER_NODES ?? 'redis://127.0.0.1:7000').split(',').map((url) => ({ url })),
-});
+// One node of the cluster is enough: the client learns the others and which slots each serves.
+export const redis = createCluster({ rootNodes: [{ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' }] });
 redis.connect().catch((error) => console.error('redis:', error));
 
 export const app = express();
