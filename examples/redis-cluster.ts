@@ -5,7 +5,9 @@ import { commandKey, RedisStore } from 'maiagent-webhook/redis';
 
 // One node of the cluster is enough: the client learns the others and which slots each serves.
 export const redis = createCluster({ rootNodes: [{ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' }] });
-redis.connect().catch((error) => console.error('redis:', error));
+// Without a listener, a node going away ends the process (an unhandled 'error' event).
+redis.on('error', (error: Error) => console.error('redis:', error.message));
+redis.connect().catch((error: Error) => console.error('redis:', error.message));
 
 export const app = express();
 
