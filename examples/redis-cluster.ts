@@ -3,8 +3,10 @@ import { createCluster } from 'redis';
 import { maiagentWebhook } from 'maiagent-webhook';
 import { commandKey, RedisStore } from 'maiagent-webhook/redis';
 
-// One node of the cluster is enough: the client learns the others and which slots each serves.
-export const redis = createCluster({ rootNodes: [{ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' }] });
+// One node is enough (comma-separate several, so that starting needs any one of them): the client learns the others.
+export const redis = createCluster({
+  rootNodes: (process.env.REDIS_URL ?? 'redis://127.0.0.1:6379').split(',').map((url) => ({ url })),
+});
 // Without a listener, a node going away ends the process (an unhandled 'error' event).
 redis.on('error', (error: Error) => console.error('redis:', error.message));
 redis.connect().catch((error: Error) => console.error('redis:', error.message));

@@ -174,7 +174,7 @@ describe.each(['module', 'commonjs'] as const)('a fresh "type": "%s" project', (
   it('redis-cluster starts against a 3-master Redis Cluster and answers a delivery sent with `maiagent-webhook send`', async () => {
     const cluster = await startRedisCluster();
     try {
-      const env = { ...environment(), REDIS_URL: cluster.rootNodes[0]?.url ?? '' };
+      const env = { ...environment(), REDIS_URL: cluster.rootNodes.map(({ url }) => url).join(',') };
       const started = await start(dir, 'redis-cluster.js', env);
       // The example connects in the background: the first answers may be 503 store_unavailable until it has.
       let sent = await send(dir, `http://127.0.0.1:${started.port}/maiagent/webhook`, env);
