@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { build } from 'esbuild';
 
 const root = join(__dirname, '..', '..');
@@ -29,7 +29,7 @@ export async function startExampleProcess(name: string, env: Record<string, stri
   await build({ entryPoints: [join(root, 'examples', `${name}.ts`)], outfile: join(dir, 'example.cjs'), bundle: true, packages: 'external', platform: 'node', format: 'cjs', logLevel: 'silent' });
   writeFileSync(join(dir, 'main.cjs'), "const { app } = require('./example.cjs');\nconst server = app.listen(0, '127.0.0.1', () => console.log(`listening on ${server.address().port}`));\n");
   const child: ChildProcess = spawn(process.execPath, [join(dir, 'main.cjs')], {
-    env: { ...process.env, ...env, NODE_PATH: [join(dir, 'modules'), join(root, 'node_modules')].join(':') },
+    env: { ...process.env, ...env, NODE_PATH: [join(dir, 'modules'), join(root, 'node_modules')].join(delimiter) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
