@@ -3,6 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { buildMaiAgentDelivery, sendDelivery } from 'maiagent-webhook/testing';
 import { connectTestRedis, type TestRedis } from './support/redis';
+import { startOwnRedis } from './support/redis-server';
 
 interface Running {
   output(): string;
@@ -140,5 +141,32 @@ describe('example apps', () => {
         await app.stop();
       }
     });
+
+    it('Redis stopped and started again: both receivers stay up, say so in one line each, and answer 200 after', async () => {
+      const own = await startOwnRedis();
+      const app = start('redis-two-processes/start.mjs', { REDIS_URL: own.url });
+      try {
+        const [, urls] = await app.waitFor(/receivers on (.+)/);
+        await app.waitFor(/the platform's retry, later: 200/);
+        await own.stop();
+        await app.waitFor(/A redis: .*\n(.*\n)*B redis: |B redis: .*\n(.*\n)*A redis: |Unhandled 'error' event/);
+        await own.start();
+        expect(app.output()).not.toMatch(/^\s+at /m);
+        const delivery = buildMaiAgentDelivery({ content: 'after the restart' });
+        const statuses = [];
+        for (const url of (urls as string).split(' and ')) {
+          let sent = await sendDelivery(url, { token: 'example-token', body: delivery }).catch(() => ({ status: 0 }));
+          for (let tries = 0; sent.status !== 200 && tries < 40; tries += 1) {
+            await new Promise((resolve) => setTimeout(resolve, 250));
+            sent = await sendDelivery(url, { token: 'example-token', body: delivery }).catch(() => ({ status: 0 }));
+          }
+          statuses.push(sent.status);
+        }
+        expect(statuses).toEqual([200, 200]);
+      } finally {
+        await app.stop();
+        await own.dispose();
+      }
+    }, 60_000);
   });
 });

@@ -5,9 +5,11 @@ import { toQueue } from 'maiagent-webhook/bullmq';
 
 export const replies = new Queue('maiagent-replies', {
   // Fail fast when Redis is away: the platform hears 503 and retries, instead of waiting on a reconnect.
-  connection: { host: process.env.REDIS_HOST ?? '127.0.0.1', port: Number(process.env.REDIS_PORT ?? 6379), enableOfflineQueue: false },
+  connection: { url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', enableOfflineQueue: false },
   defaultJobOptions: { attempts: 8, backoff: { type: 'exponential', delay: 5_000 } },
 });
+// Without a listener BullMQ prints a stack for every failed reconnect: one line each is enough.
+replies.on('error', (error) => console.error('queue:', error.message));
 
 export const app = express();
 

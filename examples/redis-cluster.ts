@@ -3,11 +3,13 @@ import { createCluster } from 'redis';
 import { maiagentWebhook } from 'maiagent-webhook';
 import { commandKey, RedisStore } from 'maiagent-webhook/redis';
 
-// One node is enough (comma-separate several): the client learns the others and which slots each serves.
+// One node is enough (comma-separate several, so that starting needs any one of them): the client learns the others.
 export const redis = createCluster({
-  rootNodes: (process.env.REDIS_CLUSTER_NODES ?? 'redis://127.0.0.1:7000').split(',').map((url) => ({ url })),
+  rootNodes: (process.env.REDIS_URL ?? 'redis://127.0.0.1:6379').split(',').map((url) => ({ url })),
 });
-redis.connect().catch((error) => console.error('redis:', error));
+// Without a listener, a node going away ends the process (an unhandled 'error' event).
+redis.on('error', (error: Error) => console.error('redis:', error.message));
+redis.connect().catch((error: Error) => console.error('redis:', error.message));
 
 export const app = express();
 

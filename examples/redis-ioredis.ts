@@ -4,6 +4,8 @@ import { maiagentWebhook } from 'maiagent-webhook';
 import { RedisStore } from 'maiagent-webhook/redis';
 
 export const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+// Without a listener ioredis prints a stack for every failed reconnect: one line each is enough.
+redis.on('error', (error) => console.error('redis:', error.message));
 
 export const app = express();
 

@@ -139,7 +139,7 @@ describe.each(hubWirings)('RedisReplyHub over %s', (name, wire) => {
 describe('examples/redis-cluster.ts, as the README shows it', () => {
   it('remembers a delivered id on the cluster, so the retry is answered without a second callback', async () => {
     const env = { ...process.env };
-    process.env.REDIS_CLUSTER_NODES = own.cluster.rootNodes[0]?.url;
+    process.env.REDIS_URL = own.cluster.rootNodes[0]?.url;
     process.env.MAIAGENT_WEBHOOK_TOKEN = TOKEN;
     const log = jest.spyOn(console, 'log').mockImplementation(() => {});
     const example = await import('../../examples/redis-cluster');

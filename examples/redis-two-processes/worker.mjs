@@ -6,6 +6,8 @@ import { RedisStore } from 'maiagent-webhook/redis';
 
 const name = process.env.WORKER_NAME;
 const redis = createClient({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' });
+// Without a listener node-redis ends the process when Redis goes away (an unhandled 'error' event).
+redis.on('error', (error) => console.error(`${name} redis: ${error.message}`));
 await redis.connect();
 
 const app = express();

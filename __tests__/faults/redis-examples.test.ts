@@ -1,0 +1,75 @@
+// The docs' RedisStore examples, each run as a user runs it (a process of its own), while its Redis goes away: the
+// process stays up, each client error is one line (never a stack per reconnect), and deliveries are answered 200
+// again once Redis is back.
+import { buildMaiAgentDelivery, sendDelivery } from 'maiagent-webhook/testing';
+import { startExampleProcess, type ExampleProcess } from '../support/example-process';
+import { startRedisCluster } from '../support/redis-cluster';
+import { startOwnRedis } from '../support/redis-server';
+
+const TOKEN = 'redis-examples-token';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** One delivery, retried as the platform would (bounded) until it is answered 200: the statuses it got. */
+async function deliverUntil200(example: ExampleProcess): Promise<number[]> {
+  const body = buildMaiAgentDelivery();
+  const statuses: number[] = [];
+  for (let tries = 0; tries < 60 && statuses.at(-1) !== 200 && example.running(); tries += 1) {
+    if (tries > 0) await sleep(250);
+    statuses.push((await sendDelivery(`${example.url}/maiagent/webhook`, { token: TOKEN, body })).status);
+  }
+  return statuses;
+}
+
+/**
+ * What the example printed from `from` on, while Redis was away: waits (bounded) until it has reported `count`
+ * client errors in its own words (`redis: …`), or has ended.
+ */
+async function printedWhileAway(example: ExampleProcess, from: number, count: number): Promise<string[]> {
+  const lines = () => example.output().slice(from).split('\n').filter((line) => line !== '');
+  const reported = () => lines().filter((line) => line.startsWith('redis: ')).length;
+  for (let i = 0; i < 400 && reported() < count && example.running(); i += 1) await sleep(25);
+  return lines();
+}
+
+/** `stop` run once, however often it is called (a cluster's stop waits for an exit it has already seen). */
+function once(stop: () => Promise<void>): () => Promise<void> {
+  let stopping: Promise<void> | undefined;
+  return () => (stopping ??= stop());
+}
+
+const stackLines = (lines: string[]) => lines.filter((line) => /^\s+at /.test(line));
+
+it('examples/redis-ioredis.ts, Redis stopped and started again: the process stays up, no stack, 200 once it is back', async () => {
+  const redis = await startOwnRedis();
+  const example = await startExampleProcess('redis-ioredis', { REDIS_URL: redis.url, MAIAGENT_WEBHOOK_TOKEN: TOKEN });
+  try {
+    expect(await deliverUntil200(example)).toEqual([200]);
+    const from = example.output().length;
+    await redis.stop();
+    const printed = await printedWhileAway(example, from, 3);
+    await redis.start();
+    expect({ running: example.running(), stackLines: stackLines(printed) }).toEqual({ running: true, stackLines: [] });
+    expect(printed.filter((line) => line.startsWith('redis: ')).length).toBeGreaterThanOrEqual(3);
+    expect((await deliverUntil200(example)).at(-1)).toBe(200);
+  } finally {
+    await example.stop();
+    await redis.dispose();
+  }
+}, 60_000);
+
+it('examples/redis-cluster.ts, every node of the cluster stopped: the process stays up, no stack', async () => {
+  const cluster = await startRedisCluster();
+  const stopCluster = once(() => cluster.stop());
+  const example = await startExampleProcess('redis-cluster', { REDIS_URL: cluster.rootNodes[0]?.url ?? '', MAIAGENT_WEBHOOK_TOKEN: TOKEN });
+  try {
+    expect((await deliverUntil200(example)).at(-1)).toBe(200);
+    const from = example.output().length;
+    await stopCluster();
+    const printed = await printedWhileAway(example, from, 3);
+    expect({ running: example.running(), stackLines: stackLines(printed) }).toEqual({ running: true, stackLines: [] });
+    expect(printed.filter((line) => line.startsWith('redis: ')).length).toBeGreaterThanOrEqual(3);
+  } finally {
+    await example.stop();
+    await stopCluster();
+  }
+}, 90_000);
