@@ -3,7 +3,8 @@ import { createClient } from 'redis';
 import { maiagentWebhook } from 'maiagent-webhook';
 import { RedisStore } from 'maiagent-webhook/redis';
 
-export const redis = createClient({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' });
+// No per-command timeout (node-redis's costs a timer per command): the webhook bounds every store call by timeoutMs.
+export const redis = createClient({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', commandOptions: { timeout: 0 } });
 redis.connect().catch((error) => console.error('redis:', error));
 
 export const app = express();
