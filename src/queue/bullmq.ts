@@ -156,7 +156,9 @@ const onCluster = () => new TypeError('toQueue: replicas cannot be checked on Re
 
 /** BullMQ refuses `:` in a job id and an id of digits only: the platform first, then the id with `:` escaped. */
 export function replyJobId(platform: Reply['platform'], messageId: string): string {
-  return `${platform}-${messageId.replace(/%/g, '%25').replace(/:/g, '%3A')}`;
+  // Most ids hold neither: then nothing is searched and replaced (two patterns a job, 1% of queue mode's samples).
+  const escaped = messageId.includes('%') || messageId.includes(':') ? messageId.replace(/%/g, '%25').replace(/:/g, '%3A') : messageId;
+  return `${platform}-${escaped}`;
 }
 
 function jobData({ platform, messageId, conversationId, rawBody, receivedAt }: QueuedDelivery): ReplyJobData {
