@@ -13,19 +13,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createRequire } from 'node:module';
-import { median, parseWrk, startTarget, stop, wrkCommand, wrkEnv } from './run.mjs';
+import { median, parseTarget, parseWrk, startTarget, stop, wrkCommand, wrkEnv } from './run.mjs';
 
 const run = promisify(execFile);
 const bodies = createRequire(import.meta.url)('./bodies.cjs');
 const [a = 'raw', b = 'package-node'] = process.argv.slice(2);
 
-/** `name` or `name:VAR=value`: the target, and the environment its server alone gets. */
-function parseTarget(spec) {
-  const [key, setting] = spec.split(/:(.*)/s);
-  if (!setting) return { key, env: {} };
-  const [name, value = ''] = setting.split(/=(.*)/s);
-  return { key, env: { [name]: value } };
-}
 const targetA = parseTarget(a);
 const targetB = parseTarget(b);
 const ROUNDS = Number(process.env.ROUNDS ?? 5);

@@ -36,6 +36,14 @@ export const median = (values) => {
 };
 
 /** Starts a target pinned to core 0 and resolves with its port once it listens. */
+/** `name` or `name:VAR=value` (bench:pair, bench:group): the target, and the environment its server alone gets. */
+export function parseTarget(spec) {
+  const [key, setting] = spec.split(/:(.*)/s);
+  if (!setting) return { key, env: {} };
+  const [name, value = ''] = setting.split(/=(.*)/s);
+  return { key, env: { [name]: value } };
+}
+
 export function startTarget(key, extraEnv = {}) {
   const child = spawn('taskset', ['-c', '0', process.execPath, join(here, 'targets', `${key}.cjs`)], {
     env: { ...process.env, PORT: '0', ...extraEnv },

@@ -39,9 +39,9 @@ function once(stop: () => Promise<void>): () => Promise<void> {
 
 const stackLines = (lines: string[]) => lines.filter((line) => /^\s+at /.test(line));
 
-it('examples/redis-ioredis.ts, Redis stopped and started again: the process stays up, no stack, 200 once it is back', async () => {
+it.each(['redis-ioredis', 'redis-node-redis'])('examples/%s.ts, Redis stopped and started again: the process stays up, no stack, 200 once it is back', async (name) => {
   const redis = await startOwnRedis();
-  const example = await startExampleProcess('redis-ioredis', { REDIS_URL: redis.url, MAIAGENT_WEBHOOK_TOKEN: TOKEN });
+  const example = await startExampleProcess(name, { REDIS_URL: redis.url, MAIAGENT_WEBHOOK_TOKEN: TOKEN });
   try {
     expect(await deliverUntil200(example)).toEqual([200]);
     const from = example.output().length;

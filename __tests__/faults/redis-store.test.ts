@@ -1,6 +1,5 @@
 // The fault suite, in one process: a RedisStore over node-redis through a TCP proxy that makes a real redis-server
 // slow or silent, and each store command failing at each step. Counts: answered, late, lost, run twice, stuck.
-import { createClient } from 'redis';
 import { createWebhookHandler } from '../../src/core/handle';
 import type { DeliveryOutcome } from '../../src/core/options';
 import type { Outcome } from '../../src/core/types';
@@ -10,7 +9,7 @@ import { buildMaiAgentDelivery } from '../../src/testing';
 import { printFigures } from '../support/figures';
 import { TOKEN } from '../support/fixtures';
 import { plainRequest, promising } from '../support/plain-request';
-import { connectTestRedis, type TestRedis } from '../support/redis';
+import { connectTestRedis, nodeRedisAsTheReadmeWires, type TestRedis } from '../support/redis';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 
 const TIMEOUT_MS = 200;
@@ -80,11 +79,10 @@ function deliveries(count: number): { ids: string[]; texts: string[] } {
 
 describe('a Redis that is slow or silent (a TCP proxy in front of it)', () => {
   let proxy: TcpProxy;
-  let client: ReturnType<typeof createClient>;
+  let client: ReturnType<typeof nodeRedisAsTheReadmeWires>;
   beforeAll(async () => {
     proxy = await startTcpProxy(Number(new URL(redis.url).port));
-    client = createClient({ url: `redis://127.0.0.1:${proxy.port}` });
-    client.on('error', () => {});
+    client = nodeRedisAsTheReadmeWires(`redis://127.0.0.1:${proxy.port}`);
     await client.connect();
   });
   afterAll(async () => {
@@ -112,7 +110,35 @@ describe('a Redis that is slow or silent (a TCP proxy in front of it)', () => {
     expect(during).toEqual({ answered: 50, storeUnavailable: 50, answeredLate: 0, callbacks: 0 });
     expect(after).toEqual({ undelivered: 0, lost: 0, runTwice: 0, stuck: 0 });
   }, 60_000);
+
+  // The README's node-redis client has no per-command timeout of its own: the webhook's timeoutMs is the only bound.
+  it('silent through close(): every delivery answered 503 within timeoutMs, close() resolves while Redis is still silent, and the claims that land later are given back', async () => {
+    const { send, handle, stuck, successes, outcomes } = receiver((args) => client.sendCommand(args));
+    const { texts } = deliveries(20);
+    proxy.setMode({ kind: 'silent' });
+    const answers = await Promise.all(texts.map(send));
+    await handle.close(); // with Redis still silent: the test's own timeout is what would catch a hang
+    const whileSilent = {
+      storeUnavailable: answers.filter((a) => a.code === 'store_unavailable').length,
+      answeredLate: outcomes.filter((o) => o.durationMs > TIMEOUT_MS + LATE_MARGIN_MS).length,
+      callbacks: successes.size,
+    };
+    proxy.setMode({ kind: 'pass' });
+    const stuckAfter = await settled(stuck);
+    printFigures('Redis silent through close()', { whileSilent, stuckAfter });
+    expect({ whileSilent, stuckAfter }).toEqual({ whileSilent: { storeUnavailable: 20, answeredLate: 0, callbacks: 0 }, stuckAfter: 0 });
+  }, 60_000);
 });
+
+/** Reads `count` until it is 0 (what the late claims' releases lead to), a bounded number of times; the last reading. */
+async function settled(count: () => Promise<number>): Promise<number> {
+  let value = await count();
+  for (let attempt = 0; value > 0 && attempt < 100; attempt += 1) {
+    await sleep(50);
+    value = await count();
+  }
+  return value;
+}
 
 describe('Redis down behind the README\'s ioredis wiring (it retries each command for about 72 s)', () => {
   it('every delivery is answered 503 within timeoutMs while it is down; after it is back, each id runs once', async () => {
@@ -173,8 +199,7 @@ describe('a claim whose reply is lost and that node-redis fails instead of resen
     const { startCuttingProxy } = await import('../support/cutting-proxy');
     const proxy = await startCuttingProxy(Number(new URL(redis.url).port));
     // node-redis rejects the commands a lost connection had sent, and sends later ones after reconnecting.
-    const client = createClient({ url: `redis://127.0.0.1:${proxy.port}` });
-    client.on('error', () => {});
+    const client = nodeRedisAsTheReadmeWires(`redis://127.0.0.1:${proxy.port}`);
     await client.connect();
     try {
       const { send, successes, handle } = receiver((args) => client.sendCommand(args), { timeoutMs: 5000 });

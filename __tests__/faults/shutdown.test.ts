@@ -1,7 +1,6 @@
 // A deploy during a Redis stall, in the README's shutdown order (close the webhook, then the Redis client): the
 // claims that land after their deadline must be given back before close() resolves, or the next deployment
 // answers 409 to every retry until claimTtlMs passes. A real redis-server behind a TCP proxy that goes silent.
-import { createClient } from 'redis';
 import { createWebhookHandler } from '../../src/core/handle';
 import type { DeliveryOutcome } from '../../src/core/options';
 import { maiagentPreset } from '../../src/presets/maiagent';
@@ -10,7 +9,7 @@ import { buildMaiAgentDelivery } from '../../src/testing';
 import { printFigures } from '../support/figures';
 import { TOKEN } from '../support/fixtures';
 import { plainRequest, promising } from '../support/plain-request';
-import { connectTestRedis, type TestRedis } from '../support/redis';
+import { connectTestRedis, nodeRedisAsTheReadmeWires, type TestRedis } from '../support/redis';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 
 const TIMEOUT_MS = 300;
@@ -49,8 +48,7 @@ function deployment(sendCommand: SendCommand, prefix: string) {
  */
 async function deployDuringStall(name: string, closeOptions: { timeoutMs?: number }, stallMs: number) {
   const prefix = `${redis.prefix}shutdown-${name}:`;
-  const client = createClient({ url: `redis://127.0.0.1:${proxy.port}` });
-  client.on('error', () => {});
+  const client = nodeRedisAsTheReadmeWires(`redis://127.0.0.1:${proxy.port}`);
   await client.connect();
   const texts = Array.from({ length: 10 }, () => JSON.stringify(buildMaiAgentDelivery()));
 

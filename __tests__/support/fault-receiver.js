@@ -33,7 +33,7 @@ function onOutcome({ code, messageId, durationMs, warnings }) {
 }
 
 async function main() {
-  const client = createClient({ url: redisUrl });
+  const client = createClient({ url: redisUrl, commandOptions: { timeout: 0 } });
   client.on('error', () => {});
   await client.connect();
   const store = new RedisStore({ sendCommand: (args) => client.sendCommand(args), prefix, claimTtlMs: CLAIM_TTL_MS });

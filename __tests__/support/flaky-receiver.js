@@ -27,7 +27,7 @@ async function main() {
   if (storeKind === 'redis') {
     const { createClient } = require('redis');
     const { RedisStore } = require(`${buildDir}/redis.js`);
-    client = createClient({ url: redisUrl });
+    client = createClient({ url: redisUrl, commandOptions: { timeout: 0 } });
     await client.connect();
     store = new RedisStore({ sendCommand: (args) => client.sendCommand(args), prefix });
   }

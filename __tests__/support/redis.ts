@@ -38,6 +38,16 @@ export async function connectTestRedis(): Promise<TestRedis> {
   };
 }
 
+/**
+ * A node-redis client as the README wires one for a `RedisStore` (examples/redis-node-redis.ts): no per-command
+ * timeout, since the webhook bounds every store call by its `timeoutMs`. Its errors are the test's to count, not to print.
+ */
+export function nodeRedisAsTheReadmeWires(url: string) {
+  const client = createClient({ url, commandOptions: { timeout: 0 } });
+  client.on('error', () => {});
+  return client;
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer().listen(0, '127.0.0.1', () => {

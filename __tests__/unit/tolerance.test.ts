@@ -1,11 +1,13 @@
 // Issue 25: a delivery is never refused for a field the package can do without. Only the message id and the
 // conversation id are strict; every other field may be null or absent, and a timestamp that cannot be read becomes
 // the time the delivery was received (with a warning). Every documented sample, through the core handler.
+import fc from 'fast-check';
 import { createWebhookHandler } from '../../src/core/handle';
 import type { DeliveryContext, DeliveryOutcome, Rejection } from '../../src/core/options';
 import type { Outcome } from '../../src/core/types';
 import { loadPreset } from '../../src/presets/factories';
 import type { Preset } from '../../src/core/preset';
+import { epochMsText, readEpochMs } from '../../src/presets/timestamps';
 import { replyProcessor, type ReplyJobData } from '../../src/queue/bullmq';
 import type { Job } from 'bullmq';
 import { TOKEN } from '../support/fixtures';
@@ -311,5 +313,16 @@ describe('a label longer than any documented one', () => {
     const { outcome, messages } = await deliver(platform, body);
     expect(outcome.status).toBe(200);
     expect(messages[0]?.[platform === 'maiagent' ? 'type' : 'message_type']).toBe('x'.repeat(65));
+  });
+});
+
+describe('epochMsText (MaiAgent\'s 13 digits of milliseconds taken as they are, without reading them)', () => {
+  const digits = (min: number, max: number) => fc.array(fc.constantFrom(...'0123456789'), { minLength: min, maxLength: max }).map((chars) => chars.join(''));
+  it('says what String(readEpochMs(value)) says, for strings of digits (leading zeros too), other strings and numbers', () => {
+    const values = fc.oneof(digits(12, 14), digits(13, 13), fc.string(), fc.integer(), fc.double(), fc.constant(null));
+    fc.assert(fc.property(values, (value) => {
+      const ms = readEpochMs(value);
+      expect(epochMsText(value)).toBe(ms === undefined ? undefined : String(ms));
+    }), { numRuns: 5000 });
   });
 });

@@ -5,7 +5,8 @@ import { maiagentWebhook } from 'maiagent-webhook';
 import { RedisStore } from 'maiagent-webhook/redis';
 
 const name = process.env.WORKER_NAME;
-const redis = createClient({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' });
+// No per-command timeout (node-redis's costs a timer per command): the webhook bounds every store call by timeoutMs.
+const redis = createClient({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', commandOptions: { timeout: 0 } });
 // Without a listener node-redis ends the process when Redis goes away (an unhandled 'error' event).
 redis.on('error', (error) => console.error(`${name} redis: ${error.message}`));
 await redis.connect();

@@ -107,8 +107,23 @@ class RequestChunks implements ChunkStream {
 export function respond(res: ServerResponse, outcome: Outcome): void {
   if (res.headersSent) return;
   try {
-    res.writeHead(outcome.status, { ...outcome.headers, 'content-length': Buffer.byteLength(outcome.body) }).end(outcome.body);
+    res.writeHead(outcome.status, headOf(outcome)).end(outcome.body);
   } catch {
     res.destroy();
   }
+}
+
+/**
+ * The headers written for an outcome, made once per outcome: every answer but a 400's is the same object for each
+ * delivery, so a 200 costs a lookup instead of a copy and a byte count (node:http only reads what it is given).
+ */
+const heads = new WeakMap<Outcome, Readonly<Record<string, string | number>>>();
+
+function headOf(outcome: Outcome): Readonly<Record<string, string | number>> {
+  let head = heads.get(outcome);
+  if (!head) {
+    head = Object.freeze({ ...outcome.headers, 'content-length': Buffer.byteLength(outcome.body) });
+    heads.set(outcome, head);
+  }
+  return head;
 }

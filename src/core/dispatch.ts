@@ -51,6 +51,7 @@ function failedWith(error: unknown): CallbackResult {
 export class CallbackContext implements DeliveryContext {
   #controller: AbortController | undefined;
   #expired = false;
+  #onExpired: (() => void) | undefined;
   readonly #timeoutMs: number;
 
   constructor(
@@ -74,6 +75,18 @@ export class CallbackContext implements DeliveryContext {
   static expire(context: CallbackContext): void {
     context.#expired = true;
     if (context.#controller) context.#abort(context.#controller);
+    const heard = context.#onExpired;
+    context.#onExpired = undefined;
+    heard?.();
+  }
+
+  /**
+   * Calls `listener` when the deadline passes (at once if it has), or no one once `undefined` replaces it: how the
+   * core's own sink hears of its deadline without making the AbortController that the signal would need, per delivery.
+   */
+  static hearExpiry(context: CallbackContext, listener: (() => void) | undefined): void {
+    context.#onExpired = listener;
+    if (listener && context.#expired) CallbackContext.expire(context);
   }
 
   #abort(controller: AbortController): void {

@@ -1,5 +1,6 @@
 import type { Eventually } from './eventually';
 import type { Reply } from './preset';
+import { CallbackContext } from './dispatch';
 
 /** A delivery handed to a sink instead of a callback: what a queue needs to process it later, nothing more. */
 export interface QueuedDelivery {
@@ -98,38 +99,58 @@ interface SinkInput {
  * What runs in place of `onMessage` with `deliverTo`: the sink's answer, but never later than the delivery's
  * deadline (the sink's promise may never settle: BullMQ waits for a connection it never had), and not asked at all
  * while it is known to be down. So every answer comes within `timeoutMs`, `close()` waits for nothing longer, and
- * a body is let go once its delivery is answered.
+ * a body is let go once its delivery is answered. The sink is handed the delivery's context as its own: its `signal`
+ * is made only if the sink reads it (toQueue does not, once its queue has connected).
  */
 export function enqueueWithin(sink: DeliverySink, timeoutMs: number): (input: SinkInput, receivedAt: number) => Promise<void> {
   const breaker = new SinkBreaker();
-  return ({ reply, rawBody, signal }, receivedAt) => {
+  return (input, receivedAt) => {
     const admitted = breaker.admit();
     if (admitted === 'refuse') return Promise.reject(new SinkDownError());
-    const call = callSink(sink, queuedDelivery(reply, rawBody, receivedAt), signal);
     const wasProbe = admitted === 'probe';
-    let settled = false;
-    void call.then(
-      () => breaker.up(),
-      () => breaker.down(wasProbe),
-    ).finally(() => {
-      settled = true;
-      if (wasProbe) breaker.probeOver();
-    });
+    const call = callSink(sink, queuedDelivery(input.reply, input.rawBody, receivedAt), input);
     return new Promise<void>((resolve, reject) => {
-      const late = () => {
+      let settled = false;
+      const stopHearing = whenLate(input, () => {
         if (!settled) breaker.down(wasProbe);
         reject(new SinkTimeoutError(timeoutMs));
+      });
+      // However late: a call that waited for Redis and landed means the sink is back.
+      const over = (): void => {
+        settled = true;
+        if (wasProbe) breaker.probeOver();
+        stopHearing();
       };
-      signal.addEventListener('abort', late, { once: true });
-      call.then(resolve, reject).finally(() => signal.removeEventListener('abort', late));
+      call.then(
+        () => {
+          breaker.up();
+          over();
+          resolve();
+        },
+        (error: unknown) => {
+          breaker.down(wasProbe);
+          over();
+          reject(error);
+        },
+      );
     });
   };
 }
 
+/** Calls `late` when the delivery's deadline passes; answers what stops it. */
+function whenLate(input: SinkInput, late: () => void): () => void {
+  if (input instanceof CallbackContext) {
+    CallbackContext.hearExpiry(input, late);
+    return () => CallbackContext.hearExpiry(input, undefined);
+  }
+  input.signal.addEventListener('abort', late, { once: true });
+  return () => input.signal.removeEventListener('abort', late);
+}
+
 /** The sink's answer as a promise: one that throws instead of answering rejects like any other. */
-function callSink(sink: DeliverySink, delivery: QueuedDelivery, signal: AbortSignal): Promise<void> {
+function callSink(sink: DeliverySink, delivery: QueuedDelivery, context: EnqueueContext): PromiseLike<unknown> {
   try {
-    return Promise.resolve(sink.enqueue(delivery, { signal })).then(() => undefined);
+    return Promise.resolve(sink.enqueue(delivery, context));
   } catch (error) {
     return Promise.reject(error);
   }

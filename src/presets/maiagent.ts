@@ -2,7 +2,7 @@ import { validate } from '../schemas/generated/maiagent.validator';
 import type { GeneratedValidator } from '../core/validate';
 import type { Preset, Reply } from '../core/preset';
 import type { DeliveryWarning } from '../core/options';
-import { readEpochMs, timestampReplaced } from './timestamps';
+import { epochMsText, timestampReplaced } from './timestamps';
 
 /**
  * A MaiAgent reply delivery as it may arrive: every alternative the platform's documents show is here, and every
@@ -104,7 +104,7 @@ export function toMaiAgentMessage(payload: MaiAgentPayload, receivedAt: number =
     sender: payload.sender ?? null,
     content: payload.content ?? '',
     feedback: payload.feedback ?? null,
-    created_at: String(createdAtMs(payload) ?? receivedAt),
+    created_at: createdAtText(payload) ?? String(receivedAt),
     attachments: payload.attachments ?? [],
     citations: payload.citations ?? [],
   };
@@ -115,8 +115,8 @@ export function toMaiAgentMessage(payload: MaiAgentPayload, receivedAt: number =
   return folded as MaiAgentMessage;
 }
 
-function createdAtMs(payload: MaiAgentPayload): number | undefined {
-  return readEpochMs(payload.created_at) ?? readEpochMs(payload.createdAt);
+function createdAtText(payload: MaiAgentPayload): string | undefined {
+  return epochMsText(payload.created_at) ?? epochMsText(payload.createdAt);
 }
 
 const CONFLICTING_CONVERSATIONS: DeliveryWarning = Object.freeze({ code: 'conflicting_conversation_ids' as const });
@@ -128,7 +128,7 @@ const ONLY_CONFLICTING_CONVERSATIONS: readonly DeliveryWarning[] = Object.freeze
  */
 function maiagentWarnings(payload: unknown): readonly DeliveryWarning[] | undefined {
   const body = payload as MaiAgentPayload;
-  const replaced = createdAtMs(body) === undefined ? timestampReplaced(body.created_at === undefined && body.createdAt !== undefined ? 'createdAt' : 'created_at') : undefined;
+  const replaced = createdAtText(body) === undefined ? timestampReplaced(body.created_at === undefined && body.createdAt !== undefined ? 'createdAt' : 'created_at') : undefined;
   if (!conversationsConflict(body)) return replaced;
   return replaced ? [CONFLICTING_CONVERSATIONS, ...replaced] : ONLY_CONFLICTING_CONVERSATIONS;
 }

@@ -23,6 +23,30 @@ export function readEpochMs(value: unknown): number | undefined {
   return fromIso8601(value);
 }
 
+/**
+ * `readEpochMs` as the decimal string a MaiAgent message carries. MaiAgent's own form, 13 digits of epoch
+ * milliseconds, is that string already: taken as it is, with no pattern, number or string made for it (a profile
+ * under load put the general path at 0.7 µs a delivery, read twice: for the message and for its warnings).
+ */
+export function epochMsText(value: unknown): string | undefined {
+  if (isEpochMsDigits(value)) return value;
+  const ms = readEpochMs(value);
+  return ms === undefined ? undefined : String(ms);
+}
+
+/** 13 digits, the first not 0: at least 10^12, so milliseconds, within the dates read, and its own decimal form. */
+function isEpochMsDigits(value: unknown): value is string {
+  if (typeof value !== 'string' || value.length !== 13 || value.charCodeAt(0) === ZERO) return false;
+  for (let index = 0; index < 13; index += 1) {
+    const code = value.charCodeAt(index);
+    if (code < ZERO || code > NINE) return false;
+  }
+  return true;
+}
+
+const ZERO = 48;
+const NINE = 57;
+
 function fromEpoch(value: number): number | undefined {
   return withinDates(Math.round(value < SECONDS_BELOW ? value * 1000 : value));
 }

@@ -50,23 +50,37 @@ export function toQueue(queue: QueueForReplies, options: ToQueueOptions = {}): D
   if (!(keepSeconds > 0)) throw new TypeError('toQueue: keepCompletedMs must be a positive number of milliseconds');
   const jobOptions: JobsOptions = { removeOnComplete: { age: keepSeconds }, removeOnFail: false };
   const add = inBatches(options.replicas === undefined ? queue : replicated(queue, options.replicas, options.replicaTimeoutMs ?? 1000));
+  const connection = connectedOnce(queue);
+  const job = (delivery: QueuedDelivery): NewJob => ({ name: options.name ?? delivery.platform, data: jobData(delivery), opts: { ...jobOptions, jobId: replyJobId(delivery.platform, delivery.messageId) } });
   return {
-    enqueue: (delivery: QueuedDelivery, context?: EnqueueContext) =>
-      connected(queue, context?.signal).then(() =>
-        add({ name: options.name ?? delivery.platform, data: jobData(delivery), opts: { ...jobOptions, jobId: replyJobId(delivery.platform, delivery.messageId) } }),
-      ),
+    enqueue: (delivery: QueuedDelivery, context?: EnqueueContext) => {
+      const waiting = connection(context);
+      return waiting ? waiting.then(() => add(job(delivery))) : add(job(delivery));
+    },
   };
 }
 
 /**
- * Settles once the Queue has connected at least once, or when the delivery's signal aborts. A Queue made while
- * Redis was unreachable keeps every `addBulk` (bodies and all) until its first connection, however long that is and
- * whatever `enableOfflineQueue` says: so nothing is handed to it before then. Once it has connected, this is
- * already settled, and a connection lost later fails `addBulk` at once (with `enableOfflineQueue: false`).
+ * Until the Queue has connected once: a promise that settles when it has, or when the delivery's signal aborts.
+ * A Queue made while Redis was unreachable keeps every `addBulk` (bodies and all) until its first connection,
+ * however long that is and whatever `enableOfflineQueue` says: so nothing is handed to it before then. From its
+ * first connection on, nothing (`undefined`): a connection lost later fails `addBulk` at once (with
+ * `enableOfflineQueue: false`), so there is nothing to wait for, and the signal is not even read.
  */
-function connected(queue: QueueForReplies, signal: AbortSignal | undefined): Promise<void> {
-  const ready = queue.waitUntilReady?.() ?? Promise.resolve();
-  if (!signal) return ready;
+function connectedOnce(queue: QueueForReplies): (context: EnqueueContext | undefined) => Promise<void> | undefined {
+  if (!queue.waitUntilReady) return () => undefined;
+  let connected = false;
+  return (context) => {
+    if (connected) return undefined;
+    const ready = (queue.waitUntilReady?.() ?? Promise.resolve()).then(() => {
+      connected = true;
+    });
+    return context ? abandonedOnAbort(ready, context.signal) : ready;
+  };
+}
+
+/** `ready`, or a rejection with the signal's reason once it aborts, whichever comes first. */
+function abandonedOnAbort(ready: Promise<void>, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.reject(signal.reason as Error);
   return new Promise<void>((resolve, reject) => {
     const abandon = () => reject(signal.reason as Error);
@@ -142,7 +156,9 @@ const onCluster = () => new TypeError('toQueue: replicas cannot be checked on Re
 
 /** BullMQ refuses `:` in a job id and an id of digits only: the platform first, then the id with `:` escaped. */
 export function replyJobId(platform: Reply['platform'], messageId: string): string {
-  return `${platform}-${messageId.replace(/%/g, '%25').replace(/:/g, '%3A')}`;
+  // Most ids hold neither: then nothing is searched and replaced (two patterns a job, 1% of queue mode's samples).
+  const escaped = messageId.includes('%') || messageId.includes(':') ? messageId.replace(/%/g, '%25').replace(/:/g, '%3A') : messageId;
+  return `${platform}-${escaped}`;
 }
 
 function jobData({ platform, messageId, conversationId, rawBody, receivedAt }: QueuedDelivery): ReplyJobData {

@@ -1,5 +1,5 @@
-// package-node-redis-store with node-redis's own per-command timeout off (`commandOptions: { timeout: 0 }`): the
-// store's calls have the webhook's deadline already, and the client's costs an AbortSignal.timeout per command.
+// package-node-redis-store with node-redis's default client (a 5 s per-command timeout: an AbortSignal.timeout and
+// a listener per command), as the README wired it before the sixth session; for comparison only.
 'use strict';
 const http = require('node:http');
 const { createClient } = require('redis');
@@ -7,7 +7,7 @@ const { TOKEN, dist, ready } = require('./common.cjs');
 const { maiagentWebhook } = require(dist('node.js'));
 const { RedisStore } = require(dist('redis.js'));
 
-const client = createClient({ url: `redis://127.0.0.1:${process.env.REDIS_PORT}`, commandOptions: { timeout: 0 } });
+const client = createClient({ url: `redis://127.0.0.1:${process.env.REDIS_PORT}` });
 client.connect().then(() => {
   const store = new RedisStore({ sendCommand: (args) => client.sendCommand(args) });
   ready(http.createServer(maiagentWebhook({ authToken: TOKEN, store, onMessage: async () => {} })));
