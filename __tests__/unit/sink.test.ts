@@ -36,10 +36,13 @@ describe('deliverTo', () => {
     expect(rejections.map((r) => [r.code, (r.error as Error).message])).toEqual([['queue_unavailable', 'READONLY']]);
   });
 
-  it('answers 503 queue_unavailable within timeoutMs when the sink never confirms', async () => {
-    const { handle } = withSink(() => new Promise(() => {}), { timeoutMs: 30 });
+  it('answers 503 queue_unavailable within timeoutMs when the sink never confirms, and onRejected hears a SinkTimeoutError', async () => {
+    const { handle, rejections } = withSink(() => new Promise(() => {}), { timeoutMs: 30 });
     const outcome = await Promise.race([handle(request(JSON.stringify(buildMaiAgentDelivery()))), new Promise((resolve) => setTimeout(() => resolve('never answered'), 2000))]);
     expect(outcome).toMatchObject({ status: 503, code: 'queue_unavailable' });
+    expect(rejections.map((r) => [r.code, (r.error as Error | undefined)?.name, (r.error as Error | undefined)?.message])).toEqual([
+      ['queue_unavailable', 'SinkTimeoutError', expect.stringContaining('30 ms')],
+    ]);
   });
 
   it('needs no store (the queue’s job id dedupes): each copy reaches the sink', async () => {

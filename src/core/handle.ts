@@ -7,6 +7,7 @@ import type { CallbackTrace } from './observer';
 import type { ClaimState } from './store';
 import type { DeliveredReply } from './replies';
 import { recordResult, StoreTimeoutError } from './store-calls';
+import { SinkTimeoutError } from './sink';
 import { errorOutcome, OUTCOMES, type ErrorCode } from './outcomes';
 import { resolveOptions, type DeliveryOutcome, type DeliveryTarget, type DeliveryWarning, type Logger, type ResolvedConfig, type WebhookOptions } from './options';
 import { logFailure, logWarnings, type LineAbout } from './log-lines';
@@ -387,7 +388,7 @@ class Delivery<Message> {
         return;
       case 'running':
         // The callback keeps its claim until it settles; its signal aborts now.
-        this.finish(reject(this.config, this.config.answers[this.config.target.late], { rawBody: this.rawBody }), lateness(this.config));
+        this.finish(reject(this.config, this.config.answers[this.config.target.late], { rawBody: this.rawBody, error: whyLate(this.config) }), lateness(this.config));
         CallbackContext.expire(this.context as CallbackContext);
         return;
       case 'recording':
@@ -494,6 +495,11 @@ function accept<Message>(config: ResolvedConfig<Message>, body: BodyResult): Acc
 }
 
 /** Why a delivery was answered at its deadline: the callback (or the sink) had not settled. */
+/** What onRejected hears of a delivery answered at its deadline: a queue's silence is an error; a callback still running is not. */
+function whyLate({ target, timeoutMs }: { target: { queued: boolean }; timeoutMs: number }): SinkTimeoutError | undefined {
+  return target.queued ? new SinkTimeoutError(timeoutMs) : undefined;
+}
+
 function lateness({ target, timeoutMs }: { target: { queued: boolean }; timeoutMs: number }): string {
   return `${target.queued ? 'the queue' : 'onMessage'} did not settle within ${timeoutMs} ms`;
 }
