@@ -8,7 +8,7 @@ import { buildGptBotsDelivery, buildMaiAgentDelivery } from 'maiagent-webhook/te
 import { listenOnLoopback } from './support/server';
 import { OPTION_NAMES } from '../src/core/options';
 import { connectTestRedis, type TestRedis } from './support/redis';
-import { anchorsOf, codeBlocks, docPages, markdownFiles, relativeLinks, root, section, tableRows } from './support/docs';
+import { anchorsOf, codeBlocks, markdownFiles, relativeLinks, root, section, tableRows } from './support/docs';
 
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
 const TOKEN = 'readme-example-token';
