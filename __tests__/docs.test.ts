@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import request from 'supertest';
 import { OUTCOMES } from 'maiagent-webhook';
 import { buildGptBotsDelivery, buildMaiAgentDelivery } from 'maiagent-webhook/testing';
@@ -65,6 +65,15 @@ describe('the docs (README.md and docs/)', () => {
     const install = section('Install');
     expect(install).toContain('"verbatimModuleSyntax": false');
     expect(install).toContain('"types": ["node"]');
+  });
+
+  it("name, where it says the README's .ts examples run with tsx, each one that exports its app and never listens", () => {
+    const runSection = readme.slice(readme.indexOf('### Run the TypeScript examples'), readme.indexOf('\n## Try it with the CLI'));
+    const exitAtOnce = blocks
+      .filter(({ page, example, text }) => page === 'README.md' && example?.endsWith('.ts') && /export const app\b/.test(text) && !text.includes('.listen('))
+      .map(({ example }) => basename(example as string));
+    expect(exitAtOnce.length).toBeGreaterThan(0);
+    expect(exitAtOnce.filter((file) => !runSection.includes(file))).toEqual([]);
   });
 
   it('name the test command that CI runs', () => {
