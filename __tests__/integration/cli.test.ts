@@ -179,6 +179,9 @@ describe('usage', () => {
     [['send', 'localhost:3000/maiagent/webhook'], "maiagent-webhook: 'localhost:3000/maiagent/webhook' is not an http:// or https:// URL (did you mean http://localhost:3000/maiagent/webhook?)"],
     [['send', '127.0.0.1:3000/maiagent/webhook'], "maiagent-webhook: '127.0.0.1:3000/maiagent/webhook' is not an http:// or https:// URL (did you mean http://127.0.0.1:3000/maiagent/webhook?)"],
     [['listen', '--port', 'x'], "maiagent-webhook: --port must be a whole number of at least 0, not 'x'"],
+    // Request paths start with '/' and carry no query: such a --path would answer every delivery 404.
+    [['listen', '--path', 'hook'], "maiagent-webhook: --path must start with '/' and hold no '?' or '#', not 'hook' (did you mean /hook?)"],
+    [['listen', '--path', '/hook?x=1'], "maiagent-webhook: --path must start with '/' and hold no '?' or '#', not '/hook?x=1'"],
   ])('%p fails with one clear line and exit code 2', async (argv, message) => {
     const io = captureIo();
     expect(await run(argv, io)).toBe(2);

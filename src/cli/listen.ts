@@ -19,7 +19,14 @@ export async function listenCommand(args: string[], io: Io): Promise<RunningRece
   const port = parseCount(values.port ?? io.env.PORT, '--port', 3000, 0);
   if (port > 65535) throw new UsageError(`--port must be at most 65535, not '${port}'`);
   const tokenFrom = values.token === undefined ? 'environment' : 'command line';
-  return startReceiver({ port, provider, path: values.path, token: values.token ?? io.env[PROVIDERS[provider].tokenEnv], tokenFrom, log: io.log });
+  return startReceiver({ port, provider, path: parsePath(values.path), token: values.token ?? io.env[PROVIDERS[provider].tokenEnv], tokenFrom, log: io.log });
+}
+
+/** A request's path starts with '/' and holds no query: any other --path would answer every delivery 404. */
+function parsePath(path: string | undefined): string | undefined {
+  if (path === undefined || /^\/[^?#]*$/.test(path)) return path;
+  const hint = /^[^/?#]+$/.test(path) ? ` (did you mean /${path}?)` : '';
+  throw new UsageError(`--path must start with '/' and hold no '?' or '#', not '${path}'${hint}`);
 }
 
 export interface ReceiverOptions {
