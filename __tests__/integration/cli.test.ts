@@ -199,6 +199,16 @@ describe('usage', () => {
     expect(io.err.join('\n')).not.toMatch(/SECRET/);
   });
 
+  it.each([
+    [['listen', '--token', ''], {}, "maiagent-webhook: --token is empty: give a token, or leave --token out to have one generated"],
+    [['listen'], { MAIAGENT_WEBHOOK_TOKEN: '' }, 'maiagent-webhook: MAIAGENT_WEBHOOK_TOKEN is set but empty: set it to a token, or unset it to have one generated'],
+    [['listen', '--provider', 'gptbots'], { GPTBOTS_WEBHOOK_TOKEN: '' }, 'maiagent-webhook: GPTBOTS_WEBHOOK_TOKEN is set but empty: set it to a token, or unset it to have one generated'],
+  ])('%p with an empty token (env %p) is a usage mistake: one line naming where it came from, exit 2', async (argv, env, message) => {
+    const io = captureIo(env);
+    expect(await run(argv, io)).toBe(2);
+    expect(io.err).toEqual([message]);
+  });
+
   it('reconcile --to without a scheme is refused in one line, exit code 2, without echoing its token', async () => {
     const io = captureIo({ MAIAGENT_API_KEY: 'key' });
     expect(await run(['reconcile', '--chatbot', 'abc', '--to', 'localhost:3000/x?token=SECRET-4'], io)).toBe(2);
