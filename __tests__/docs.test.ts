@@ -7,6 +7,7 @@ import { OUTCOMES } from 'maiagent-webhook';
 import { buildGptBotsDelivery, buildMaiAgentDelivery } from 'maiagent-webhook/testing';
 import { listenOnLoopback } from './support/server';
 import { OPTION_NAMES } from '../src/core/options';
+import { DEAD_LETTERS_USAGE } from '../src/cli/dead-letters';
 import { connectTestRedis, type TestRedis } from './support/redis';
 import { anchorsOf, codeBlocks, markdownFiles, relativeLinks, root, section, tableRows } from './support/docs';
 
@@ -74,6 +75,12 @@ describe('the docs (README.md and docs/)', () => {
       .map(({ example }) => basename(example as string));
     expect(exitAtOnce.length).toBeGreaterThan(0);
     expect(exitAtOnce.filter((file) => !runSection.includes(file))).toEqual([]);
+  });
+
+  it("give the time dead-letters takes to give up on Redis the same in its --help as on the CLI page", () => {
+    const seconds = (text: string) => /within about (\d+) s(?:econds)?\b/.exec(text)?.[1];
+    expect(seconds(section('dead-letters'))).toBeDefined();
+    expect(seconds(DEAD_LETTERS_USAGE)).toBe(seconds(section('dead-letters')));
   });
 
   it('name the test command that CI runs', () => {
