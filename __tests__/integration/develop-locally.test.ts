@@ -97,6 +97,19 @@ it('set-webhook-url.ts run in a terminal without MAIAGENT_WEBHOOK_TOKEN saves no
   expect(patches()).toBe(before);
 });
 
+it('create-message.sh with a key MaiAgent refuses stops at the conversation, shows why, and sends no message', async () => {
+  const posts = () => fake.requests.filter(({ method }) => method === 'POST').map(({ path }) => path);
+  const before = posts().length;
+  const failed = await createMessage({ MAIAGENT_API_KEY: 'not-the-key', MAIAGENT_API_BASE_URL: fake.url }).then(
+    () => ({ code: 0, stderr: '' }),
+    (error: { code: number; stderr: string }) => error,
+  );
+  expect(failed.code).not.toBe(0);
+  expect(failed.stderr).toMatch(/401/);
+  expect(failed.stderr).toMatch(/detail/); // MaiAgent's answer, not swallowed
+  expect(posts().slice(before)).toEqual(['conversations/']);
+});
+
 it("the page's token line sets MAIAGENT_WEBHOOK_TOKEN to 32 random base64url characters, new each time", async () => {
   const line = page.split('\n').find((l) => l.startsWith('export MAIAGENT_WEBHOOK_TOKEN='));
   if (!line) throw new Error('docs/develop-locally.md shows no token line');
