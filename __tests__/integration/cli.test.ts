@@ -36,6 +36,14 @@ describe('listen', () => {
     expect(lines.join('\n')).toContain('Hello from maiagent-webhook');
   });
 
+  it('a port already in use is said in one line that names the port and --port, exit code 1', async () => {
+    receiver = await startReceiver({ port: 0, host: '127.0.0.1', log: (l) => lines.push(l) });
+    const { port } = new URL(receiver.url);
+    const io = captureIo({ MAIAGENT_WEBHOOK_TOKEN: 'x' });
+    expect(await run(['listen', '--port', port], io)).toBe(1);
+    expect(io.err).toEqual([`maiagent-webhook: port ${port} is in use (another receiver, or your app?): stop it, or pass --port <another>`]);
+  });
+
   it('listen --token T: the printed curl and send lines carry T (URL-encoded in the query, quoted for the shell) and work as printed', async () => {
     const io = captureIo();
     const token = "a+b&c d'e";

@@ -98,7 +98,9 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
 
 function listen(server: Server, port: number, host: string | undefined): Promise<Server> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new Error(`port ${port} is in use (another receiver, or your app?): stop it, or pass --port <another>`) : error),
+    );
     server.listen(port, host, () => resolve(server));
   });
 }
