@@ -1,14 +1,15 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import request from 'supertest';
 import { OUTCOMES } from 'maiagent-webhook';
 import { buildGptBotsDelivery, buildMaiAgentDelivery } from 'maiagent-webhook/testing';
 import { listenOnLoopback } from './support/server';
 import { OPTION_NAMES } from '../src/core/options';
+import { DEAD_LETTERS_USAGE } from '../src/cli/dead-letters';
 import { connectTestRedis, type TestRedis } from './support/redis';
-import { anchorsOf, codeBlocks, docPages, markdownFiles, relativeLinks, root, section, tableRows } from './support/docs';
+import { anchorsOf, codeBlocks, markdownFiles, relativeLinks, root, section, tableRows } from './support/docs';
 
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
 const TOKEN = 'readme-example-token';
@@ -56,11 +57,30 @@ describe('the docs (README.md and docs/)', () => {
     expect(readFileSync(join(root, 'SECURITY.md'), 'utf8')).toMatch(/## Reporting a vulnerability[\s\S]*## Threat model/);
   });
 
-  it("tell a CommonJS TypeScript project the one change to tsc --init's tsconfig that the consumer test makes", () => {
+  it("tell a TypeScript project every change to tsc --init's tsconfig that the consumer test makes", () => {
     const consumerTest = readFileSync(join(root, '__tests__/consumers/consumers.test.ts'), 'utf8');
     expect(consumerTest).toContain("type === 'commonjs'");
     expect(consumerTest).toContain('"verbatimModuleSyntax": false');
-    expect(docPages().some(({ text }) => text.includes('"verbatimModuleSyntax": false'))).toBe(true);
+    // tsc --init writes `"types": []`: without "node" there, node-http.ts or hono.ts alone fail with TS2591 (`process`).
+    expect(consumerTest).toContain('"types": ["node"]');
+    const install = section('Install');
+    expect(install).toContain('"verbatimModuleSyntax": false');
+    expect(install).toContain('"types": ["node"]');
+  });
+
+  it("name, where it says the README's .ts examples run with tsx, each one that exports its app and never listens", () => {
+    const runSection = readme.slice(readme.indexOf('### Run the TypeScript examples'), readme.indexOf('\n## Try it with the CLI'));
+    const exitAtOnce = blocks
+      .filter(({ page, example, text }) => page === 'README.md' && example?.endsWith('.ts') && /export const app\b/.test(text) && !text.includes('.listen('))
+      .map(({ example }) => basename(example as string));
+    expect(exitAtOnce.length).toBeGreaterThan(0);
+    expect(exitAtOnce.filter((file) => !runSection.includes(file))).toEqual([]);
+  });
+
+  it("give the time dead-letters takes to give up on Redis the same in its --help as on the CLI page", () => {
+    const seconds = (text: string) => /within about (\d+) s(?:econds)?\b/.exec(text)?.[1];
+    expect(seconds(section('dead-letters'))).toBeDefined();
+    expect(seconds(DEAD_LETTERS_USAGE)).toBe(seconds(section('dead-letters')));
   });
 
   it('name the test command that CI runs', () => {

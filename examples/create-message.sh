@@ -4,9 +4,10 @@
 set -eu
 api="${MAIAGENT_API_BASE_URL:-https://api.maiagent.ai/api/v1/}"
 
-conversation=$(curl -sS --fail-with-body -X POST "${api}conversations/" \
+answer=$(curl -sS --fail-with-body -X POST "${api}conversations/" \
   -H "Authorization: Api-Key $MAIAGENT_API_KEY" -H 'Content-Type: application/json' \
-  -d "{\"webChat\": \"$MAIAGENT_WEB_CHAT_ID\"}" | node -p 'JSON.parse(require("fs").readFileSync(0, "utf8")).id')
+  -d "{\"webChat\": \"$MAIAGENT_WEB_CHAT_ID\"}") || { echo "$answer" >&2; exit 1; } # MaiAgent's reason
+conversation=$(printf %s "$answer" | node -p 'JSON.parse(require("fs").readFileSync(0, "utf8")).id')
 
 curl -sS --fail-with-body -X POST "${api}messages/" \
   -H "Authorization: Api-Key $MAIAGENT_API_KEY" -H 'Content-Type: application/json' \

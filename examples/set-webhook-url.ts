@@ -4,9 +4,11 @@ import { createMaiAgentClient } from 'maiagent-webhook/client';
 
 const client = createMaiAgentClient({ apiKey: process.env.MAIAGENT_API_KEY ?? '', baseUrl: process.env.MAIAGENT_API_BASE_URL });
 
-// MaiAgent sends no Authorization header: the token travels in the query.
+// MaiAgent sends no Authorization header: the token travels in the query. Without it every delivery gets 401.
+const token = process.env.MAIAGENT_WEBHOOK_TOKEN;
+if (!token) throw new Error('MAIAGENT_WEBHOOK_TOKEN is not set: give it the token your receiver checks');
 const webhookUrl = new URL('/maiagent/webhook', process.env.PUBLIC_URL);
-webhookUrl.searchParams.set('token', process.env.MAIAGENT_WEBHOOK_TOKEN ?? '');
+webhookUrl.searchParams.set('token', token);
 
 export const saved = client.chatbots.setWebhookUrl(process.env.MAIAGENT_CHATBOT_ID ?? '', webhookUrl.href).then((chatbot) => {
   console.log(`chatbot ${chatbot.id} delivers to ${webhookUrl.origin}${webhookUrl.pathname}`);

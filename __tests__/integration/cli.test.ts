@@ -36,6 +36,14 @@ describe('listen', () => {
     expect(lines.join('\n')).toContain('Hello from maiagent-webhook');
   });
 
+  it('a port already in use is said in one line that names the port and --port, exit code 1', async () => {
+    receiver = await startReceiver({ port: 0, host: '127.0.0.1', log: (l) => lines.push(l) });
+    const { port } = new URL(receiver.url);
+    const io = captureIo({ MAIAGENT_WEBHOOK_TOKEN: 'x' });
+    expect(await run(['listen', '--port', port], io)).toBe(1);
+    expect(io.err).toEqual([`maiagent-webhook: port ${port} is in use (another receiver, or your app?): stop it, or pass --port <another>`]);
+  });
+
   it('listen --token T: the printed curl and send lines carry T (URL-encoded in the query, quoted for the shell) and work as printed', async () => {
     const io = captureIo();
     const token = "a+b&c d'e";
@@ -179,6 +187,9 @@ describe('usage', () => {
     [['send', 'localhost:3000/maiagent/webhook'], "maiagent-webhook: 'localhost:3000/maiagent/webhook' is not an http:// or https:// URL (did you mean http://localhost:3000/maiagent/webhook?)"],
     [['send', '127.0.0.1:3000/maiagent/webhook'], "maiagent-webhook: '127.0.0.1:3000/maiagent/webhook' is not an http:// or https:// URL (did you mean http://127.0.0.1:3000/maiagent/webhook?)"],
     [['listen', '--port', 'x'], "maiagent-webhook: --port must be a whole number of at least 0, not 'x'"],
+    // Request paths start with '/' and carry no query: such a --path would answer every delivery 404.
+    [['listen', '--path', 'hook'], "maiagent-webhook: --path must start with '/' and hold no '?' or '#', not 'hook' (did you mean /hook?)"],
+    [['listen', '--path', '/hook?x=1'], "maiagent-webhook: --path must start with '/' and hold no '?' or '#', not '/hook?x=1'"],
   ])('%p fails with one clear line and exit code 2', async (argv, message) => {
     const io = captureIo();
     expect(await run(argv, io)).toBe(2);
@@ -194,6 +205,16 @@ describe('usage', () => {
     expect(await run(argv, io)).toBe(2);
     expect(io.err).toEqual([message]);
     expect(io.err.join('\n')).not.toMatch(/SECRET/);
+  });
+
+  it.each([
+    [['listen', '--token', ''], {}, "maiagent-webhook: --token is empty: give a token, or leave --token out to have one generated"],
+    [['listen'], { MAIAGENT_WEBHOOK_TOKEN: '' }, 'maiagent-webhook: MAIAGENT_WEBHOOK_TOKEN is set but empty: set it to a token, or unset it to have one generated'],
+    [['listen', '--provider', 'gptbots'], { GPTBOTS_WEBHOOK_TOKEN: '' }, 'maiagent-webhook: GPTBOTS_WEBHOOK_TOKEN is set but empty: set it to a token, or unset it to have one generated'],
+  ])('%p with an empty token (env %p) is a usage mistake: one line naming where it came from, exit 2', async (argv, env, message) => {
+    const io = captureIo(env);
+    expect(await run(argv, io)).toBe(2);
+    expect(io.err).toEqual([message]);
   });
 
   it('reconcile --to without a scheme is refused in one line, exit code 2, without echoing its token', async () => {

@@ -81,6 +81,35 @@ it('listen, the URL saved, one message sent with curl: the reply arrives; one mi
   expect(listened.join('\n')).toMatch(new RegExp(`200 delivered [0-9a-f-]{36}\\n {2}conversation ${missed.conversation}, .*\\n {2}echo: Hello from my laptop`));
 });
 
+it('set-webhook-url.ts run in a terminal without MAIAGENT_WEBHOOK_TOKEN saves nothing, and says which variable is missing', async () => {
+  const patches = () => fake.requests.filter(({ method }) => method === 'PATCH').length;
+  const before = patches();
+  const { MAIAGENT_WEBHOOK_TOKEN: _unset, ...env } = saved;
+  process.env = { ...env, MAIAGENT_API_KEY: FAKE_MAIAGENT_API_KEY, MAIAGENT_API_BASE_URL: fake.url, PUBLIC_URL: 'https://tunnel.example', MAIAGENT_CHATBOT_ID: CHATBOT };
+  try {
+    // Saved, the URL would end in `?token=` and MaiAgent's every delivery would be refused 401.
+    await jest.isolateModulesAsync(async () => {
+      await expect(import('../../examples/set-webhook-url')).rejects.toThrow(/MAIAGENT_WEBHOOK_TOKEN/);
+    });
+  } finally {
+    process.env = { ...saved };
+  }
+  expect(patches()).toBe(before);
+});
+
+it('create-message.sh with a key MaiAgent refuses stops at the conversation, shows why, and sends no message', async () => {
+  const posts = () => fake.requests.filter(({ method }) => method === 'POST').map(({ path }) => path);
+  const before = posts().length;
+  const failed = await createMessage({ MAIAGENT_API_KEY: 'not-the-key', MAIAGENT_API_BASE_URL: fake.url }).then(
+    () => ({ code: 0, stderr: '' }),
+    (error: { code: number; stderr: string }) => error,
+  );
+  expect(failed.code).not.toBe(0);
+  expect(failed.stderr).toMatch(/401/);
+  expect(failed.stderr).toMatch(/detail/); // MaiAgent's answer, not swallowed
+  expect(posts().slice(before)).toEqual(['conversations/']);
+});
+
 it("the page's token line sets MAIAGENT_WEBHOOK_TOKEN to 32 random base64url characters, new each time", async () => {
   const line = page.split('\n').find((l) => l.startsWith('export MAIAGENT_WEBHOOK_TOKEN='));
   if (!line) throw new Error('docs/develop-locally.md shows no token line');

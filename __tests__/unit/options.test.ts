@@ -33,6 +33,12 @@ describe('options are checked once, in the factory', () => {
     expect(() => maiagentWebhook({ authToken: TOKEN, onMessage, timeoutMs })).toThrow(/timeoutMs/);
   });
 
+  it('names the range a timeout must be in, so 2^31 ms (a positive whole number) is not refused as if it were not one', () => {
+    expect(() => maiagentWebhook({ authToken: TOKEN, onMessage, bodyTimeoutMs: 2 ** 31 })).toThrow(
+      'maiagentWebhook: bodyTimeoutMs must be a whole number of milliseconds from 1 to 2147483647 (the longest a timer waits), not 2147483648',
+    );
+  });
+
   it('rejects an unknown option, so a typo is not silently ignored', () => {
     expect(() => maiagentWebhook({ authToken: TOKEN, onMessage, timeout: 5 } as never)).toThrow("unknown option 'timeout'");
   });

@@ -13,7 +13,7 @@ The replies a BullMQ queue gave up on (its failed set): they keep their body unt
   --redis   redis://[user:password@]host:port[/db], or rediss:// for TLS
   --prefix  the queue's BullMQ prefix, if it is not the default 'bull'
   --cluster --redis is one node of a Redis Cluster (the queue's prefix then carries a hash tag: --prefix '{maiagent}')
-Gives up with one line and exit code 1 when Redis cannot be reached within about 10 seconds.
+Gives up with one line and exit code 1 when Redis cannot be reached within about 12 seconds.
 Needs bullmq and ioredis installed next to maiagent-webhook (npm install bullmq ioredis).`;
 
 /** How many failed jobs are read at a time: a failed set of any size is never loaded, bodies and all, at once. */

@@ -19,7 +19,22 @@ export async function listenCommand(args: string[], io: Io): Promise<RunningRece
   const port = parseCount(values.port ?? io.env.PORT, '--port', 3000, 0);
   if (port > 65535) throw new UsageError(`--port must be at most 65535, not '${port}'`);
   const tokenFrom = values.token === undefined ? 'environment' : 'command line';
-  return startReceiver({ port, provider, path: values.path, token: values.token ?? io.env[PROVIDERS[provider].tokenEnv], tokenFrom, log: io.log });
+  const token = nonEmptyToken(values.token, io.env, PROVIDERS[provider].tokenEnv);
+  return startReceiver({ port, provider, path: parsePath(values.path), token, tokenFrom, log: io.log });
+}
+
+/** The token from --token, else the variable; an empty one is a mistake (often an unfilled .env line), not a cue to generate one. */
+function nonEmptyToken(flag: string | undefined, env: Io['env'], variable: string): string | undefined {
+  if (flag === '') throw new UsageError('--token is empty: give a token, or leave --token out to have one generated');
+  if (flag === undefined && env[variable] === '') throw new UsageError(`${variable} is set but empty: set it to a token, or unset it to have one generated`);
+  return flag ?? env[variable];
+}
+
+/** A request's path starts with '/' and holds no query: any other --path would answer every delivery 404. */
+function parsePath(path: string | undefined): string | undefined {
+  if (path === undefined || /^\/[^?#]*$/.test(path)) return path;
+  const hint = /^[^/?#]+$/.test(path) ? ` (did you mean /${path}?)` : '';
+  throw new UsageError(`--path must start with '/' and hold no '?' or '#', not '${path}'${hint}`);
 }
 
 export interface ReceiverOptions {
@@ -83,7 +98,9 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
 
 function listen(server: Server, port: number, host: string | undefined): Promise<Server> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new Error(`port ${port} is in use (another receiver, or your app?): stop it, or pass --port <another>`) : error),
+    );
     server.listen(port, host, () => resolve(server));
   });
 }

@@ -335,7 +335,7 @@ function resolveTimeout(preset: Preset<unknown>, name: 'timeoutMs' | 'bodyTimeou
   const value = timeoutMs ?? DEFAULT_TIMEOUT_MS;
   // setTimeout cannot wait longer than 2^31-1 ms.
   if (!Number.isInteger(value) || value <= 0 || value > 2 ** 31 - 1) {
-    throw new TypeError(`${preset.factoryName}: ${name} must be a positive whole number of milliseconds`);
+    throw new TypeError(`${preset.factoryName}: ${name} must be a whole number of milliseconds from 1 to ${2 ** 31 - 1} (the longest a timer waits), not ${String(value)}`);
   }
   return value;
 }
