@@ -12,6 +12,6 @@ export async function start(AppModule: Type<unknown>, port = 3000) {
       console.log(`[${message.conversation}] ${message.content}`);
     },
   }));
-  await app.listen(port, '127.0.0.1');
+  await app.listen(port); // every interface, as in a container; pass a host to narrow it
   return app;
 }
