@@ -10,8 +10,7 @@ const TOKEN = 'redis-examples-token';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** One delivery, retried as the platform would (bounded) until it is answered 200: the statuses it got. */
-async function deliverUntil200(example: ExampleProcess): Promise<number[]> {
-  const body = buildMaiAgentDelivery();
+async function deliverUntil200(example: ExampleProcess, body: object = buildMaiAgentDelivery()): Promise<number[]> {
   const statuses: number[] = [];
   for (let tries = 0; tries < 60 && statuses.at(-1) !== 200 && example.running(); tries += 1) {
     if (tries > 0) await sleep(250);
@@ -56,6 +55,24 @@ it('examples/redis-ioredis.ts, Redis stopped and started again: the process stay
     await redis.dispose();
   }
 }, 60_000);
+
+it.each([['redis-ioredis']])('examples/%s.ts started while Redis is down (a deploy during an outage): the process stays up, answers 503, then 200 once Redis is up, the callback run once', async (name) => {
+  const redis = await startOwnRedis();
+  await redis.stop();
+  const example = await startExampleProcess(name, { REDIS_URL: redis.url, MAIAGENT_WEBHOOK_TOKEN: TOKEN });
+  try {
+    const body = buildMaiAgentDelivery();
+    const whileDown = await sendDelivery(`${example.url}/maiagent/webhook`, { token: TOKEN, body });
+    await redis.start();
+    const statuses = await deliverUntil200(example, body);
+    await sendDelivery(`${example.url}/maiagent/webhook`, { token: TOKEN, body });
+    const ran = example.output().split('\n').filter((line) => line.includes(String(body.content))).length;
+    expect({ whileDown: whileDown.status, running: example.running(), last: statuses.at(-1), ran }).toEqual({ whileDown: 503, running: true, last: 200, ran: 1 });
+  } finally {
+    await example.stop();
+    await redis.dispose();
+  }
+}, 90_000);
 
 it('examples/redis-cluster.ts, every node of the cluster stopped: the process stays up, no stack', async () => {
   const cluster = await startRedisCluster();
