@@ -12,7 +12,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** One delivery, retried as the platform would (bounded) until it is answered 200: the statuses it got. */
 async function deliverUntil200(example: ExampleProcess, body: object = buildMaiAgentDelivery()): Promise<number[]> {
   const statuses: number[] = [];
-  for (let tries = 0; tries < 60 && statuses.at(-1) !== 200 && example.running(); tries += 1) {
+  // Bounded in time too: a store that never recovers answers each try only at timeoutMs, and the test must end by itself.
+  const giveUpAt = Date.now() + 40_000;
+  for (let tries = 0; tries < 60 && statuses.at(-1) !== 200 && example.running() && Date.now() < giveUpAt; tries += 1) {
     if (tries > 0) await sleep(250);
     statuses.push((await sendDelivery(`${example.url}/maiagent/webhook`, { token: TOKEN, body })).status);
   }
