@@ -76,6 +76,25 @@ it.each([['redis-ioredis']])('examples/%s.ts started while Redis is down (a depl
   }
 }, 90_000);
 
+it('examples/reply-hub-ioredis.ts, connectReplyHub() while Redis is away: the process stays up, each connection error one line, no stack', async () => {
+  const redis = await startOwnRedis();
+  await redis.stop();
+  // A process that opens the hub's two connections and stays up (its port serves nothing: it only says it started).
+  const main = [
+    "require('./example.cjs').connectReplyHub();",
+    "const server = require('node:http').createServer((req, res) => res.end()).listen(0, '127.0.0.1', () => console.log(`listening on ${server.address().port}`));",
+  ].join('\n');
+  const example = await startExampleProcess('reply-hub-ioredis', { REDIS_URL: redis.url }, main);
+  try {
+    const printed = await printedWhileAway(example, 0, 3);
+    expect({ running: example.running(), stackLines: stackLines(printed), unhandled: printed.filter((line) => line.includes('Unhandled error event')) }).toEqual({ running: true, stackLines: [], unhandled: [] });
+    expect(printed.filter((line) => line.startsWith('redis: ')).length).toBeGreaterThanOrEqual(3);
+  } finally {
+    await example.stop();
+    await redis.dispose();
+  }
+}, 60_000);
+
 it('examples/redis-cluster.ts, every node of the cluster stopped: the process stays up, no stack', async () => {
   const cluster = await startRedisCluster();
   const stopCluster = once(() => cluster.stop());
