@@ -83,6 +83,14 @@ describe('the docs (README.md and docs/)', () => {
     expect(seconds(DEAD_LETTERS_USAGE)).toBe(seconds(section('dead-letters')));
   });
 
+  it('say that the examples which export their app leave listening to you (run alone with tsx, they serve nothing)', () => {
+    const exportingApp = examples.filter((file) => /^export const app\b/m.test(readFileSync(join(root, file), 'utf8')) && !/\blisten\(/.test(readFileSync(join(root, file), 'utf8')));
+    expect(exportingApp.length).toBeGreaterThan(0);
+    const howToRun = readme.slice(readme.indexOf('### Run the TypeScript examples'), readme.indexOf('\n## ', readme.indexOf('### Run the TypeScript examples')));
+    expect(howToRun).toContain('export const app');
+    expect(howToRun).toContain('app.listen(3000)');
+  });
+
   it('name the test command that CI runs', () => {
     expect(readme).toContain('npm test');
     expect(readFileSync(join(root, '.ci/run'), 'utf8')).toMatch(/^npm test$/m);

@@ -25,6 +25,8 @@ export function ioredisReplyHub(publisher: Redis, subscriber: Redis, channel = '
 export function connectReplyHub(url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379') {
   const publisher = new Redis(url);
   const subscriber = new Redis(url);
+  // Without a listener ioredis prints a stack for every failed reconnect: one line each is enough.
+  for (const client of [publisher, subscriber]) client.on('error', (error) => console.error('redis:', error.message));
   const hub = ioredisReplyHub(publisher, subscriber);
   const close = async () => {
     await hub.close();

@@ -10,10 +10,11 @@ const TOKEN = 'redis-examples-token';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** One delivery, retried as the platform would (bounded) until it is answered 200: the statuses it got. */
-async function deliverUntil200(example: ExampleProcess): Promise<number[]> {
-  const body = buildMaiAgentDelivery();
+async function deliverUntil200(example: ExampleProcess, body: object = buildMaiAgentDelivery()): Promise<number[]> {
   const statuses: number[] = [];
-  for (let tries = 0; tries < 60 && statuses.at(-1) !== 200 && example.running(); tries += 1) {
+  // Bounded in time too: a store that never recovers answers each try only at timeoutMs, and the test must end by itself.
+  const giveUpAt = Date.now() + 40_000;
+  for (let tries = 0; tries < 60 && statuses.at(-1) !== 200 && example.running() && Date.now() < giveUpAt; tries += 1) {
     if (tries > 0) await sleep(250);
     statuses.push((await sendDelivery(`${example.url}/maiagent/webhook`, { token: TOKEN, body })).status);
   }
@@ -51,6 +52,43 @@ it.each(['redis-ioredis', 'redis-node-redis'])('examples/%s.ts, Redis stopped an
     expect({ running: example.running(), stackLines: stackLines(printed) }).toEqual({ running: true, stackLines: [] });
     expect(printed.filter((line) => line.startsWith('redis: ')).length).toBeGreaterThanOrEqual(3);
     expect((await deliverUntil200(example)).at(-1)).toBe(200);
+  } finally {
+    await example.stop();
+    await redis.dispose();
+  }
+}, 60_000);
+
+it.each([['redis-ioredis']])('examples/%s.ts started while Redis is down (a deploy during an outage): the process stays up, answers 503, then 200 once Redis is up, the callback run once', async (name) => {
+  const redis = await startOwnRedis();
+  await redis.stop();
+  const example = await startExampleProcess(name, { REDIS_URL: redis.url, MAIAGENT_WEBHOOK_TOKEN: TOKEN });
+  try {
+    const body = buildMaiAgentDelivery();
+    const whileDown = await sendDelivery(`${example.url}/maiagent/webhook`, { token: TOKEN, body });
+    await redis.start();
+    const statuses = await deliverUntil200(example, body);
+    await sendDelivery(`${example.url}/maiagent/webhook`, { token: TOKEN, body });
+    const ran = example.output().split('\n').filter((line) => line.includes(String(body.content))).length;
+    expect({ whileDown: whileDown.status, running: example.running(), last: statuses.at(-1), ran }).toEqual({ whileDown: 503, running: true, last: 200, ran: 1 });
+  } finally {
+    await example.stop();
+    await redis.dispose();
+  }
+}, 90_000);
+
+it('examples/reply-hub-ioredis.ts, connectReplyHub() while Redis is away: the process stays up, each connection error one line, no stack', async () => {
+  const redis = await startOwnRedis();
+  await redis.stop();
+  // A process that opens the hub's two connections and stays up (its port serves nothing: it only says it started).
+  const main = [
+    "require('./example.cjs').connectReplyHub();",
+    "const server = require('node:http').createServer((req, res) => res.end()).listen(0, '127.0.0.1', () => console.log(`listening on ${server.address().port}`));",
+  ].join('\n');
+  const example = await startExampleProcess('reply-hub-ioredis', { REDIS_URL: redis.url }, main);
+  try {
+    const printed = await printedWhileAway(example, 0, 3);
+    expect({ running: example.running(), stackLines: stackLines(printed), unhandled: printed.filter((line) => line.includes('Unhandled error event')) }).toEqual({ running: true, stackLines: [], unhandled: [] });
+    expect(printed.filter((line) => line.startsWith('redis: ')).length).toBeGreaterThanOrEqual(3);
   } finally {
     await example.stop();
     await redis.dispose();

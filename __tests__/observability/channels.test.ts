@@ -38,6 +38,21 @@ describe('tracing:maiagent-webhook:callback', () => {
     }
   });
 
+  it("carries the receiver's redaction under Symbol.for('maiagent-webhook.redact'), not enumerable: the token an error echoes, written [redacted]", async () => {
+    const contexts: object[] = [];
+    const channel = diagnostics.tracingChannel('maiagent-webhook:callback');
+    const handlers = { start: (context: object) => void contexts.push(context) } as unknown as diagnostics.TracingChannelSubscribers<object>;
+    channel.subscribe(handlers);
+    try {
+      await sendDelivery(maiagentWebhook({ authToken: TOKEN, log: false, onMessage: () => {} }), { token: TOKEN });
+      const redact = (contexts[0] as Record<symbol, unknown>)[Symbol.for('maiagent-webhook.redact')] as (text: string) => string;
+      expect(redact(`GET /push?token=${TOKEN} answered 502`)).toBe('GET /push?token=[redacted] answered 502');
+      expect(Object.getOwnPropertyDescriptor(contexts[0], Symbol.for('maiagent-webhook.redact'))?.enumerable).toBe(false);
+    } finally {
+      channel.unsubscribe(handlers);
+    }
+  });
+
   it('is not traced for deliveries that never reach the callback (a duplicate, a wrong token)', async () => {
     const { events, stop } = recordCallbackEvents();
     try {

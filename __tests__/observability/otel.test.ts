@@ -33,6 +33,8 @@ const webhook = maiagentWebhook({
   onMessage: async (message) => {
     calls.push(message.id);
     if (message.content === 'fail') throw new TypeError('downstream refused');
+    // A client that puts the URL it called, token and all, in its error (the log redacts it; the span must too).
+    if (message.content === 'fail echoing the token') throw new Error(`GET https://crm.example/push?token=${TOKEN} answered 502`);
     if (message.content === 'slow') await new Promise((resolve) => setTimeout(resolve, 400));
     if (message.content === 'held') await new Promise<void>((resolve) => (releaseHeld = resolve));
     if (message.content === 'traced inside') {
@@ -124,6 +126,14 @@ describe('spans', () => {
     expect(span?.attributes).toMatchObject({ 'error.type': code, 'maiagent_webhook.outcome': code, 'maiagent_webhook.status_code': status });
     if (content === 'fail') expect(span?.events.map((e) => e.name)).toEqual(['exception']);
   });
+
+  it('a callback error that echoes the token is recorded with the token as [redacted], as the log writes it', async () => {
+    expect((await send('fail echoing the token')).status).toBe(500);
+    const [span] = processSpans();
+    const recorded = span?.events.find((event) => event.name === 'exception')?.attributes ?? {};
+    expect(recorded['exception.message']).toBe('GET https://crm.example/push?token=[redacted] answered 502');
+    expect(JSON.stringify({ attributes: span?.attributes, events: span?.events, status: span?.status })).not.toContain(TOKEN);
+  });
 });
 
 describe('metrics', () => {
@@ -138,9 +148,9 @@ describe('metrics', () => {
     expect(deliveries?.descriptor.unit).toBe('{delivery}');
     const count = (code: string, status: number) =>
       deliveries?.dataPoints.find((p) => p.attributes['maiagent_webhook.outcome'] === code && p.attributes['http.response.status_code'] === status && p.attributes['messaging.system'] === 'maiagent')?.value;
-    // Cumulative over the file: the span tests before sent one delivered, one failed, one timed out.
+    // Cumulative over the file: the span tests before sent one delivered, two failed (one echoing the token), one timed out.
     expect({ delivered: count('delivered', 200), duplicate: count('duplicate', 200), unauthorized: count('unauthorized', 401), failed: count('handler_failed', 500), timedOut: count('handler_timeout', 503) })
-      .toEqual({ delivered: 2, duplicate: 1, unauthorized: 1, failed: 2, timedOut: 1 });
+      .toEqual({ delivered: 2, duplicate: 1, unauthorized: 1, failed: 3, timedOut: 1 });
 
     const duration = await metricNamed('messaging.process.duration');
     expect(duration?.descriptor.unit).toBe('s');

@@ -199,6 +199,10 @@ describe('dead-letters usage', () => {
     expect(result).toEqual({ code: 2, out: [], err: ['maiagent-webhook: --redis: a % in the user or password must be written %25 (the URL is percent-encoded)'] });
   });
 
+  it('--redis "$REDIS_URL" with REDIS_URL unset (queue.md\'s commands, apps left on their default): one line that asks for the URL, exit 2', async () => {
+    expect(await cli('list', '--redis', '', '--queue', 'maiagent-replies')).toEqual({ code: 2, out: [], err: ['maiagent-webhook: dead-letters needs --redis <url> (redis://host:port)'] });
+  });
+
   it('retry takes --id or --all, not both: one line, exit 2, before reaching Redis', async () => {
     const result = await cli('retry', '--all', '--id', 'maiagent-1', '--redis', ownRedis().url, '--queue', 'replies');
     expect(result).toEqual({ code: 2, out: [], err: ['maiagent-webhook: dead-letters retry takes --id <job id> or --all, not both'] });

@@ -15,19 +15,23 @@ export interface ExampleProcess {
   stop(): Promise<void>;
 }
 
+/** The process's main file by default: the example's exported app, listening on a free port that it prints. */
+const LISTEN_ON_ITS_APP = "const { app } = require('./example.cjs');\nconst server = app.listen(0, '127.0.0.1', () => console.log(`listening on ${server.address().port}`));\n";
+
 /**
  * Runs examples/NAME.ts as a user would (a Node process of its own, the package as built in dist/, the installed
  * clients),
  * so what a client prints or throws on its own (a stack per reconnect, an unhandled 'error' event) is seen as the
  * user sees it: jest's sandbox hides some of it (ioredis prints only an `instanceof Error` of its own realm).
+ * `main`: the process's own code instead (it requires './example.cjs' and prints `listening on <port>` once up).
  */
-export async function startExampleProcess(name: string, env: Record<string, string>): Promise<ExampleProcess> {
+export async function startExampleProcess(name: string, env: Record<string, string>, main = LISTEN_ON_ITS_APP): Promise<ExampleProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'maiagent-webhook-example-'));
   // The package resolves by its name, as installed; everything else from the repository's node_modules.
   mkdirSync(join(dir, 'modules'));
   symlinkSync(root, join(dir, 'modules', 'maiagent-webhook'));
   await build({ entryPoints: [join(root, 'examples', `${name}.ts`)], outfile: join(dir, 'example.cjs'), bundle: true, packages: 'external', platform: 'node', format: 'cjs', logLevel: 'silent' });
-  writeFileSync(join(dir, 'main.cjs'), "const { app } = require('./example.cjs');\nconst server = app.listen(0, '127.0.0.1', () => console.log(`listening on ${server.address().port}`));\n");
+  writeFileSync(join(dir, 'main.cjs'), main);
   const child: ChildProcess = spawn(process.execPath, [join(dir, 'main.cjs')], {
     env: { ...process.env, ...env, NODE_PATH: [join(dir, 'modules'), join(root, 'node_modules')].join(delimiter) },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,7 +3,7 @@ import { DeadlineQueue, type Deadline } from './deadlines';
 import { CallbackContext, runCallback, type CallbackResult } from './dispatch';
 import { attemptIds } from './attempts';
 import { isPromiseLike } from './eventually';
-import type { CallbackTrace } from './observer';
+import { callbackTrace, type CallbackTrace } from './observer';
 import type { ClaimState } from './store';
 import type { DeliveredReply } from './replies';
 import { recordResult, StoreTimeoutError } from './store-calls';
@@ -330,7 +330,7 @@ class Delivery<Message> {
     // The job keeps the time the message was folded with: the worker's message then says what the web side's did.
     if (target.queued) return (message, context) => onMessage(message, context, receivedAt);
     if (!observer.tracesCallbacks()) return onMessage;
-    const trace = { platform, messageId: id, conversationId };
+    const trace = callbackTrace(platform, id, conversationId, this.config.redact);
     this.trace = trace;
     return (message, context) => observer.traceCallback(trace, () => onMessage(message, context));
   }

@@ -1,11 +1,23 @@
 import type { DeliveryOutcome } from './options';
 import type { Reply } from './preset';
 
+/**
+ * On a callback's trace, not enumerable: the receiver's redaction (each configured token written `[redacted]`), for a
+ * tracer that writes what the callback threw (an error that echoes the token, in a URL it called).
+ */
+export const REDACT_TEXT = Symbol.for('maiagent-webhook.redact');
+
 /** What a callback's trace names: the delivery, never its body. Tracers may add their own fields to it. */
 export interface CallbackTrace {
   platform: Reply['platform'];
   messageId: string;
   conversationId: string;
+  readonly [REDACT_TEXT]?: (text: string) => string;
+}
+
+/** A callback's trace, carrying the receiver's redaction where only those who look for it see it. */
+export function callbackTrace(platform: Reply['platform'], messageId: string, conversationId: string, redact: (text: string) => string): CallbackTrace {
+  return Object.defineProperty({ platform, messageId, conversationId }, REDACT_TEXT, { value: redact });
 }
 
 /**

@@ -154,6 +154,8 @@ export interface ResolvedConfig<Message> {
   readonly onRejected: ((rejection: Rejection) => unknown) | undefined;
   readonly onOutcome: ((outcome: DeliveryOutcome) => unknown) | undefined;
   readonly log: Logger;
+  /** Each configured token in a text written `[redacted]`: for whatever this package writes beyond the log (a span). */
+  readonly redact: (text: string) => string;
   readonly replies: ReplyListener | undefined;
   readonly observer: DeliveryObserver;
   readonly store: DedupeStore | undefined;
@@ -177,7 +179,8 @@ export function resolveOptions<Message>(preset: Preset<Message>, options: Webhoo
   const { authToken } = options;
   // A function is read at the first delivery (a build without the secret must still load the module).
   const tokens = typeof authToken === 'function' ? authToken : resolveTokens(preset, authToken);
-  const log = withoutTokens(resolveLog(preset, options.log), tokens);
+  const redact = redactorOf(tokens);
+  const log = withoutTokens(resolveLog(preset, options.log), redact);
   if (tokens === false) warnUnauthenticated(preset, log);
   return Object.freeze({
     preset,
@@ -191,6 +194,7 @@ export function resolveOptions<Message>(preset: Preset<Message>, options: Webhoo
     onRejected: options.onRejected,
     onOutcome: options.onOutcome,
     log,
+    redact,
     replies: resolveReplies(preset, options.replies),
     observer: deliveryObserver(),
     store: resolveStore(preset, options.store),
@@ -249,14 +253,19 @@ type LogLine = Logger['warn'];
 
 const REDACTED = '[redacted]';
 
+/** Replaces each configured token in a text (tokens given by a function: those it gives now) with `[redacted]`. */
+function redactorOf(tokens: readonly string[] | false | (() => TokenSetting)): (text: string) => string {
+  if (tokens === false) return (text) => text;
+  const current = typeof tokens === 'function' ? () => usableTokens(tokens()) : () => tokens;
+  return (text) => current().reduce((redacted, token) => redacted.split(token).join(REDACTED), text);
+}
+
 /**
  * No line carries a token, not even inside an error's message that echoes it (a client that puts the URL it called,
  * `?token=` and all, in its error): every string the line holds has each configured token replaced.
  */
-function withoutTokens(log: Logger, tokens: readonly string[] | false | (() => TokenSetting)): Logger {
-  if (tokens === false || log === SILENT) return log;
-  const current = typeof tokens === 'function' ? () => usableTokens(tokens()) : () => tokens;
-  const redact = (text: string) => current().reduce((redacted, token) => redacted.split(token).join(REDACTED), text);
+function withoutTokens(log: Logger, redact: (text: string) => string): Logger {
+  if (log === SILENT) return log;
   const redactFields = (fields: object) => Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, typeof value === 'string' ? redact(value) : value]));
   const level = (write: LogLine): LogLine => (fields, message) => write(redactFields(fields), redact(message));
   return Object.freeze({ debug: level(log.debug), info: level(log.info), warn: level(log.warn), error: level(log.error) });

@@ -1,5 +1,6 @@
 import type * as OpenTelemetry from '@opentelemetry/api';
 import { isPromiseLike } from '../core/eventually';
+import { REDACT_TEXT } from '../core/observer';
 import { VERSION } from '../version';
 import { CALLBACK_CHANNEL, CALLBACK_TRACE, diagnosticsChannels, OUTCOME_CHANNEL, RUN_CALLBACK, type PublishedOutcome, type TracedCallback, type TracingHandlers } from './channels';
 
@@ -117,8 +118,7 @@ export function instrument({ api, tracerProvider, meterProvider }: InstrumentOpt
     },
     asyncEnd: callbackSettled,
     error(context: TracedCallback) {
-      const error = context.error;
-      traced.get(context)?.span.recordException(error instanceof Error ? error : { message: String(error) });
+      traced.get(context)?.span.recordException(exceptionOf(context.error, context[REDACT_TEXT]));
     },
   };
 
@@ -165,6 +165,12 @@ function runInsideTheSpan(api: OpenTelemetryApi, context: TracedCallback, span: 
   const active = api.trace.setSpan(api.context.active(), span);
   const outer = context[RUN_CALLBACK];
   context[RUN_CALLBACK] = outer ? (call) => outer(() => api.context.with(active, call)) : (call) => api.context.with(active, call);
+}
+
+/** What the callback threw, as the span records it: each token it echoes written `[redacted]`, as the log writes it. */
+function exceptionOf(error: unknown, redact: (text: string) => string = (text) => text): OpenTelemetry.Exception {
+  if (!(error instanceof Error)) return { message: redact(String(error)) };
+  return { name: error.name, message: redact(error.message), ...(error.stack === undefined ? {} : { stack: redact(error.stack) }) };
 }
 
 /** Low-cardinality, as the conventions ask: the error's class name, never its message. */
