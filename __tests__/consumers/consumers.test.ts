@@ -53,7 +53,7 @@ beforeAll(async () => {
   redis = await connectTestRedis();
 }, 120_000);
 afterAll(async () => {
-  for (const child of children) child.kill('SIGKILL');
+  stopAll();
   await redis?.close();
   rmSync(work, { recursive: true, force: true });
 });
@@ -92,7 +92,8 @@ interface Started {
  * gives its port (a worker has none).
  */
 function start(dir: string, file: string, env: Record<string, string>, ready: RegExp | null = /listening (\d+)/, runner = process.execPath): Promise<Started> {
-  const child = spawn(runner, ['serve.mjs', file], { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // A process group of its own: tsx runs the example in a child of its own, which must be stopped with it.
+  const child = spawn(runner, ['serve.mjs', file], { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   children.add(child);
   child.once('exit', () => children.delete(child));
   let output = '';
@@ -110,7 +111,16 @@ function start(dir: string, file: string, env: Record<string, string>, ready: Re
 }
 
 function stopAll(): void {
-  for (const child of children) child.kill('SIGKILL');
+  for (const child of children) killGroup(child);
+}
+
+/** The example and whatever it started (tsx's own child). */
+function killGroup(child: ChildProcess): void {
+  try {
+    process.kill(-(child.pid as number), 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL'); // the group is gone already
+  }
 }
 
 /** `maiagent-webhook send <url> [args]`, from the project's own bin; resolves with its exit code and output. */
