@@ -211,7 +211,8 @@ describe('queue mode with BullMQ on a real redis-server', () => {
     const cli = async (...args: string[]) => {
       const out: string[] = [];
       const err: string[] = [];
-      const code = await run(['dead-letters', ...args, '--redis', redis.url, '--queue', queue.name], { log: (l) => out.push(l), error: (l) => err.push(l), env: {} });
+      // As queue.md runs them: Redis from REDIS_URL, the apps' own variable.
+      const code = await run(['dead-letters', ...args, '--queue', queue.name], { log: (l) => out.push(l), error: (l) => err.push(l), env: { REDIS_URL: redis.url } });
       return { code, out: out.join('\n'), err: err.join('\n') };
     };
     try {

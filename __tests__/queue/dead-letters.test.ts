@@ -41,9 +41,13 @@ function runBin(args: string[], boundMs = 20_000): Promise<{ code: number | 'kil
 }
 
 async function cli(...args: string[]) {
+  return cliWith({}, ...args);
+}
+
+async function cliWith(env: Record<string, string>, ...args: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await run(['dead-letters', ...args], { log: (l) => out.push(l), error: (l) => err.push(l), env: {} });
+  const code = await run(['dead-letters', ...args], { log: (l) => out.push(l), error: (l) => err.push(l), env });
   return { code, out, err };
 }
 
@@ -200,7 +204,14 @@ describe('dead-letters usage', () => {
   });
 
   it('--redis "$REDIS_URL" with REDIS_URL unset (queue.md\'s commands, apps left on their default): one line that asks for the URL, exit 2', async () => {
-    expect(await cli('list', '--redis', '', '--queue', 'maiagent-replies')).toEqual({ code: 2, out: [], err: ['maiagent-webhook: dead-letters needs --redis <url> (redis://host:port)'] });
+    expect(await cli('list', '--redis', '', '--queue', 'maiagent-replies')).toEqual({ code: 2, out: [], err: ['maiagent-webhook: dead-letters needs --redis <url> (redis://host:port), or REDIS_URL'] });
+  });
+
+  it('without --redis, reads REDIS_URL, as the examples do; with neither, one line that asks for the URL, exit 2', async () => {
+    const fromEnvironment = await cliWith({ REDIS_URL: ownRedis().url }, 'list', '--queue', `never-used-${Date.now()}`);
+    expect(fromEnvironment).toMatchObject({ code: 0, err: [] });
+    expect(fromEnvironment.out.join('\n')).toMatch(/no jobs/);
+    expect(await cli('list', '--queue', 'maiagent-replies')).toEqual({ code: 2, out: [], err: ['maiagent-webhook: dead-letters needs --redis <url> (redis://host:port), or REDIS_URL'] });
   });
 
   it('retry takes --id or --all, not both: one line, exit 2, before reaching Redis', async () => {

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { UsageError, type Io } from './usage';
 import type { ReplyJobData } from '../queue/bullmq';
 
-export const DEAD_LETTERS_USAGE = `Usage: maiagent-webhook dead-letters <list|retry|drop> --redis <url> --queue <name> [--prefix <prefix>] [--cluster]
+export const DEAD_LETTERS_USAGE = `Usage: maiagent-webhook dead-letters <list|retry|drop> [--redis <url>] --queue <name> [--prefix <prefix>] [--cluster]
          [--id <job id> | --all] [--attempts <n>] [--show-body]
 
 The replies a BullMQ queue gave up on (its failed set): they keep their body until retried or dropped.
@@ -10,7 +10,7 @@ The replies a BullMQ queue gave up on (its failed set): they keep their body unt
   retry   moves one (--id) or all (--all) back to the queue with its attempts reset, so the queue's retry policy
           applies again; --attempts <n> gives each n attempts instead
   drop    removes one (--id)
-  --redis   redis://[user:password@]host:port[/db], or rediss:// for TLS
+  --redis   redis://[user:password@]host:port[/db], or rediss:// for TLS (default: REDIS_URL)
   --prefix  the queue's BullMQ prefix, if it is not the default 'bull'
   --cluster --redis is one node of a Redis Cluster (the queue's prefix then carries a hash tag: --prefix '{maiagent}')
 Gives up with one line and exit code 1 when Redis cannot be reached within about 12 seconds.
@@ -73,7 +73,7 @@ interface RedisTarget {
 }
 
 export async function deadLettersCommand(args: string[], io: Io): Promise<number> {
-  const request = parseRequest(args);
+  const request = parseRequest(args, io.env);
   const queue = await openQueue(request);
   try {
     return await act(queue, request, io);
@@ -86,7 +86,7 @@ export async function deadLettersCommand(args: string[], io: Io): Promise<number
   }
 }
 
-function parseRequest(args: string[]): Request {
+function parseRequest(args: string[], env: Io['env']): Request {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -103,7 +103,9 @@ function parseRequest(args: string[]): Request {
   });
   const action = positionals[0] as Action | undefined;
   if (action !== 'list' && action !== 'retry' && action !== 'drop') throw new UsageError(`dead-letters takes list, retry or drop, not '${positionals[0] ?? ''}'`);
-  if (!values.redis) throw new UsageError('dead-letters needs --redis <url> (redis://host:port)');
+  // The examples read REDIS_URL too: the command finds the same Redis without being told twice.
+  const redis = values.redis ?? env.REDIS_URL;
+  if (!redis) throw new UsageError('dead-letters needs --redis <url> (redis://host:port), or REDIS_URL');
   if (!values.queue) throw new UsageError('dead-letters needs --queue <name>');
   if (action !== 'list' && !values.id && !(action === 'retry' && values.all)) throw new UsageError(`dead-letters ${action} needs --id <job id>${action === 'retry' ? ' or --all' : ''}`);
   // Both would retry the whole failed set where one job was meant.
@@ -113,7 +115,7 @@ function parseRequest(args: string[]): Request {
     action,
     queue: values.queue,
     prefix: values.prefix ?? 'bull',
-    redis: redisTarget(values.redis),
+    redis: redisTarget(redis),
     cluster: values.cluster === true,
     id: values.id,
     all: values.all === true,
