@@ -494,12 +494,12 @@ function accept<Message>(config: ResolvedConfig<Message>, body: BodyResult): Acc
   return { message, reply, rawBody, key: `${reply.platform}:${reply.id}`, warnings: config.preset.warningsFor(body.value), receivedAt };
 }
 
-/** Why a delivery was answered at its deadline: the callback (or the sink) had not settled. */
 /** What onRejected hears of a delivery answered at its deadline: a queue's silence is an error; a callback still running is not. */
 function whyLate({ target, timeoutMs }: { target: { queued: boolean }; timeoutMs: number }): SinkTimeoutError | undefined {
   return target.queued ? new SinkTimeoutError(timeoutMs) : undefined;
 }
 
+/** Why a delivery was answered at its deadline: the callback (or the sink) had not settled. */
 function lateness({ target, timeoutMs }: { target: { queued: boolean }; timeoutMs: number }): string {
   return `${target.queued ? 'the queue' : 'onMessage'} did not settle within ${timeoutMs} ms`;
 }

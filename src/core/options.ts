@@ -325,7 +325,6 @@ function resolveTarget<Message>(preset: Preset<Message>, options: WebhookOptions
   if (deliverTo !== undefined) {
     if (!isDeliverySink(deliverTo)) throw new TypeError(`${preset.factoryName}: deliverTo must have an enqueue method`);
     const enqueue = enqueueWithin(deliverTo, timeoutMs);
-    // `receivedAt` reaches the sink only: a job's time received is the one the message was folded with.
     const run = (_message: Message, context: DeliveryContext, receivedAt = Date.now()) => enqueue(context, receivedAt);
     return Object.freeze({ run, queued: true, succeeded: 'enqueued', failed: 'queue_unavailable', late: 'queue_unavailable' });
   }
