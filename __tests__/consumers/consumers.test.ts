@@ -12,8 +12,9 @@ import { basename, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { buildMaiAgentDelivery } from 'maiagent-webhook/testing';
-import { connectTestRedis, type TestRedis } from '../support/redis';
+import { connectTestRedis, freePort, type TestRedis } from '../support/redis';
 import { startRedisCluster } from '../support/redis-cluster';
+import { startOwnRedis } from '../support/redis-server';
 import { packTarball } from '../support/tarball';
 import { codeBlocks, installLines } from '../support/docs';
 
@@ -286,9 +287,13 @@ describe.each(['module', 'commonjs'] as const)('a fresh "type": "%s" project', (
 });
 
 describe('queue mode with only what its page names installed', () => {
-  it('answers 200 enqueued, and the worker processes the delivery', async () => {
+  let dir: string;
+  beforeAll(async () => {
     const queuePage = blocks.find(({ file }) => file === 'queue-web.ts')?.page ?? 'the page showing examples/queue-web.ts';
-    const dir = await freshProject('consumer-queue', 'module', installsFor(queuePage));
+    dir = await freshProject('consumer-queue', 'module', installsFor(queuePage));
+  }, 180_000);
+
+  it('answers 200 enqueued, and the worker processes the delivery', async () => {
     for (const file of ['queue-web', 'queue-worker']) writeFileSync(join(dir, `${file}.mjs`), readFileSync(join(work, 'consumer-module', `${file}.js`)));
     try {
       const { sent, worker, content } = await throughTheQueue(dir, 'mjs');
@@ -298,4 +303,57 @@ describe('queue mode with only what its page names installed', () => {
       stopAll();
     }
   }, 180_000);
+
+  it('dead-letters, from the project\'s own bin (what npx runs) on REDIS_URL as queue.md runs it: works with what the page installs; Redis down: one line, exit 1, no password', async () => {
+    const deadLetters = async (redisUrl: string) => {
+      try {
+        const { stdout, stderr } = await run(join(dir, 'node_modules', '.bin', 'maiagent-webhook'), ['dead-letters', 'list', '--queue', 'maiagent-replies'], { cwd: dir, env: { ...process.env, REDIS_URL: redisUrl }, timeout: 30_000 });
+        return { code: 0, output: stdout + stderr };
+      } catch (error) {
+        const failed = error as { code: number; stdout: string; stderr: string };
+        return { code: failed.code, output: failed.stdout + failed.stderr };
+      }
+    };
+    expect(await deadLetters(redis.url)).toEqual({ code: 0, output: expect.any(String) });
+    const port = await freePort();
+    const down = await deadLetters(`redis://:consumer-s3cret@127.0.0.1:${port}`);
+    expect(down).toEqual({ code: 1, output: `maiagent-webhook: cannot reach Redis at 127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}\n` });
+  }, 60_000);
+});
+
+describe('the RedisStore examples, served from the tarball while their Redis is away', () => {
+  /** `send` of one delivery until it is answered 200 (bounded, as the platform's retries are): the statuses it got. */
+  async function sendUntil200(dir: string, url: string, body: string): Promise<string[]> {
+    const statuses: string[] = [];
+    // Anything but a status (the server gone: send could not connect) ends it: there is no one left to retry.
+    for (let tries = 0; tries < 60 && statuses.at(-1) !== '200' && /^(\d{3})?$/.test(statuses.at(-1) ?? ''); tries += 1) {
+      if (tries > 0) await new Promise((resolve) => setTimeout(resolve, 250));
+      statuses.push((await send(dir, url, environment(), ['--file', body])).output.slice(0, 3));
+    }
+    return statuses;
+  }
+
+  it.each(['redis-node-redis', 'redis-ioredis'])('%s: started while Redis is down, it stays up and answers 503; 200 once Redis is up; 503 again when it goes away; the callback ran once; no stack', async (name) => {
+    const dir = join(work, 'consumer-module');
+    const redis = await startOwnRedis();
+    await redis.stop();
+    const content = `away ${randomUUID()}`;
+    writeFileSync(join(dir, 'away.json'), JSON.stringify(buildMaiAgentDelivery({ content })));
+    try {
+      const started = await start(dir, `${name}.js`, { ...environment(), REDIS_URL: redis.url });
+      const url = `http://127.0.0.1:${started.port}/maiagent/webhook`;
+      const whileDown = (await send(dir, url, environment(), ['--file', 'away.json'])).output.slice(0, 3);
+      await redis.start();
+      const once = await sendUntil200(dir, url, 'away.json');
+      const again = (await send(dir, url, environment(), ['--file', 'away.json'])).output.slice(0, 3);
+      await redis.stop();
+      const goneAgain = (await send(dir, url, environment(), ['--file', 'away.json'])).output.slice(0, 3);
+      const printed = started.output().split('\n');
+      expect({ whileDown, last: once.at(-1), again, goneAgain }).toEqual({ whileDown: '503', last: '200', again: '200', goneAgain: '503' });
+      expect({ ran: printed.filter((line) => line.includes(content)).length, stackLines: printed.filter((line) => /^\s+at /.test(line)) }).toEqual({ ran: 1, stackLines: [] });
+    } finally {
+      stopAll();
+      await redis.dispose();
+    }
+  }, 120_000);
 });

@@ -20,9 +20,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const ownRedis = ownRedisForTheFile();
 
 /** The real command in its own process, as a person runs it: its exit code and lines, or 'killed' past the bound. */
-function runBin(args: string[], boundMs = 20_000): Promise<{ code: number | 'killed'; out: string[]; err: string[] }> {
+function runBin(args: string[], boundMs = 20_000, env: Record<string, string> = {}): Promise<{ code: number | 'killed'; out: string[]; err: string[] }> {
   return new Promise((resolve) => {
-    const child: ChildProcess = spawn(process.execPath, [join(testBuildDir(), 'cli.js'), 'dead-letters', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child: ChildProcess = spawn(process.execPath, [join(testBuildDir(), 'cli.js'), 'dead-letters', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, REDIS_URL: '', ...env } });
     let out = '';
     let err = '';
     child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -106,6 +106,14 @@ describe('dead-letters when it cannot reach Redis', () => {
     expect(result.err).toEqual([`maiagent-webhook: cannot reach Redis at 127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}`]);
   }, 30_000);
 
+  it('REDIS_URL (no --redis) with a password, Redis never up: the same one line, exit 1, never the password', async () => {
+    const port = await freePort();
+    const result = await runBin(['list', '--queue', 'replies'], 20_000, { REDIS_URL: `redis://:${PASSWORD}@127.0.0.1:${port}` });
+    expect(result.code).toBe(1);
+    expect(result.out).toEqual([]);
+    expect(result.err).toEqual([`maiagent-webhook: cannot reach Redis at 127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}`]);
+  }, 30_000);
+
   it('a Redis that accepts the connection and never answers: exits 1 by itself with one line', async () => {
     const proxy = await startTcpProxy(ownRedis().port);
     proxy.setMode({ kind: 'silent' });
@@ -152,6 +160,20 @@ describe('dead-letters when it cannot reach Redis', () => {
       expect(result.err).toHaveLength(1);
       expect(result.err[0]).toMatch(new RegExp(`^maiagent-webhook: cannot reach Redis at 127\\.0\\.0\\.1:${port}: (WRONGPASS|NOAUTH)`));
       expect(result.err.join('\n')).not.toContain(PASSWORD);
+    }, 30_000);
+
+    it('a wrong password in REDIS_URL (no --redis): exits 1 with one line that never holds it', async () => {
+      const result = await runBin(['list', '--queue', 'replies'], 20_000, { REDIS_URL: `redis://:wrong-${PASSWORD}@127.0.0.1:${port}` });
+      expect(result.code).toBe(1);
+      expect(result.err).toHaveLength(1);
+      expect(result.err[0]).toMatch(new RegExp(`^maiagent-webhook: cannot reach Redis at 127\\.0\\.0\\.1:${port}: WRONGPASS`));
+      expect([...result.out, ...result.err].join('\n')).not.toContain(PASSWORD);
+    }, 30_000);
+
+    it('the right password in REDIS_URL (no --redis), in a process of its own: it works, and prints no password', async () => {
+      const result = await runBin(['list', '--queue', 'replies'], 20_000, { REDIS_URL: `redis://:${PASSWORD}@127.0.0.1:${port}` });
+      expect(result.code).toBe(0);
+      expect([...result.out, ...result.err].join('\n')).not.toContain(PASSWORD);
     }, 30_000);
 
     it('the right password: it works, and prints no password', async () => {
