@@ -1,4 +1,7 @@
-import { deliverWithRetries } from 'maiagent-webhook/testing';
+import { createServer, type Server } from 'node:http';
+import { maiagentWebhook } from 'maiagent-webhook/node';
+import { ReplyHub } from 'maiagent-webhook/client';
+import { buildMaiAgentDelivery, deliverWithRetries, sendDelivery } from 'maiagent-webhook/testing';
 
 describe('deliverWithRetries', () => {
   it('takes backoffMs as a number of milliseconds between attempts', async () => {
@@ -18,6 +21,26 @@ describe('deliverWithRetries', () => {
     });
     expect(report).toEqual({ delivered: false, statuses: [500, 500, 500] });
     expect(asked).toEqual([1, 2]);
+  });
+});
+
+describe('buildMaiAgentDelivery', () => {
+  // A reply the platform sends is one created now: a hub ignores replies created before its wait began (the reply to
+  // an earlier message), so a kit body dated 2024 resolved no ask and no hub.next, while onMessage ran.
+  it('builds a reply that a ReplyHub wait started just before it resolves, through a receiver', async () => {
+    const replies = new ReplyHub();
+    const server: Server = createServer(maiagentWebhook({ authToken: 'kit-token', replies, onMessage: () => {} }));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const delivery = buildMaiAgentDelivery({ conversation: 'conv-kit' });
+      const waited = replies.next('conv-kit', { timeoutMs: 5_000 });
+      const { port } = server.address() as { port: number };
+      expect((await sendDelivery(`http://127.0.0.1:${port}/`, { token: 'kit-token', body: delivery })).status).toBe(200);
+      expect((await waited).delivered.id).toBe(delivery.id);
+    } finally {
+      replies.close?.();
+      server.close();
+    }
   });
 });
 

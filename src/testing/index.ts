@@ -3,7 +3,9 @@ import type { MaiAgentPayload } from '../presets/maiagent';
 
 /**
  * A valid MaiAgent delivery body, shaped like the platform documents' example, with a fresh `id` each call
- * (so the same body is never mistaken for a retry). Override any field; `undefined` removes it.
+ * (so the same body is never mistaken for a retry) and `created_at` the time it was built, as the platform dates a
+ * reply it sends now (a `ReplyHub` ignores replies created before its wait began). Override any field; `undefined`
+ * removes it.
  */
 export function buildMaiAgentDelivery(overrides: Partial<Record<keyof MaiAgentPayload, unknown>> = {}): MaiAgentPayload & { id: string } {
   return withoutUndefined({
@@ -13,7 +15,7 @@ export function buildMaiAgentDelivery(overrides: Partial<Record<keyof MaiAgentPa
     type: 'outgoing',
     content: '您好！這是 AI 助理的回覆。',
     feedback: null,
-    created_at: '1728219442000',
+    created_at: String(Date.now()),
     attachments: [],
     citations: [],
     ...overrides,
