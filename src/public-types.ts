@@ -1,4 +1,4 @@
-export { OUTCOMES, DEFAULT_LIMIT, DEFAULT_TIMEOUT_MS, MemoryStore, StoreTimeoutError } from './shared-values';
+export { OUTCOMES, DEFAULT_LIMIT, DEFAULT_TIMEOUT_MS, MemoryStore, StoreDownError, StoreTimeoutError } from './shared-values';
 export type { WebhookOptions, CommonOptions, InlineOptions, QueuedOptions, DeliveryContext, Rejection, DeliveryOutcome, DeliveryWarning, Logger } from './core/options';
 export type { DeliverySink, QueuedDelivery } from './core/sink';
 export type { ErrorCode, SuccessCode } from './core/outcomes';

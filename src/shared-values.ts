@@ -4,4 +4,4 @@
 export { OUTCOMES, OUTCOME_HEADER } from './core/outcomes';
 export { DEFAULT_LIMIT, DEFAULT_TIMEOUT_MS } from './core/options';
 export { MemoryStore } from './stores/memory';
-export { StoreTimeoutError } from './core/store-calls';
+export { StoreDownError, StoreTimeoutError } from './core/store-calls';

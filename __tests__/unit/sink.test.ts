@@ -1,7 +1,8 @@
 // deliverTo: a sink instead of a callback, in the core, with plain objects.
 import { createWebhookHandler } from '../../src/core/handle';
 import type { Rejection } from '../../src/core/options';
-import { SINK_PROBE_INTERVAL_MS, type EnqueueContext, type QueuedDelivery } from '../../src/core/sink';
+import { PROBE_INTERVAL_MS } from '../../src/core/breaker';
+import type { EnqueueContext, QueuedDelivery } from '../../src/core/sink';
 import { maiagentPreset } from '../../src/presets/maiagent';
 import { buildMaiAgentDelivery } from '../../src/testing';
 import { TOKEN } from '../support/fixtures';
@@ -66,12 +67,12 @@ describe('deliverTo', () => {
     for (let i = 0; i < 20; i += 1) expect((await send()).code).toBe('queue_unavailable');
     expect(calls).toBe(1);
     expect(rejections.slice(1).map((r) => (r.error as Error).name)).toEqual(Array(20).fill('SinkDownError'));
-    await sleep(SINK_PROBE_INTERVAL_MS + 50);
+    await sleep(PROBE_INTERVAL_MS + 50);
     expect((await send()).code).toBe('queue_unavailable'); // the probe: still failing
     expect((await send()).code).toBe('queue_unavailable'); // refused again until the next probe
     expect(calls).toBe(2);
     healthy = true;
-    await sleep(SINK_PROBE_INTERVAL_MS + 50);
+    await sleep(PROBE_INTERVAL_MS + 50);
     expect((await send()).code).toBe('enqueued');
     for (let i = 0; i < 5; i += 1) expect((await send()).code).toBe('enqueued');
     expect(calls).toBe(8);
@@ -86,7 +87,7 @@ describe('deliverTo', () => {
     const send = () => handle(request(JSON.stringify(buildMaiAgentDelivery())));
     expect((await Promise.all([send(), send(), send()])).map((o) => o.code)).toEqual(Array(3).fill('queue_unavailable'));
     for (let round = 0; round < 3; round += 1) {
-      await sleep(SINK_PROBE_INTERVAL_MS + 50);
+      await sleep(PROBE_INTERVAL_MS + 50);
       expect((await Promise.all([send(), send(), send()])).map((o) => o.code)).toEqual(Array(3).fill('queue_unavailable'));
     }
     // The three before it was known down, and one probe that is still waiting: no second probe while it waits.

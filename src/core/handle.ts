@@ -6,7 +6,8 @@ import { isPromiseLike } from './eventually';
 import { callbackTrace, type CallbackTrace } from './observer';
 import type { ClaimState } from './store';
 import type { DeliveredReply } from './replies';
-import { recordResult, StoreTimeoutError } from './store-calls';
+import { recordResult, StoreDownError, StoreTimeoutError } from './store-calls';
+import { Breaker } from './breaker';
 import { SinkTimeoutError } from './sink';
 import { errorOutcome, OUTCOMES, type ErrorCode } from './outcomes';
 import { resolveOptions, type DeliveryOutcome, type DeliveryTarget, type DeliveryWarning, type Logger, type ResolvedConfig, type WebhookOptions } from './options';
@@ -62,6 +63,12 @@ class HandlerState {
   /** Every delivery's budget from its claim on, and each store write's. */
   readonly deadlines: DeadlineQueue;
   readonly nextAttempt = attemptIds();
+  /**
+   * Whether the store is known to be silent (a claim went unanswered for `timeoutMs`): then deliveries are answered
+   * 503 without a claim, one a second probing it. A store that fails at once is asked every time: its failures are
+   * answered as fast, and hold nothing.
+   */
+  readonly store = new Breaker();
   private closing = false;
   /** Deliveries between their claim (or callback) and their record: a counter, so the common case allocates nothing. */
   private running = 0;
@@ -177,6 +184,8 @@ class Delivery<Message> {
   private rawBody: string | undefined;
   private accepted: Accepted<Message> | undefined;
   private attempt = '';
+  /** Whether this delivery's claim is the one probing a store known to be down. */
+  private probing = false;
   private counted = false;
   private deadline: Deadline | undefined;
   private context: CallbackContext | undefined;
@@ -194,7 +203,7 @@ class Delivery<Message> {
   constructor(
     private readonly config: ResolvedConfig<Message>,
     private readonly state: HandlerState,
-    private readonly answer: Answer,
+    private answer: Answer,
     private readonly done: (() => void) | undefined,
   ) {
     this.observed = config.onOutcome !== undefined || config.observer.wantsOutcomes();
@@ -224,13 +233,22 @@ class Delivery<Message> {
       this.state.started();
       const store = this.config.store;
       if (!store) return this.runCallback(accepted);
+      const admitted = this.state.store.admit();
+      if (admitted === 'refuse') return this.conclude(reject(this.config, this.config.answers.store_unavailable, { rawBody: accepted.rawBody, error: new StoreDownError() }));
+      this.probing = admitted === 'probe';
       this.phase = 'claiming';
       this.attempt = this.state.nextAttempt();
       const claimed = store.claim(accepted.key, this.attempt);
-      if (!isPromiseLike(claimed)) return this.claimAnswered(claimed);
+      if (!isPromiseLike(claimed)) {
+        if (this.probing) this.storeAnswered();
+        return this.claimAnswered(claimed);
+      }
       this.startTheClock();
       Promise.resolve(claimed).then(
-        (answer) => this.claimAnswered(answer),
+        (answer) => {
+          this.storeAnswered();
+          this.claimAnswered(answer);
+        },
         (error: unknown) => this.claimFailed(error),
       );
     } catch (error) {
@@ -256,6 +274,8 @@ class Delivery<Message> {
   }
 
   private claimFailed(error: unknown): void {
+    // A failure is an answer: a store that answers, even with an error, holds nothing and keeps no one waiting.
+    this.storeAnswered();
     // Whenever it fails, even after the delivery stopped waiting for it (a shard failing over takes a while).
     this.freeWhatItMayHold();
     if (this.phase === 'late-claim') return this.over();
@@ -271,6 +291,8 @@ class Delivery<Message> {
   private claimTimedOut(): void {
     const error = new StoreTimeoutError('claim', this.config.timeoutMs);
     this.finish(reject(this.config, this.config.answers.store_unavailable, { rawBody: this.rawBody, error }), error);
+    this.state.store.down(this.probing);
+    this.letGoOfThePayload();
     this.phase = 'late-claim';
     this.deadline = this.state.deadlines.add(() => this.expire());
   }
@@ -288,7 +310,30 @@ class Delivery<Message> {
    * nothing behind when the Redis client is quit. Most such claims never land; one that does is still given back.
    */
   private lateClaimGivenUp(): void {
+    // A probe that never comes back must not stop the next one.
+    this.probeOver();
     if (!this.state.closeStillWaits()) this.over();
+  }
+
+  /** Any answer from the store, an error too, however late, says it is no longer silent. */
+  private storeAnswered(): void {
+    this.state.store.up();
+    this.probeOver();
+  }
+
+  private probeOver(): void {
+    if (!this.probing) return;
+    this.probing = false;
+    this.state.store.probeOver();
+  }
+
+  /**
+   * A claim still awaited after its answer keeps only what giving it back needs: a store that stays silent would
+   * otherwise hold every such delivery's body, message and response until it answers (about 300 KB a 200 KB body).
+   */
+  private letGoOfThePayload(): void {
+    this.rawBody = undefined;
+    if (this.accepted) this.accepted = withoutPayload(this.accepted);
   }
 
   /**
@@ -417,7 +462,10 @@ class Delivery<Message> {
     if (this.answered) return;
     this.answered = outcome;
     if (this.observed) this.answeredAt = performance.now();
-    this.answer(outcome);
+    const answer = this.answer;
+    // Answered once: what it closes over (the response, the request) is not held for whatever comes after.
+    this.answer = ANSWERED;
+    answer(outcome);
     logFailure(this.config.log, this.about(), outcome.code, cause);
   }
 
@@ -469,6 +517,15 @@ class Delivery<Message> {
 }
 
 const NO_WARNINGS: readonly DeliveryWarning[] = Object.freeze([]);
+
+const ANSWERED: Answer = () => {};
+
+/** The key and ids of an accepted delivery, without its body, message or text: for a claim whose callback never runs. */
+function withoutPayload<Message>(accepted: Accepted<Message>): Accepted<Message> {
+  const { platform, id, conversationId, createdAt } = accepted.reply;
+  // `message` is never read again: only a granted claim runs the callback or publishes the reply, and this one is given back.
+  return { ...accepted, message: undefined as Message, rawBody: '', reply: { platform, id, conversationId, text: '', createdAt } };
+}
 
 function refuseBeforeReading<Message>(config: ResolvedConfig<Message>, state: HandlerState, request: WebhookRequest): Outcome | undefined {
   if (state.isClosing()) return reject(config, config.answers.shutting_down);

@@ -1,5 +1,6 @@
 import type { Eventually } from './eventually';
 import type { Reply } from './preset';
+import { Breaker } from './breaker';
 import { CallbackContext } from './dispatch';
 
 /** A delivery handed to a sink instead of a callback: what a queue needs to process it later, nothing more. */
@@ -34,9 +35,6 @@ export function isDeliverySink(value: unknown): value is DeliverySink {
   return typeof value === 'object' && value !== null && typeof (value as Partial<DeliverySink>).enqueue === 'function';
 }
 
-/** How long a sink known to be down is left alone before one delivery is let through to probe it. */
-export const SINK_PROBE_INTERVAL_MS = 1000;
-
 /** The sink did not confirm within `timeoutMs`: the delivery may still land later (its job id makes that harmless). */
 export class SinkTimeoutError extends Error {
   constructor(timeoutMs: number) {
@@ -50,41 +48,6 @@ export class SinkDownError extends Error {
   constructor() {
     super('the sink is down (it failed or did not confirm in time lately): not called');
     this.name = 'SinkDownError';
-  }
-}
-
-/**
- * Whether the sink is known to be down. A failure or a call outliving its deadline opens it; any success closes it
- * (a late one too: a call that waited for Redis landing means Redis is back). While open, deliveries are refused
- * without calling the sink, so nothing waits and no body is handed to a client that holds it until it reconnects;
- * one delivery probes it every SINK_PROBE_INTERVAL_MS, and never two at once, so a sink that keeps what it is
- * given while it waits holds one body, not one per delivery.
- */
-class SinkBreaker {
-  #down = false;
-  #probeAt = 0;
-  #probing = false;
-
-  /** Whether this delivery may call the sink, and whether it does so as the probe. */
-  admit(): 'call' | 'probe' | 'refuse' {
-    if (!this.#down) return 'call';
-    if (this.#probing || Date.now() < this.#probeAt) return 'refuse';
-    this.#probing = true;
-    return 'probe';
-  }
-
-  up(): void {
-    this.#down = false;
-  }
-
-  down(wasProbe: boolean): void {
-    if (this.#down && !wasProbe) return;
-    this.#down = true;
-    this.#probeAt = Date.now() + SINK_PROBE_INTERVAL_MS;
-  }
-
-  probeOver(): void {
-    this.#probing = false;
   }
 }
 
@@ -103,7 +66,7 @@ interface SinkInput {
  * is made only if the sink reads it (toQueue does not, once its queue has connected).
  */
 export function enqueueWithin(sink: DeliverySink, timeoutMs: number): (input: SinkInput, receivedAt: number) => Promise<void> {
-  const breaker = new SinkBreaker();
+  const breaker = new Breaker();
   return (input, receivedAt) => {
     const admitted = breaker.admit();
     if (admitted === 'refuse') return Promise.reject(new SinkDownError());

@@ -12,6 +12,14 @@ export class StoreTimeoutError extends Error {
   }
 }
 
+/** The store was not called: a claim went unanswered for `timeoutMs` lately, and one delivery a second probes it. */
+export class StoreDownError extends Error {
+  constructor() {
+    super('the store is not answering (a claim went unanswered for timeoutMs lately): not called');
+    this.name = 'StoreDownError';
+  }
+}
+
 /**
  * Calls one store method and tells `done` once: its value, or its failure (a throw, a rejection, or no answer
  * before a deadline from `deadlines`). A store that answers synchronously (the memory store) costs no deadline.
