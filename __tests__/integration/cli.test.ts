@@ -257,3 +257,43 @@ describe('usage', () => {
     expect(io.out[0]).toMatch(/^Usage: maiagent-webhook/);
   });
 });
+
+describe('reconcile refuses a --base-url as it refuses --to: one line naming it, exit 2, before any request', () => {
+  const env = { MAIAGENT_API_KEY: 'APIKEYX' };
+  it.each([
+    [['--base-url', 'localhost:8080/api/v1/'], "maiagent-webhook: --base-url 'localhost:8080/api/v1/' is not an http:// or https:// URL (did you mean http://localhost:8080/api/v1/?)"],
+    [['--base-url', 'ftp://api.example.com/api/v1/'], "maiagent-webhook: --base-url 'ftp://api.example.com/api/v1/' is not an http:// or https:// URL"],
+    [['--base-url', 'https://user:PWSEKRET@api.example.com/api/v1/'], "maiagent-webhook: --base-url 'https://[redacted]@api.example.com/api/v1/' holds credentials (user:password@): the API key comes from MAIAGENT_API_KEY"],
+    [['--base-url', 'http://api.example.com/api/v1/'], 'maiagent-webhook: refusing to send the API key over plain http (--base-url api.example.com/api/v1/): pass --allow-http to allow it'],
+    [['--chatbot', '../x'], "maiagent-webhook: --chatbot must be a non-empty id, without '/', and not '.' or '..'"],
+    [['--max-pages', '0'], "maiagent-webhook: --max-pages must be a whole number of at least 1, not '0'"],
+  ])('%p', async (args, message) => {
+    const io = captureIo(env);
+    expect(await run(['reconcile', '--chatbot', 'bot-1', ...args], io)).toBe(2);
+    expect(io.err).toEqual([message]);
+  });
+
+  it('MAIAGENT_API_BASE_URL is checked the same way, by its name', async () => {
+    const io = captureIo({ ...env, MAIAGENT_API_BASE_URL: 'http://api.example.com/api/v1/' });
+    expect(await run(['reconcile', '--chatbot', 'bot-1'], io)).toBe(2);
+    expect(io.err).toEqual(['maiagent-webhook: refusing to send the API key over plain http (MAIAGENT_API_BASE_URL api.example.com/api/v1/): pass --allow-http to allow it']);
+  });
+});
+
+describe('usage mistakes never echo a value that may be a secret', () => {
+  it.each([
+    [['reconcile', '--chatbot', 'b', 'APIKEYX'], {}, "maiagent-webhook: reconcile takes no positional argument, yet argument 3 after 'reconcile' is one (not shown: it may be a secret)"],
+    [['listen', 'SEKRET'], {}, "maiagent-webhook: listen takes no positional argument, yet argument 1 after 'listen' is one (not shown: it may be a secret)"],
+    [['listen', '--tokn=SEKRET'], {}, "maiagent-webhook: Unknown option '--tokn' (try 'maiagent-webhook listen --help')"],
+    [['send', 'http://127.0.0.1:1/', '--api-key=APIKEYX'], {}, "maiagent-webhook: Unknown option '--api-key' (try 'maiagent-webhook send --help')"],
+    [['reconcile', '--chatbot', 'b', '--since', 'https://x/?token=SEKRET'], { MAIAGENT_API_KEY: 'k' }, "maiagent-webhook: --since 'https://x/?token=[redacted]' is neither a date nor epoch milliseconds"],
+    [['reconcile', '--chatbot', 'b', '--max-age', 'http://u:SEKRET@x/'], { MAIAGENT_API_KEY: 'k' }, "maiagent-webhook: --max-age must be a positive number of hours, not 'http://[redacted]@x/'"],
+    [['listen', '--path', '/a?token=SEKRET'], {}, "maiagent-webhook: --path must start with '/' and hold no '?' or '#', not '/a?token=[redacted]'"],
+    [['listen'], { PORT: 'abc' }, "maiagent-webhook: PORT must be a whole number of at least 0, not 'abc'"],
+    [['listen'], { PORT: '70000' }, "maiagent-webhook: PORT must be at most 65535, not '70000'"],
+  ])('%p (env %p)', async (argv, env, message) => {
+    const io = captureIo(env);
+    expect(await run(argv, io)).toBe(2);
+    expect(io.err).toEqual([message]);
+  });
+});

@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { reasonOf } from '../client/errors';
 import { hasControlCharacter } from '../client/secrets';
 import { OUTCOME_HEADER } from '../runtime';
-import { httpUrl, parseCount, parseProvider, PROVIDERS, type Provider } from './arguments';
+import { httpUrl, parseCommandArgs, parseCount, parseProvider, PROVIDERS, quoted, type Provider } from './arguments';
 import { UsageError, type Io } from './usage';
 
 export const SEND_USAGE = `Usage: maiagent-webhook send <url> [--token T] [--provider maiagent|gptbots] [--file body.json] [--count N] [--concurrency C]
@@ -15,7 +14,7 @@ URL whose path has /gptbots/, else maiagent, unless --provider says otherwise. P
 Exits 1 when any answer was not 200.`;
 
 export async function sendCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandArgs('send', {
     args,
     allowPositionals: true,
     options: { token: { type: 'string' }, provider: { type: 'string' }, file: { type: 'string' }, count: { type: 'string' }, concurrency: { type: 'string' } },
@@ -50,12 +49,12 @@ function sendToken(given: string | undefined, io: Io, provider: Provider): strin
 
 async function readBody(file: string): Promise<string> {
   const text = await readFile(file, 'utf8').catch(() => {
-    throw new UsageError(`cannot read --file '${file}'`);
+    throw new UsageError(`cannot read --file ${quoted(file)}`);
   });
   try {
     JSON.parse(text);
   } catch {
-    throw new UsageError(`--file '${file}' is not valid JSON`);
+    throw new UsageError(`--file ${quoted(file)} is not valid JSON`);
   }
   return text;
 }
