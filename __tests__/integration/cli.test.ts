@@ -1,9 +1,12 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createTcpServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startReceiver, curlLine, run, type Io, type RunningReceiver } from '../../src/cli';
 import { buildMaiAgentDelivery } from '../../src/testing';
+import { testBuildDir } from '../support/build';
+import { listenOnLoopback, type RunningServer } from '../support/server';
 
 /** Pulls the URL and the body out of the printed curl line and sends exactly that. */
 function sendLikeCurl(line: string): Promise<Response> {
@@ -255,6 +258,114 @@ describe('usage', () => {
     const io = captureIo();
     expect(await run(argv, io)).toBe(0);
     expect(io.out[0]).toMatch(/^Usage: maiagent-webhook/);
+  });
+});
+
+/**
+ * The built command in a process of its own: its exit code and lines, or 'killed' when it outlived the bound (the
+ * bound only keeps a hung command from hanging the suite). `closeStdout` closes the reading end of its stdout, as
+ * `| head -1` does once it has its line.
+ */
+function runBuiltCli(args: string[], { boundMs = 10_000, env = {}, closeStdout = false }: { boundMs?: number; env?: NodeJS.ProcessEnv; closeStdout?: boolean } = {}) {
+  const child = spawn(process.execPath, [join(testBuildDir(), 'cli.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MAIAGENT_WEBHOOK_TOKEN: '', ...env } });
+  let out = '';
+  let err = '';
+  if (closeStdout) child.stdout.destroy();
+  else child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  let killed = false;
+  const bound = setTimeout(() => {
+    killed = true;
+    child.kill('SIGKILL');
+  }, boundMs);
+  const exited = new Promise<{ code: number | 'killed'; out: string[]; err: string[] }>((resolve) =>
+    child.once('close', (code) => {
+      clearTimeout(bound);
+      const lines = (text: string) => text.split('\n').filter((l) => l.length > 0);
+      resolve({ code: killed ? 'killed' : (code ?? -1), out: lines(out), err: lines(err) });
+    }),
+  );
+  return { child, exited };
+}
+
+/** Outlives runBuiltCli's kill bound, so that a hung command fails as 'killed', not as jest's timeout. */
+const PROCESS_TEST_MS = 20_000;
+
+/** A TCP server that accepts every connection and never says a word. */
+async function silentServer(): Promise<RunningServer> {
+  const sockets = new Set<Socket>();
+  const server = createTcpServer((socket) => sockets.add(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => {
+      sockets.forEach((socket) => socket.destroy());
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+describe('send against a receiver that does not finish its answer (the built CLI, in a process of its own)', () => {
+  let server: RunningServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  it('a server that accepts the connection and never answers: "no answer within 1 s", exit 1, by itself', async () => {
+    server = await silentServer();
+    const { code, out, err } = await runBuiltCli(['send', `${server.url}/maiagent/webhook`, '--token', 't', '--timeout', '1']).exited;
+    expect(code).toBe(1);
+    expect(out).toEqual(['no answer within 1 s']);
+    expect(err).toEqual([]);
+    }, PROCESS_TEST_MS);
+
+  it('a server that sends 200 headers then stalls the body: "no answer within 1 s", exit 1, by itself', async () => {
+    server = await listenOnLoopback((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      res.write('{"message":');
+    });
+    const { code, out, err } = await runBuiltCli(['send', `${server.url}/maiagent/webhook`, '--token', 't', '--timeout', '1']).exited;
+    expect(code).toBe(1);
+    expect(out).toEqual(['no answer within 1 s']);
+    expect(err).toEqual([]);
+    }, PROCESS_TEST_MS);
+
+  it.each([['0'], ['abc'], ['1e400']])('--timeout %p is a usage mistake: one line, exit 2', async (value) => {
+    const io = captureIo();
+    expect(await run(['send', 'http://127.0.0.1:1/', '--timeout', value], io)).toBe(2);
+    expect(io.err).toEqual([`maiagent-webhook: --timeout must be a positive number of seconds, not '${value}'`]);
+  });
+});
+
+describe('send never prints the token it was given, even when the receiver echoes it', () => {
+  let echo: RunningServer | undefined;
+  afterEach(async () => {
+    await echo?.close();
+    echo = undefined;
+  });
+  const echoing = (status: number) =>
+    listenOnLoopback((req, res) => {
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `unauthorized ${req.headers.authorization ?? ''}`, youSent: req.headers.authorization, url: req.url }));
+    });
+
+  it('the Bearer token (from --token or the variable) and the URL\'s ?token= value are written [redacted] in the printed body', async () => {
+    echo = await echoing(401);
+    const fromFlag = captureIo();
+    expect(await run(['send', `${echo.url}/maiagent/webhook?token=QUERY%2FSEKRET`, '--token', 'BEARERSEKRET'], fromFlag)).toBe(1);
+    expect(fromFlag.out).toEqual(['401 {"error":"unauthorized Bearer [redacted]","youSent":"Bearer [redacted]","url":"/maiagent/webhook?token=[redacted]"}']);
+    const fromEnv = captureIo({ MAIAGENT_WEBHOOK_TOKEN: 'ENVSEKRET' });
+    expect(await run(['send', `${echo.url}/maiagent/webhook`], fromEnv)).toBe(1);
+    expect(fromEnv.out.join('\n')).not.toContain('SEKRET');
+    expect(fromEnv.out.join('\n')).toContain('Bearer [redacted]');
+  });
+
+  it('nor in the --count summary, whose refusal codes come from the answers', async () => {
+    echo = await echoing(401);
+    const io = captureIo();
+    expect(await run(['send', `${echo.url}/maiagent/webhook`, '--token', 'BEARERSEKRET', '--count', '2'], io)).toBe(1);
+    expect(io.out).toEqual(['sent 2: 2 refused (401 unauthorized Bearer [redacted] ×2)']);
   });
 });
 
