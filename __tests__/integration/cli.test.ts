@@ -369,6 +369,22 @@ describe('send never prints the token it was given, even when the receiver echoe
   });
 });
 
+describe('a closed stdout (`| head -1`) (the built CLI, in a process of its own)', () => {
+  it('listen keeps answering every delivery after its reader went away, and prints no stack', async () => {
+    const { child, exited } = runBuiltCli(['listen', '--port', '0', '--token', 't'], { env: {} });
+    const firstLine = await new Promise<string>((resolve) => child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().split('\n')[0] ?? '')));
+    child.stdout.destroy();
+    const url = (/listening on (\S+)/.exec(firstLine)?.[1] ?? '').replace('localhost', '127.0.0.1');
+    const deliver = () => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer t' }, body: JSON.stringify(buildMaiAgentDelivery()) }).then((r) => r.status);
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i += 1) statuses.push(await deliver());
+    expect(statuses).toEqual([200, 200, 200]);
+    child.kill('SIGTERM');
+    const { err } = await exited;
+    expect(err.join('\n')).not.toMatch(/EPIPE|\s+at /);
+  }, PROCESS_TEST_MS);
+});
+
 describe('reconcile refuses a --base-url as it refuses --to: one line naming it, exit 2, before any request', () => {
   const env = { MAIAGENT_API_KEY: 'APIKEYX' };
   it.each([
