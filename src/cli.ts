@@ -74,8 +74,22 @@ function usage(io: Io, text: string): number {
   return 0;
 }
 
+/**
+ * Writes lines to the stream until it fails: a reader that went away (`listen | head -1`, EPIPE) ends the printing,
+ * not the command, so a receiver keeps answering and no stack is printed. There is nowhere left to report it.
+ */
+function linesTo(stream: NodeJS.WriteStream): (line: string) => void {
+  let open = true;
+  stream.on('error', () => {
+    open = false;
+  });
+  return (line) => {
+    if (open) stream.write(`${line}\n`);
+  };
+}
+
 if (require.main === module) {
-  const io: Io = { log: (line) => console.log(line), error: (line) => console.error(line), env: process.env };
+  const io: Io = { log: linesTo(process.stdout), error: linesTo(process.stderr), env: process.env };
   void run(process.argv.slice(2), io).then((result) => {
     if (typeof result === 'number') process.exitCode = result;
   });

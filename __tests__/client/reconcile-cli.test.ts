@@ -117,6 +117,18 @@ describe('maiagent-webhook reconcile (the CLI)', () => {
     expect(ran).toEqual([]);
     expect(api.requests.every((r) => r.method === 'GET')).toBe(true);
   });
+
+  it('--max-pages bounds the pages read; past it the line says to pass a larger --max-pages (the option the CLI has), exit 1, nothing replayed', async () => {
+    // The stand-in serves two records a page: six records are three pages.
+    api.webhookRecords = Array.from({ length: 6 }, (_, i) => recordOf(`r${i}`, hook, 500, buildMaiAgentDelivery()));
+    const short = await reconcileCli(['--allow-http', '--max-pages', '2']);
+    expect(short.code).toBe(1);
+    expect(short.out).toMatch(/^maiagent-webhook: MaiAgent API GET \S+: more than 2 pages: stopped \(pass --max-pages to read further\)$/);
+    expect(ran).toEqual([]);
+    const enough = await reconcileCli(['--allow-http', '--max-pages', '3']);
+    expect(enough.code).toBe(0);
+    expect(ran).toHaveLength(6);
+  });
 });
 
 describe('no secret in any output: values with a control character are refused, by name', () => {

@@ -1,9 +1,12 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createTcpServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startReceiver, curlLine, run, type Io, type RunningReceiver } from '../../src/cli';
 import { buildMaiAgentDelivery } from '../../src/testing';
+import { testBuildDir } from '../support/build';
+import { listenOnLoopback, type RunningServer } from '../support/server';
 
 /** Pulls the URL and the body out of the printed curl line and sends exactly that. */
 function sendLikeCurl(line: string): Promise<Response> {
@@ -255,5 +258,169 @@ describe('usage', () => {
     const io = captureIo();
     expect(await run(argv, io)).toBe(0);
     expect(io.out[0]).toMatch(/^Usage: maiagent-webhook/);
+  });
+});
+
+/**
+ * The built command in a process of its own: its exit code and lines, or 'killed' when it outlived the bound (the
+ * bound only keeps a hung command from hanging the suite). `closeStdout` closes the reading end of its stdout, as
+ * `| head -1` does once it has its line.
+ */
+function runBuiltCli(args: string[], { boundMs = 10_000, env = {}, closeStdout = false }: { boundMs?: number; env?: NodeJS.ProcessEnv; closeStdout?: boolean } = {}) {
+  const child = spawn(process.execPath, [join(testBuildDir(), 'cli.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MAIAGENT_WEBHOOK_TOKEN: '', ...env } });
+  let out = '';
+  let err = '';
+  if (closeStdout) child.stdout.destroy();
+  else child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  let killed = false;
+  const bound = setTimeout(() => {
+    killed = true;
+    child.kill('SIGKILL');
+  }, boundMs);
+  const exited = new Promise<{ code: number | 'killed'; out: string[]; err: string[] }>((resolve) =>
+    child.once('close', (code) => {
+      clearTimeout(bound);
+      const lines = (text: string) => text.split('\n').filter((l) => l.length > 0);
+      resolve({ code: killed ? 'killed' : (code ?? -1), out: lines(out), err: lines(err) });
+    }),
+  );
+  return { child, exited };
+}
+
+/** Outlives runBuiltCli's kill bound, so that a hung command fails as 'killed', not as jest's timeout. */
+const PROCESS_TEST_MS = 20_000;
+
+/** A TCP server that accepts every connection and never says a word. */
+async function silentServer(): Promise<RunningServer> {
+  const sockets = new Set<Socket>();
+  const server = createTcpServer((socket) => sockets.add(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => {
+      sockets.forEach((socket) => socket.destroy());
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+describe('send against a receiver that does not finish its answer (the built CLI, in a process of its own)', () => {
+  let server: RunningServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  it('a server that accepts the connection and never answers: "no answer within 1 s", exit 1, by itself', async () => {
+    server = await silentServer();
+    const { code, out, err } = await runBuiltCli(['send', `${server.url}/maiagent/webhook`, '--token', 't', '--timeout', '1']).exited;
+    expect(code).toBe(1);
+    expect(out).toEqual(['no answer within 1 s']);
+    expect(err).toEqual([]);
+    }, PROCESS_TEST_MS);
+
+  it('a server that sends 200 headers then stalls the body: "no answer within 1 s", exit 1, by itself', async () => {
+    server = await listenOnLoopback((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      res.write('{"message":');
+    });
+    const { code, out, err } = await runBuiltCli(['send', `${server.url}/maiagent/webhook`, '--token', 't', '--timeout', '1']).exited;
+    expect(code).toBe(1);
+    expect(out).toEqual(['no answer within 1 s']);
+    expect(err).toEqual([]);
+    }, PROCESS_TEST_MS);
+
+  it.each([['0'], ['abc'], ['1e400']])('--timeout %p is a usage mistake: one line, exit 2', async (value) => {
+    const io = captureIo();
+    expect(await run(['send', 'http://127.0.0.1:1/', '--timeout', value], io)).toBe(2);
+    expect(io.err).toEqual([`maiagent-webhook: --timeout must be a positive number of seconds, not '${value}'`]);
+  });
+});
+
+describe('send never prints the token it was given, even when the receiver echoes it', () => {
+  let echo: RunningServer | undefined;
+  afterEach(async () => {
+    await echo?.close();
+    echo = undefined;
+  });
+  const echoing = (status: number) =>
+    listenOnLoopback((req, res) => {
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `unauthorized ${req.headers.authorization ?? ''}`, youSent: req.headers.authorization, url: req.url }));
+    });
+
+  it('the Bearer token (from --token or the variable) and the URL\'s ?token= value are written [redacted] in the printed body', async () => {
+    echo = await echoing(401);
+    const fromFlag = captureIo();
+    expect(await run(['send', `${echo.url}/maiagent/webhook?token=QUERY%2FSEKRET`, '--token', 'BEARERSEKRET'], fromFlag)).toBe(1);
+    expect(fromFlag.out).toEqual(['401 {"error":"unauthorized Bearer [redacted]","youSent":"Bearer [redacted]","url":"/maiagent/webhook?token=[redacted]"}']);
+    const fromEnv = captureIo({ MAIAGENT_WEBHOOK_TOKEN: 'ENVSEKRET' });
+    expect(await run(['send', `${echo.url}/maiagent/webhook`], fromEnv)).toBe(1);
+    expect(fromEnv.out.join('\n')).not.toContain('SEKRET');
+    expect(fromEnv.out.join('\n')).toContain('Bearer [redacted]');
+  });
+
+  it('nor in the --count summary, whose refusal codes come from the answers', async () => {
+    echo = await echoing(401);
+    const io = captureIo();
+    expect(await run(['send', `${echo.url}/maiagent/webhook`, '--token', 'BEARERSEKRET', '--count', '2'], io)).toBe(1);
+    expect(io.out).toEqual(['sent 2: 2 refused (401 unauthorized Bearer [redacted] ×2)']);
+  });
+});
+
+describe('a closed stdout (`| head -1`) (the built CLI, in a process of its own)', () => {
+  it('listen keeps answering every delivery after its reader went away, and prints no stack', async () => {
+    const { child, exited } = runBuiltCli(['listen', '--port', '0', '--token', 't'], { env: {} });
+    const firstLine = await new Promise<string>((resolve) => child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().split('\n')[0] ?? '')));
+    child.stdout.destroy();
+    const url = (/listening on (\S+)/.exec(firstLine)?.[1] ?? '').replace('localhost', '127.0.0.1');
+    const deliver = () => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer t' }, body: JSON.stringify(buildMaiAgentDelivery()) }).then((r) => r.status);
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i += 1) statuses.push(await deliver());
+    expect(statuses).toEqual([200, 200, 200]);
+    child.kill('SIGTERM');
+    const { err } = await exited;
+    expect(err.join('\n')).not.toMatch(/EPIPE|\s+at /);
+  }, PROCESS_TEST_MS);
+});
+
+describe('reconcile refuses a --base-url as it refuses --to: one line naming it, exit 2, before any request', () => {
+  const env = { MAIAGENT_API_KEY: 'APIKEYX' };
+  it.each([
+    [['--base-url', 'localhost:8080/api/v1/'], "maiagent-webhook: --base-url 'localhost:8080/api/v1/' is not an http:// or https:// URL (did you mean http://localhost:8080/api/v1/?)"],
+    [['--base-url', 'ftp://api.example.com/api/v1/'], "maiagent-webhook: --base-url 'ftp://api.example.com/api/v1/' is not an http:// or https:// URL"],
+    [['--base-url', 'https://user:PWSEKRET@api.example.com/api/v1/'], "maiagent-webhook: --base-url 'https://[redacted]@api.example.com/api/v1/' holds credentials (user:password@): the API key comes from MAIAGENT_API_KEY"],
+    [['--base-url', 'http://api.example.com/api/v1/'], 'maiagent-webhook: refusing to send the API key over plain http (--base-url api.example.com/api/v1/): pass --allow-http to allow it'],
+    [['--chatbot', '../x'], "maiagent-webhook: --chatbot must be a non-empty id, without '/', and not '.' or '..'"],
+    [['--max-pages', '0'], "maiagent-webhook: --max-pages must be a whole number of at least 1, not '0'"],
+  ])('%p', async (args, message) => {
+    const io = captureIo(env);
+    expect(await run(['reconcile', '--chatbot', 'bot-1', ...args], io)).toBe(2);
+    expect(io.err).toEqual([message]);
+  });
+
+  it('MAIAGENT_API_BASE_URL is checked the same way, by its name', async () => {
+    const io = captureIo({ ...env, MAIAGENT_API_BASE_URL: 'http://api.example.com/api/v1/' });
+    expect(await run(['reconcile', '--chatbot', 'bot-1'], io)).toBe(2);
+    expect(io.err).toEqual(['maiagent-webhook: refusing to send the API key over plain http (MAIAGENT_API_BASE_URL api.example.com/api/v1/): pass --allow-http to allow it']);
+  });
+});
+
+describe('usage mistakes never echo a value that may be a secret', () => {
+  it.each([
+    [['reconcile', '--chatbot', 'b', 'APIKEYX'], {}, "maiagent-webhook: reconcile takes no positional argument, yet argument 3 after 'reconcile' is one (not shown: it may be a secret)"],
+    [['listen', 'SEKRET'], {}, "maiagent-webhook: listen takes no positional argument, yet argument 1 after 'listen' is one (not shown: it may be a secret)"],
+    [['listen', '--tokn=SEKRET'], {}, "maiagent-webhook: Unknown option '--tokn' (try 'maiagent-webhook listen --help')"],
+    [['send', 'http://127.0.0.1:1/', '--api-key=APIKEYX'], {}, "maiagent-webhook: Unknown option '--api-key' (try 'maiagent-webhook send --help')"],
+    [['reconcile', '--chatbot', 'b', '--since', 'https://x/?token=SEKRET'], { MAIAGENT_API_KEY: 'k' }, "maiagent-webhook: --since 'https://x/?token=[redacted]' is neither a date nor epoch milliseconds"],
+    [['reconcile', '--chatbot', 'b', '--max-age', 'http://u:SEKRET@x/'], { MAIAGENT_API_KEY: 'k' }, "maiagent-webhook: --max-age must be a positive number of hours, not 'http://[redacted]@x/'"],
+    [['listen', '--path', '/a?token=SEKRET'], {}, "maiagent-webhook: --path must start with '/' and hold no '?' or '#', not '/a?token=[redacted]'"],
+    [['listen'], { PORT: 'abc' }, "maiagent-webhook: PORT must be a whole number of at least 0, not 'abc'"],
+    [['listen'], { PORT: '70000' }, "maiagent-webhook: PORT must be at most 65535, not '70000'"],
+  ])('%p (env %p)', async (argv, env, message) => {
+    const io = captureIo(env);
+    expect(await run(argv, io)).toBe(2);
+    expect(io.err).toEqual([message]);
   });
 });

@@ -68,17 +68,36 @@ it('listen, the URL saved, one message sent with curl: the reply arrives; one mi
   listened.length = 0;
   receiver = (await maiagentWebhook('npx maiagent-webhook listen', ['listen', '--port', port], env, listened)) as RunningReceiver;
 
-  // The page's commands name no --allow-http: the tunnel's URL is https. The loopback stand-in is not.
+  // The page's commands name no --allow-http: the tunnel's URL is https. The loopback stand-in is not, so the
+  // output the page shows comes with the command that made it, --allow-http included, and that command is run here.
   const dryRun: string[] = [];
   const reconcile = 'npx maiagent-webhook reconcile --chatbot "$MAIAGENT_CHATBOT_ID"';
-  expect(await maiagentWebhook(`${reconcile} --dry-run`, ['reconcile', '--chatbot', CHATBOT, '--dry-run', '--allow-http'], env, dryRun)).toBe(0);
-  expect(masked(dryRun.join('\n'))).toBe(masked(shownAfter('<!-- reconcile-output -->')));
+  expect(page).toContain(`\n${reconcile} --dry-run\n`);
+  const [command, ...output] = shownAfter('<!-- reconcile-output -->').split('\n');
+  expect(command).toBe(`$ ${reconcile} --dry-run --allow-http`);
+  expect(await maiagentWebhook(`${reconcile} --dry-run --allow-http`, ['reconcile', '--chatbot', CHATBOT, '--dry-run', '--allow-http'], env, dryRun)).toBe(0);
+  expect(masked(dryRun.join('\n'))).toBe(masked(output.join('\n')));
+  const withoutAllowHttp: string[] = [];
+  expect(await maiagentWebhook(`${reconcile} --dry-run`, ['reconcile', '--chatbot', CHATBOT, '--dry-run'], env, withoutAllowHttp)).toBe(2);
+  expect(withoutAllowHttp).toEqual([expect.stringMatching(/^maiagent-webhook: refusing to replay to plain http \(.*\): pass --allow-http to allow it$/)]);
   expect(listened.filter((line) => line.startsWith('200 delivered'))).toHaveLength(0);
 
   const replayed: string[] = [];
   expect(await maiagentWebhook(`${reconcile}\n`, ['reconcile', '--chatbot', CHATBOT, '--allow-http'], env, replayed)).toBe(0);
   expect(replayed.join('\n')).toMatch(/replayed 1/);
   expect(listened.join('\n')).toMatch(new RegExp(`200 delivered [0-9a-f-]{36}\\n {2}conversation ${missed.conversation}, .*\\n {2}echo: Hello from my laptop`));
+
+  // As the page says: MaiAgent records no replay, so every run sends it again; the receiver's store decides.
+  const again: string[] = [];
+  expect(await maiagentWebhook(`${reconcile}\n`, ['reconcile', '--chatbot', CHATBOT, '--allow-http'], env, again)).toBe(0);
+  expect(again.join('\n')).toMatch(/^replayed 0, already delivered 1,/);
+  await receiver.close();
+  listened.length = 0;
+  receiver = (await maiagentWebhook('npx maiagent-webhook listen', ['listen', '--port', port], env, listened)) as RunningReceiver;
+  const afterRestart: string[] = [];
+  expect(await maiagentWebhook(`${reconcile}\n`, ['reconcile', '--chatbot', CHATBOT, '--allow-http'], env, afterRestart)).toBe(0);
+  expect(afterRestart.join('\n')).toMatch(/^replayed 1, already delivered 0,/);
+  expect(listened.filter((line) => line.startsWith('200 delivered'))).toHaveLength(1);
 });
 
 it('set-webhook-url.ts run in a terminal without MAIAGENT_WEBHOOK_TOKEN saves nothing, and says which variable is missing', async () => {

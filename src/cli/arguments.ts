@@ -1,3 +1,4 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadPreset } from '../runtime';
 import { buildGptBotsDelivery, buildMaiAgentDelivery } from '../testing';
 import { UsageError } from './usage';
@@ -14,14 +15,37 @@ export const PROVIDERS: Readonly<Record<Provider, { path: string; tokenEnv: stri
 export function parseProvider(value: string | undefined, fallback: Provider = 'maiagent'): Provider {
   if (value === undefined) return fallback;
   if (value === 'maiagent' || value === 'gptbots') return value;
-  throw new UsageError(`--provider must be maiagent or gptbots, not '${value}'`);
+  throw new UsageError(`--provider must be maiagent or gptbots, not ${quoted(value)}`);
 }
 
 export function parseCount(value: string | undefined, name: string, fallback: number, min: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`${name} must be a whole number of at least ${min}, not '${value}'`);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${name} must be a whole number of at least ${min}, not ${quoted(value)}`);
   return n;
+}
+
+/** A positive number of seconds (`--timeout`), as milliseconds. */
+export function parseSeconds(value: string | undefined, name: string, fallbackSeconds: number): number {
+  const seconds = value === undefined ? fallbackSeconds : Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`${name} must be a positive number of seconds, not ${quoted(value ?? '')}`);
+  return seconds * 1000;
+}
+
+/**
+ * parseArgs, with the two mistakes whose own messages quote what was typed said without it: a positional argument
+ * where none is taken (often a key pasted in the wrong place) by its position, and an unknown `--option=value` by
+ * its name only.
+ */
+export function parseCommandArgs<T extends ParseArgsConfig>(command: string, config: T): ReturnType<typeof parseArgs<T>> {
+  const { tokens } = parseArgs({ ...config, strict: false, allowPositionals: true, tokens: true });
+  for (const token of tokens ?? []) {
+    if (token.kind === 'option' && !Object.hasOwn(config.options ?? {}, token.name)) throw new UsageError(`Unknown option '${token.rawName}' (try 'maiagent-webhook ${command} --help')`);
+    if (token.kind === 'positional' && !config.allowPositionals) {
+      throw new UsageError(`${command} takes no positional argument, yet argument ${token.index + 1} after '${command}' is one (not shown: it may be a secret)`);
+    }
+  }
+  return parseArgs(config);
 }
 
 /**
@@ -29,22 +53,27 @@ export function parseCount(value: string | undefined, name: string, fallback: nu
  * cannot send to, and fetch refuses `user:password@` quoting the whole URL. Refused in words that never echo the
  * URL's token or password; `name` (`--to`) starts the line when given.
  */
-export function httpUrl(text: string, name?: string): URL {
+export function httpUrl(text: string, name?: string, credentialsAdvice = ', which fetch refuses: pass the token with --token'): URL {
   const url = URL.canParse(text) ? new URL(text) : undefined;
   if (url && (url.protocol === 'http:' || url.protocol === 'https:')) {
-    if (url.username || url.password) throw new UsageError(`${shown(text, name)} holds credentials (user:password@), which fetch refuses: pass the token with --token`);
+    if (url.username || url.password) throw new UsageError(`${shown(text, name)} holds credentials (user:password@)${credentialsAdvice}`);
     return url;
   }
   const guess = `http://${text}`;
-  const hint = /^[\w.-]+(:\d+)?(\/|$)/.test(text) && URL.canParse(guess) ? ` (did you mean ${withoutSecrets(guess)}?)` : '';
+  const hint = /^[\w.-]+(:\d+)?(\/|$)/.test(text) && URL.canParse(guess) ? ` (did you mean ${urlWithoutSecrets(guess)}?)` : '';
   throw new UsageError(`${shown(text, name)} is not an http:// or https:// URL${hint}`);
 }
 
 function shown(text: string, name: string | undefined): string {
-  return `${name ? `${name} ` : ''}'${withoutSecrets(text)}'`;
+  return `${name ? `${name} ` : ''}${quoted(text)}`;
+}
+
+/** A value as a usage error may quote it: in quotes, whatever in it reads as a URL's secret redacted. */
+export function quoted(value: string): string {
+  return `'${urlWithoutSecrets(value)}'`;
 }
 
 /** The URL as typed, with its userinfo (`user:password@`) and its `token` query value replaced by `[redacted]`. */
-function withoutSecrets(text: string): string {
+export function urlWithoutSecrets(text: string): string {
   return text.replace(/^([a-z][\w+.-]*:\/\/)?[^/?#@]*@/i, '$1[redacted]@').replace(/([?&]token=)[^&#]*/gi, '$1[redacted]');
 }

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from './arguments';
 import { UsageError, type Io } from './usage';
 import type { ReplyJobData } from '../queue/bullmq';
 
@@ -87,7 +87,7 @@ export async function deadLettersCommand(args: string[], io: Io): Promise<number
 }
 
 function parseRequest(args: string[], env: Io['env']): Request {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandArgs('dead-letters', {
     args,
     allowPositionals: true,
     options: {

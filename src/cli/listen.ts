@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { parseArgs } from 'node:util';
 import { createServer, type Server } from 'node:http';
 import { gptbotsWebhook, maiagentWebhook, type DeliveryContext, type DeliveryWarning, type Rejection } from '../node';
-import { parseCount, parseProvider, PROVIDERS, type Provider } from './arguments';
+import { parseCommandArgs, parseCount, parseProvider, PROVIDERS, quoted, type Provider } from './arguments';
 import { UsageError, type Io } from './usage';
 
 export const LISTEN_USAGE = `Usage: maiagent-webhook listen [--port 3000] [--path /maiagent/webhook] [--token T] [--provider maiagent|gptbots]
@@ -14,10 +13,12 @@ The token comes from --token, else MAIAGENT_WEBHOOK_TOKEN (GPTBOTS_WEBHOOK_TOKEN
 and printed. The port comes from --port, else PORT, else 3000.`;
 
 export async function listenCommand(args: string[], io: Io): Promise<RunningReceiver> {
-  const { values } = parseArgs({ args, options: { port: { type: 'string' }, path: { type: 'string' }, token: { type: 'string' }, provider: { type: 'string' } } });
+  const { values } = parseCommandArgs('listen', { args, options: { port: { type: 'string' }, path: { type: 'string' }, token: { type: 'string' }, provider: { type: 'string' } } });
   const provider = parseProvider(values.provider);
-  const port = parseCount(values.port ?? io.env.PORT, '--port', 3000, 0);
-  if (port > 65535) throw new UsageError(`--port must be at most 65535, not '${port}'`);
+  // A mistaken port is named where it came from: the variable may be set far from this command line.
+  const portFrom = values.port === undefined ? 'PORT' : '--port';
+  const port = parseCount(values.port ?? io.env.PORT, portFrom, 3000, 0);
+  if (port > 65535) throw new UsageError(`${portFrom} must be at most 65535, not '${port}'`);
   const tokenFrom = values.token === undefined ? 'environment' : 'command line';
   const token = nonEmptyToken(values.token, io.env, PROVIDERS[provider].tokenEnv);
   return startReceiver({ port, provider, path: parsePath(values.path), token, tokenFrom, log: io.log });
@@ -34,7 +35,7 @@ function nonEmptyToken(flag: string | undefined, env: Io['env'], variable: strin
 function parsePath(path: string | undefined): string | undefined {
   if (path === undefined || /^\/[^?#]*$/.test(path)) return path;
   const hint = /^[^/?#]+$/.test(path) ? ` (did you mean /${path}?)` : '';
-  throw new UsageError(`--path must start with '/' and hold no '?' or '#', not '${path}'${hint}`);
+  throw new UsageError(`--path must start with '/' and hold no '?' or '#', not ${quoted(path)}${hint}`);
 }
 
 export interface ReceiverOptions {

@@ -1,15 +1,14 @@
-import { parseArgs } from 'node:util';
 import { createMaiAgentClient } from '../client/client';
 import { countReplay, emptyReport, recordsToReplay, type ReconcileReport, type ReplayCandidate } from '../client/reconcile';
 import { hasControlCharacter } from '../client/secrets';
 import type { OutcomeCode } from '../core/types';
 import { OUTCOME_HEADER, OUTCOMES } from '../runtime';
-import { httpUrl } from './arguments';
+import { httpUrl, parseCommandArgs, parseCount, quoted } from './arguments';
 import { UsageError, type Io } from './usage';
 
-export const RECONCILE_USAGE = `Usage: maiagent-webhook reconcile --chatbot <id> [--to <url>] [--allow-http] [--dry-run] [--since <date or epoch ms>] [--max-age <hours>] [--base-url <url>]
+export const RECONCILE_USAGE = `Usage: maiagent-webhook reconcile --chatbot <id> [--to <url>] [--allow-http] [--dry-run] [--since <date or epoch ms>] [--max-age <hours>] [--base-url <url>] [--max-pages <n>]
 
-Replays the replies MaiAgent did not get a 200 for (each message id once, from the chatbot's webhook records) to
+Replays the replies MaiAgent did not get a 200 for (each message id once a run, from the chatbot's webhook records) to
 your receiver, where you chose: by default the chatbot's current webhook URL, token included, and only the records
 made for that URL (compared without the token, so records from before a token rotation are replayed with the
 current one); or --to <url> for every record (then the token comes from MAIAGENT_WEBHOOK_TOKEN). Plain http is
@@ -17,7 +16,8 @@ refused unless --allow-http; redirects are never followed. --dry-run prints wher
 Only replies whose first attempt is younger than --max-age hours (default 23: the default stores remember ids for
 24) are replayed, so the receiver's dedupe still knows what it delivered. Prints the counts; exits 1 when any replay
 failed. The API key comes from MAIAGENT_API_KEY (never printed); the API from --base-url, else MAIAGENT_API_BASE_URL,
-else https://api.maiagent.ai/api/v1/. MaiAgent's records endpoint has no filters: every run reads all it keeps.`;
+else https://api.maiagent.ai/api/v1/ (plain http only on this machine, or with --allow-http). MaiAgent's records
+endpoint has no filters: every run reads all it keeps, at most --max-pages pages (default 1000).`;
 
 const DEFAULT_MAX_AGE_HOURS = 23;
 
@@ -30,7 +30,7 @@ interface Destination {
 }
 
 export async function reconcileCommand(args: string[], io: Io): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseCommandArgs('reconcile', {
     args,
     options: {
       chatbot: { type: 'string' },
@@ -40,21 +40,26 @@ export async function reconcileCommand(args: string[], io: Io): Promise<number> 
       'dry-run': { type: 'boolean' },
       'max-age': { type: 'string' },
       'base-url': { type: 'string' },
+      'max-pages': { type: 'string' },
     },
   });
   if (!values.chatbot) throw new UsageError('reconcile needs --chatbot <id>');
+  const chatbot = chatbotId(values.chatbot);
   const apiKey = secretFromEnv(io, 'MAIAGENT_API_KEY');
   if (!apiKey) throw new UsageError('reconcile needs MAIAGENT_API_KEY in the environment');
   const to = values.to === undefined ? undefined : httpUrl(values.to, '--to');
   const webhookToken = to ? secretFromEnv(io, 'MAIAGENT_WEBHOOK_TOKEN') : undefined;
   const window = { since: parseSince(values.since), maxAgeMs: parseMaxAge(values['max-age']) };
-  const client = createMaiAgentClient({ apiKey, baseUrl: values['base-url'] ?? io.env.MAIAGENT_API_BASE_URL });
-  const destination = to ? explicitDestination(to, webhookToken) : await currentWebhook(client, values.chatbot);
+  const maxPages = values['max-pages'] === undefined ? undefined : parseCount(values['max-pages'], '--max-pages', 1, 1);
+  const client = createMaiAgentClient({ apiKey, baseUrl: apiBaseUrl(values['base-url'], io.env.MAIAGENT_API_BASE_URL, values['allow-http'] === true) });
+  const destination = to ? explicitDestination(to, webhookToken) : await currentWebhook(client, chatbot);
   if (destination.url.protocol !== 'https:' && !values['allow-http']) {
     throw new UsageError(`refusing to replay to plain http (${printable(destination.url)}): pass --allow-http to allow it`);
   }
   const counts = emptyReport();
-  const candidates = await recordsToReplay(client.webhookRecords.list(values.chatbot), window, counts);
+  const candidates = await recordsToReplay(client.webhookRecords.list(chatbot, { maxPages }), window, counts).catch((error: unknown) => {
+    throw withCliAdvice(error);
+  });
   const chosen = candidates.filter((candidate) => candidate.urls.some((url) => destination.accepts(url)));
   const elsewhere = candidates.filter((candidate) => !chosen.includes(candidate));
   if (values['dry-run']) {
@@ -65,6 +70,38 @@ export async function reconcileCommand(args: string[], io: Io): Promise<number> 
   }
   if (elsewhere.length > 0) io.log(`not replayed: ${elsewhere.length} recorded for another URL (${otherUrls(elsewhere)}); pass --to to choose where`);
   return counts.failed === 0 ? 0 : 1;
+}
+
+/** The client's rule for an id (one path segment), checked here so that a mistaken one is a usage mistake. */
+function chatbotId(id: string): string {
+  if (id === '.' || id === '..' || id.includes('/')) throw new UsageError("--chatbot must be a non-empty id, without '/', and not '.' or '..'");
+  return id;
+}
+
+/**
+ * The API's URL, from --base-url else the variable (named in any refusal), checked as --to is: an http(s) URL
+ * without credentials. Plain http would carry the API key unencrypted: allowed to this machine (a stand-in for the
+ * API), elsewhere only with --allow-http.
+ */
+function apiBaseUrl(flag: string | undefined, variable: string | undefined, allowHttp: boolean): string | undefined {
+  const [text, name] = flag === undefined ? [variable, 'MAIAGENT_API_BASE_URL'] : [flag, '--base-url'];
+  if (text === undefined || text === '') return undefined;
+  const url = httpUrl(text, name, ': the API key comes from MAIAGENT_API_KEY');
+  if (url.protocol === 'http:' && !allowHttp && !isLoopback(url)) {
+    throw new UsageError(`refusing to send the API key over plain http (${name} ${printable(url)}): pass --allow-http to allow it`);
+  }
+  return url.href;
+}
+
+function isLoopback({ hostname }: URL): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}
+
+/** The client's advice names its own option (`maxPages`); the person at the command line has --max-pages. */
+function withCliAdvice(error: unknown): unknown {
+  const message = (error as { message?: unknown } | null)?.message;
+  if (typeof message !== 'string' || !message.includes('pass maxPages')) return error;
+  return new Error(message.replace('pass maxPages', 'pass --max-pages'), { cause: error });
 }
 
 /** The chatbot's webhook URL as MaiAgent has it now: the receiver someone chose, with its current token. */
@@ -139,12 +176,12 @@ function secretFromEnv(io: Io, name: string): string | undefined {
 function parseSince(value: string | undefined): number {
   if (value === undefined) return 0;
   const time = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  if (Number.isNaN(time)) throw new UsageError(`--since '${value}' is neither a date nor epoch milliseconds`);
+  if (Number.isNaN(time)) throw new UsageError(`--since ${quoted(value)} is neither a date nor epoch milliseconds`);
   return time;
 }
 
 function parseMaxAge(value: string | undefined): number {
   const hours = value === undefined ? DEFAULT_MAX_AGE_HOURS : Number(value);
-  if (!Number.isFinite(hours) || hours <= 0) throw new UsageError(`--max-age must be a positive number of hours, not '${value}'`);
+  if (!Number.isFinite(hours) || hours <= 0) throw new UsageError(`--max-age must be a positive number of hours, not ${quoted(value ?? '')}`);
   return hours * 3_600_000;
 }

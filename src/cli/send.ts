@@ -1,24 +1,26 @@
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { reasonOf } from '../client/errors';
-import { hasControlCharacter } from '../client/secrets';
+import { hasControlCharacter, withoutSecrets } from '../client/secrets';
 import { OUTCOME_HEADER } from '../runtime';
-import { httpUrl, parseCount, parseProvider, PROVIDERS, type Provider } from './arguments';
+import { httpUrl, parseCommandArgs, parseCount, parseProvider, parseSeconds, PROVIDERS, quoted, type Provider } from './arguments';
 import { UsageError, type Io } from './usage';
 
-export const SEND_USAGE = `Usage: maiagent-webhook send <url> [--token T] [--provider maiagent|gptbots] [--file body.json] [--count N] [--concurrency C]
+export const SEND_USAGE = `Usage: maiagent-webhook send <url> [--token T] [--provider maiagent|gptbots] [--file body.json] [--count N] [--concurrency C] [--timeout S]
 
 Posts a valid sample delivery (or the JSON in --file) to <url>, with the token as 'Authorization: Bearer'
 (from --token, else MAIAGENT_WEBHOOK_TOKEN / GPTBOTS_WEBHOOK_TOKEN; none if unset). The provider is gptbots for a
-URL whose path has /gptbots/, else maiagent, unless --provider says otherwise. Prints the status and body, or for
---count above 1 a summary: how many were delivered, duplicates, and refused (by status and code).
-Exits 1 when any answer was not 200.`;
+URL whose path has /gptbots/, else maiagent, unless --provider says otherwise. Prints the status and body (the
+token, wherever the answer repeats it, written [redacted]), or for --count above 1 a summary: how many were
+delivered, duplicates, and refused (by status and code). Each request, its answer's body included, gets --timeout
+seconds (default 30), then counts as 'no answer within S s'. Exits 1 when any answer was not 200.`;
+
+const DEFAULT_TIMEOUT_SECONDS = 30;
 
 export async function sendCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandArgs('send', {
     args,
     allowPositionals: true,
-    options: { token: { type: 'string' }, provider: { type: 'string' }, file: { type: 'string' }, count: { type: 'string' }, concurrency: { type: 'string' } },
+    options: { token: { type: 'string' }, provider: { type: 'string' }, file: { type: 'string' }, count: { type: 'string' }, concurrency: { type: 'string' }, timeout: { type: 'string' } },
   });
   const [url, ...extra] = positionals;
   if (!url || extra.length > 0) throw new UsageError('send takes exactly one <url>');
@@ -31,6 +33,7 @@ export async function sendCommand(args: string[], io: Io): Promise<number> {
       body: values.file === undefined ? undefined : await readBody(values.file),
       count: parseCount(values.count, '--count', 1, 1),
       concurrency: parseCount(values.concurrency, '--concurrency', 1, 1),
+      timeoutMs: parseSeconds(values.timeout, '--timeout', DEFAULT_TIMEOUT_SECONDS),
     },
     io.log,
   );
@@ -50,12 +53,12 @@ function sendToken(given: string | undefined, io: Io, provider: Provider): strin
 
 async function readBody(file: string): Promise<string> {
   const text = await readFile(file, 'utf8').catch(() => {
-    throw new UsageError(`cannot read --file '${file}'`);
+    throw new UsageError(`cannot read --file ${quoted(file)}`);
   });
   try {
     JSON.parse(text);
   } catch {
-    throw new UsageError(`--file '${file}' is not valid JSON`);
+    throw new UsageError(`--file ${quoted(file)} is not valid JSON`);
   }
   return text;
 }
@@ -68,6 +71,8 @@ export interface SendOptions {
   body?: string | undefined;
   count: number;
   concurrency: number;
+  /** How long each request may take, its answer's body included. Default 30000. */
+  timeoutMs?: number | undefined;
 }
 
 export interface SendSummary {
@@ -82,12 +87,14 @@ export interface SendSummary {
 export async function sendDeliveries(options: SendOptions, log: (line: string) => void): Promise<SendSummary> {
   const statuses = new Map<number, number>();
   const answers = new Map<string, number>();
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_SECONDS * 1000;
+  const secrets = secretsOf(options);
   let next = 0;
   const sendOne = async (): Promise<void> => {
     const body = options.body ?? JSON.stringify(PROVIDERS[options.provider].sample());
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
-    const answer = await post(options.url, headers, body);
+    const answer = await post(options.url, { headers, body, timeoutMs, secrets });
     statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
     answers.set(answer.kind, (answers.get(answer.kind) ?? 0) + 1);
     if (options.count === 1) log(`${answer.status || 'no answer'} ${answer.text}`);
@@ -110,13 +117,36 @@ interface Answer {
   kind: string;
 }
 
-async function post(url: string, headers: Record<string, string>, body: string): Promise<Answer> {
+/**
+ * The secrets `send` was given, which a receiver may repeat in its answer (an echo server, a debug page): the
+ * token, and the URL's `?token=` value and password, as typed and decoded. Longest first, so that a secret holding
+ * another is redacted whole.
+ */
+function secretsOf({ url, token }: SendOptions): string[] {
+  const parsed = new URL(url);
+  const typedTokens = [...parsed.search.matchAll(/[?&]token=([^&#]*)/gi)].map((match) => match[1] ?? '');
+  const candidates = [token ?? '', ...typedTokens, ...parsed.searchParams.getAll('token'), parsed.password, decodedOrSame(parsed.password)];
+  return [...new Set(candidates.filter((secret) => secret !== ''))].sort((a, b) => b.length - a.length);
+}
+
+function decodedOrSame(text: string): string {
   try {
-    const response = await fetch(url, { method: 'POST', headers, body });
-    const text = await response.text();
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** One POST, bounded as reconcile's replays are: `timeoutMs` covers the headers and the whole body. */
+async function post(url: string, { headers, body, timeoutMs, secrets }: { headers: Record<string, string>; body: string; timeoutMs: number; secrets: readonly string[] }): Promise<Answer> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    const response = await fetch(url, { method: 'POST', headers, body, signal });
+    const text = withoutSecrets(await response.text(), secrets);
     if (response.status === 200) return { status: 200, text, kind: response.headers.get(OUTCOME_HEADER) ?? 'accepted' };
     return { status: response.status, text, kind: `${response.status} ${errorCodeOf(text)}`.trim() };
   } catch (error) {
+    if (signal.aborted) return { status: 0, text: `within ${timeoutMs / 1000} s`, kind: 'no answer' };
     // In words that cannot quote the URL (undici's messages can, password included).
     return { status: 0, text: reasonOf(error), kind: 'no answer' };
   }
