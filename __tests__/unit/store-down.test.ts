@@ -46,6 +46,19 @@ function receiver(store: DedupeStore, timeoutMs = 20) {
   return { handle, deliver, rejections, ran };
 }
 
+/** Runs `test` with Date.now() frozen (the probe interval is read from it), moved on only by `later(ms)`. */
+async function withFrozenClock(test: (later: (ms: number) => void) => Promise<void>): Promise<void> {
+  let now = Date.now();
+  const clock = jest.spyOn(Date, 'now').mockImplementation(() => now);
+  try {
+    await test((ms) => {
+      now += ms;
+    });
+  } finally {
+    clock.mockRestore();
+  }
+}
+
 const heapAfterGc = () => {
   gc();
   return process.memoryUsage().heapUsed;
@@ -78,44 +91,36 @@ describe('a store that stops answering', () => {
   it('once a claim has gone unanswered, the next deliveries are answered 503 without waiting or calling the store; one a second probes it', async () => {
     const silent = silentStore();
     const { deliver, rejections } = receiver(silent.store);
-    let now = Date.now();
-    const clock = jest.spyOn(Date, 'now').mockImplementation(() => now);
-    try {
-      expect((await deliver(buildMaiAgentDelivery())).code).toBe('store_unavailable');
-      const refused = await Promise.all(Array.from({ length: 20 }, () => deliver(buildMaiAgentDelivery())));
-      expect({ codes: new Set(refused.map((o) => o.code)), claims: silent.claims() }).toEqual({ codes: new Set(['store_unavailable']), claims: 1 });
-      expect(new Set(rejections.slice(1).map(({ error }) => (error as Error).name))).toEqual(new Set(['StoreDownError']));
-      // A second later one delivery probes the store, and while that probe waits, no other does.
-      now += 1001;
-      const probe = deliver(buildMaiAgentDelivery());
-      const whileProbing = await deliver(buildMaiAgentDelivery());
-      expect({ claims: silent.claims(), whileProbing: whileProbing.code }).toEqual({ claims: 2, whileProbing: 'store_unavailable' });
-      silent.answerAll('claimed');
-      await probe;
-    } finally {
-      clock.mockRestore();
-    }
+    await withFrozenClock(async (later) => {
+        expect((await deliver(buildMaiAgentDelivery())).code).toBe('store_unavailable');
+        const refused = await Promise.all(Array.from({ length: 20 }, () => deliver(buildMaiAgentDelivery())));
+        expect({ codes: new Set(refused.map((o) => o.code)), claims: silent.claims() }).toEqual({ codes: new Set(['store_unavailable']), claims: 1 });
+        expect(new Set(rejections.slice(1).map(({ error }) => (error as Error).name))).toEqual(new Set(['StoreDownError']));
+        // A second later one delivery probes the store, and while that probe waits, no other does.
+        later(1001);
+        const probe = deliver(buildMaiAgentDelivery());
+        const whileProbing = await deliver(buildMaiAgentDelivery());
+        expect({ claims: silent.claims(), whileProbing: whileProbing.code }).toEqual({ claims: 2, whileProbing: 'store_unavailable' });
+        silent.answerAll('claimed');
+        await probe;
+    });
   });
 
   it('a store that answers again is called again: the probe that finds it back closes the breaker', async () => {
     const silent = silentStore();
     const { deliver, ran } = receiver(silent.store);
-    let now = Date.now();
-    const clock = jest.spyOn(Date, 'now').mockImplementation(() => now);
-    try {
-      expect((await deliver(buildMaiAgentDelivery())).code).toBe('store_unavailable');
-      now += 1001;
-      const back = buildMaiAgentDelivery();
-      const probe = deliver(back);
-      silent.answerAll('claimed');
-      expect((await probe).code).toBe('delivered');
-      const next = deliver(buildMaiAgentDelivery());
-      expect(silent.claims()).toBe(1);
-      silent.answerAll('claimed');
-      expect({ next: (await next).code, ran: ran.includes(back.id) }).toEqual({ next: 'delivered', ran: true });
-    } finally {
-      clock.mockRestore();
-    }
+    await withFrozenClock(async (later) => {
+        expect((await deliver(buildMaiAgentDelivery())).code).toBe('store_unavailable');
+        later(1001);
+        const back = buildMaiAgentDelivery();
+        const probe = deliver(back);
+        silent.answerAll('claimed');
+        expect((await probe).code).toBe('delivered');
+        const next = deliver(buildMaiAgentDelivery());
+        expect(silent.claims()).toBe(1);
+        silent.answerAll('claimed');
+        expect({ next: (await next).code, ran: ran.includes(back.id) }).toEqual({ next: 'delivered', ran: true });
+    });
   });
 
   it('a store that fails at once (Redis refusing connections) is asked by every delivery: a failure answered in time holds nothing', async () => {
@@ -139,20 +144,16 @@ describe('a store that stops answering', () => {
     let failFast = false;
     const store: DedupeStore = { ...silent.store, claim: (key, attempt) => (failFast ? Promise.reject(new Error('LOADING Redis is loading')) : silent.store.claim(key, attempt)) };
     const { deliver } = receiver(store);
-    let now = Date.now();
-    const clock = jest.spyOn(Date, 'now').mockImplementation(() => now);
-    try {
-      expect((await deliver(buildMaiAgentDelivery())).code).toBe('store_unavailable');
-      failFast = true;
-      now += 1001;
-      expect((await deliver(buildMaiAgentDelivery())).code).toBe('store_unavailable');
-      failFast = false;
-      const next = deliver(buildMaiAgentDelivery());
-      expect(silent.claims()).toBe(2);
-      silent.answerAll('claimed');
-      expect((await next).code).toBe('delivered');
-    } finally {
-      clock.mockRestore();
-    }
+    await withFrozenClock(async (later) => {
+        expect((await deliver(buildMaiAgentDelivery())).code).toBe('store_unavailable');
+        failFast = true;
+        later(1001);
+        expect((await deliver(buildMaiAgentDelivery())).code).toBe('store_unavailable');
+        failFast = false;
+        const next = deliver(buildMaiAgentDelivery());
+        expect(silent.claims()).toBe(2);
+        silent.answerAll('claimed');
+        expect((await next).code).toBe('delivered');
+    });
   });
 });
