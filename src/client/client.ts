@@ -180,18 +180,22 @@ function requester({ apiKey, base, timeoutMs = DEFAULT_TIMEOUT_MS, retries = 2, 
           headers: { authorization, accept: stream ? 'text/event-stream' : 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
           body: body === undefined ? null : JSON.stringify(body),
           signal: anySignal(stream ? stream.signal : AbortSignal.timeout(limit), call.signal),
+          // A redirect would hand the answer to another host: its records would be replayed as MaiAgent's.
+          redirect: 'manual',
         });
+        if (isRedirect(response)) throw await redirectRefused(response, operation, url);
         if (stream && response.ok) return response as T;
         answered = await parsed(response, key);
       } catch (cause) {
+        if (cause instanceof MaiAgentApiError) throw cause;
         if (call.signal?.aborted || attempt >= tries) throw new MaiAgentApiError(operation, { cause: redacted(cause, [key]) });
         await backoff(attempt);
         continue;
       } finally {
         clearTimeout(headersTimer);
       }
-      if (response.ok) return answered as T;
-      const failure = new MaiAgentApiError(operation, { status: response.status, body: answered });
+      if (response.ok) return jsonObjectOf(answered, operation, response.status) as T;
+      const failure = new MaiAgentApiError(operation, { status: response.status, body: answered instanceof NotJson ? answered.text : answered });
       if (response.status < 500 || attempt >= tries) throw failure;
       await backoff(attempt);
     }
@@ -205,8 +209,38 @@ async function parsed(response: Response, key: string): Promise<unknown> {
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    return text;
+    return new NotJson(text);
   }
+}
+
+/** A body that did not parse as JSON: kept as text for an error answer, refused in a success. */
+class NotJson {
+  constructor(readonly text: string) {}
+}
+
+function isRedirect(response: Response): boolean {
+  return response.status >= 300 && response.status < 400;
+}
+
+/**
+ * The refusal of a 3xx, naming only where it pointed: the origin, since a location's path and query may hold
+ * anything (a token, the key echoed back).
+ */
+async function redirectRefused(response: Response, operation: string, url: URL): Promise<MaiAgentApiError> {
+  await response.body?.cancel().catch(() => {});
+  const location = response.headers.get('location');
+  const target = location !== null && URL.canParse(location, url) ? new URL(location, url).origin : undefined;
+  const where = target === undefined || target === 'null' ? 'elsewhere (no usable Location)' : `to ${target}`;
+  return new MaiAgentApiError(operation, { status: response.status, problem: `the API redirected ${where}: not followed, the API key goes only to baseUrl` });
+}
+
+/** Every JSON call of the API answers an object: anything else is refused rather than read as one. */
+function jsonObjectOf(answered: unknown, operation: string, status: number): object {
+  const refuse = (what: string) => new MaiAgentApiError(operation, { status, problem: `answered ${status} with ${what}` });
+  if (answered === undefined) throw refuse('an empty body');
+  if (answered instanceof NotJson) throw refuse('a body that is not JSON');
+  if (typeof answered !== 'object' || answered === null || Array.isArray(answered)) throw refuse('JSON that is not an object');
+  return answered;
 }
 
 function backoff(attempt: number): Promise<void> {
@@ -227,10 +261,22 @@ async function* pages<T>(send: Send, base: URL, firstPath: () => string, call?: 
   while (next) {
     if (read.size === maxPages) throw new MaiAgentApiError(`GET ${next.pathname}`, { problem: `more than ${maxPages} pages: stopped (pass maxPages to read further)` });
     read.add(next.href);
-    const page: { results?: T[]; next?: string | null } = await send('GET', next, undefined, call);
-    yield* page.results ?? [];
+    const answer: object = await send<object>('GET', next, undefined, call);
+    const page: { results: T[]; next?: string | null } = listingPage<T>(answer, `GET ${next.pathname}`);
+    yield* page.results;
     next = page.next ? followable(page.next, base, read, `GET ${next.pathname}`) : undefined;
   }
+}
+
+/**
+ * A page as MaiAgent documents it, `{ count, next, previous, results: [...] }`: one without a `results` array ends the
+ * listing with an error, since reading it as empty would lose its records without a word.
+ */
+function listingPage<T>(page: object, operation: string): { results: T[]; next?: string | null } {
+  const { results, next } = page as { results?: unknown; next?: unknown };
+  if (!Array.isArray(results)) throw new MaiAgentApiError(operation, { problem: 'its page has no results array: stopped, the records it holds cannot be read' });
+  if (next !== undefined && next !== null && typeof next !== 'string') throw new MaiAgentApiError(operation, { problem: 'its next link is not a string' });
+  return { results: results as T[], next };
 }
 
 /**
