@@ -124,7 +124,7 @@ function replayWindow(store: DedupeStore, maxAgeMs: number | undefined): number 
  * The message ids worth replaying, each once: every record read, grouped by the message id of its body (MaiAgent
  * keeps one record per attempt, in no documented order). An id with any `200` attempt counts as answered; one whose
  * first attempt is dated ahead of `now`, as future; one whose first attempt is older than `maxAgeMs`, as expired; one with no attempt since `since` is left out; a record with
- * no body counts as invalid. The others are answered, oldest first.
+ * no body, or that is not an object, counts as invalid. The others are answered, oldest first.
  */
 export async function recordsToReplay(
   records: AsyncIterable<WebhookRecord>,
@@ -133,6 +133,11 @@ export async function recordsToReplay(
 ): Promise<ReplayCandidate[]> {
   const groups = new Map<string, WebhookRecord[]>();
   for await (const record of records) {
+    // Nothing in it can be grouped or replayed: counted, as a record with no body is.
+    if (!isRecordObject(record)) {
+      report.invalid += 1;
+      continue;
+    }
     const key = keyOf(record);
     const attempts = groups.get(key);
     if (attempts) attempts.push(record);
@@ -171,11 +176,18 @@ export function countReplay(report: ReconcileReport, code: OutcomeCode): void {
   else report.failed += 1;
 }
 
+function isRecordObject(record: unknown): record is WebhookRecord {
+  return typeof record === 'object' && record !== null && !Array.isArray(record);
+}
+
+/** The message id as the receiver dedupes it (a whole number as its decimal string), else the record's own id. */
 function keyOf(record: WebhookRecord): string {
   const body = record.requestBody;
   const parsed = typeof body === 'string' ? parsedOrUndefined(body) : body;
   const id = (parsed as { id?: unknown } | null | undefined)?.id;
-  return typeof id === 'string' && id !== '' ? id : `record:${record.id}`;
+  if (typeof id === 'string' && id !== '') return id;
+  if (Number.isInteger(id)) return String(id);
+  return `record:${String(record.id)}`;
 }
 
 function parsedOrUndefined(text: string): unknown {
