@@ -61,6 +61,12 @@ describe('ReplyHub', () => {
     }
   });
 
+  it.each([NaN, -1, 0, 1.5, Infinity, 2 ** 31])('refuses a wait whose timeoutMs is %p with a TypeError naming the option, instead of timing out at once', async (timeoutMs) => {
+    const hub = new ReplyHub();
+    await expect(hub.next('c', { timeoutMs })).rejects.toThrow(`hub.next: timeoutMs must be a whole number of milliseconds from 1 to 2147483647 (the longest a timer waits), not ${String(timeoutMs)}`);
+    expect(hub.waiters).toBe(0);
+  });
+
   it('a duplicate never resolves a second waiter', async () => {
     const hub = new ReplyHub();
     const first = hub.next('c');

@@ -1,4 +1,5 @@
 import { MaiAgentApiError, reasonOf } from './errors';
+import { timerMilliseconds } from './limits';
 import { redacted, refuseControlCharacters, withoutSecrets } from './secrets';
 import type { ReplyWaiter, HubReply } from './reply-hub';
 import type { Attachment, Chatbot, Completion, CompletionChunk, CompletionInput, Conversation, SentMessage, WebhookRecord } from './types';
@@ -6,11 +7,11 @@ import type { Attachment, Chatbot, Completion, CompletionChunk, CompletionInput,
 export interface MaiAgentClientOptions {
   /** The API key (admin → account → API keys). Sent as `Authorization: Api-Key <key>`, never logged or thrown. */
   apiKey: string;
-  /** Default `https://api.maiagent.ai/api/v1/`; a private deployment's own host otherwise. */
+  /** Default `https://api.maiagent.ai/api/v1/`; a private deployment's own host otherwise. http(s), without a username or password. */
   baseUrl?: string | undefined;
-  /** Per call, unless the call says otherwise. Default 30000. */
+  /** Per call, unless the call says otherwise. Default 30000; whole milliseconds from 1 to 2^31-1. */
   timeoutMs?: number | undefined;
-  /** How many times a read (GET) is tried again after a network error or a 5xx. Default 2. Writes are never retried. */
+  /** How many times a read (GET) is tried again after a network error or a 5xx. Default 2, at most 10. Writes are never retried. */
   retries?: number | undefined;
   /** The fetch to use. Default: the global one. */
   fetch?: typeof fetch | undefined;
@@ -50,8 +51,9 @@ export type MaiAgentClient = ReturnType<typeof createMaiAgentClient>;
 export function createMaiAgentClient(options: MaiAgentClientOptions) {
   if (typeof options?.apiKey !== 'string' || options.apiKey.trim() === '') throw new TypeError('createMaiAgentClient: apiKey must be a non-empty string');
   refuseControlCharacters(options.apiKey.trim(), 'createMaiAgentClient: apiKey');
-  const base = new URL(options.baseUrl ?? DEFAULT_BASE_URL);
-  if (!base.pathname.endsWith('/')) base.pathname += '/';
+  const base = baseUrlOf(options.baseUrl ?? DEFAULT_BASE_URL);
+  if (options.timeoutMs !== undefined) timerMilliseconds(options.timeoutMs, 'createMaiAgentClient: timeoutMs');
+  if (options.retries !== undefined) retriesOf(options.retries);
   const send = requester({ ...options, base });
   const streamTimeoutMs = (call?: CallOptions) => call?.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 
@@ -97,6 +99,7 @@ export function createMaiAgentClient(options: MaiAgentClientOptions) {
      * flight per conversation: replies carry no reference to the message that caused them, only the conversation.
      */
     async ask(toSend: { conversation: string; content: string; attachments?: Attachment[] }, { replies, timeoutMs = DEFAULT_ASK_TIMEOUT_MS, signal }: AskOptions): Promise<HubReply> {
+      timerMilliseconds(timeoutMs, 'ask: timeoutMs');
       const giveUp = new AbortController();
       const stop = anySignal(giveUp.signal, signal);
       let phase: AskPhase = 'hub';
@@ -115,6 +118,27 @@ export function createMaiAgentClient(options: MaiAgentClientOptions) {
     },
   };
   return client;
+}
+
+const MAX_RETRIES = 10;
+
+function retriesOf(retries: number): number {
+  if (!Number.isInteger(retries) || retries < 0 || retries > MAX_RETRIES) throw new TypeError(`createMaiAgentClient: retries must be a whole number from 0 to ${MAX_RETRIES}, not ${String(retries)}`);
+  return retries;
+}
+
+/**
+ * `baseUrl`, its path ending in `/`. A URL that does not parse, is not http(s), or holds a username or password is
+ * refused without quoting it: MaiAgent authenticates with the `Api-Key` header, never userinfo, and fetch's own
+ * error for userinfo would carry the password into the error's cause.
+ */
+function baseUrlOf(baseUrl: string): URL {
+  if (typeof baseUrl !== 'string' || !URL.canParse(baseUrl)) throw new TypeError('createMaiAgentClient: baseUrl must be an http:// or https:// URL');
+  const base = new URL(baseUrl);
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new TypeError('createMaiAgentClient: baseUrl must be an http:// or https:// URL');
+  if (base.username !== '' || base.password !== '') throw new TypeError('createMaiAgentClient: baseUrl must not hold a username or password (MaiAgent reads the API key from the Authorization header): refused, not shown');
+  if (!base.pathname.endsWith('/')) base.pathname += '/';
+  return base;
 }
 
 /**
@@ -167,7 +191,7 @@ function requester({ apiKey, base, timeoutMs = DEFAULT_TIMEOUT_MS, retries = 2, 
     const url = new URL(target, base);
     const operation = `${method} ${url.pathname}`;
     const tries = method === 'GET' ? retries + 1 : 1;
-    const limit = call.timeoutMs ?? timeoutMs;
+    const limit = call.timeoutMs === undefined ? timeoutMs : timerMilliseconds(call.timeoutMs, 'MaiAgent client: timeoutMs');
     for (let attempt = 1; ; attempt += 1) {
       let response: Response;
       let answered: unknown;

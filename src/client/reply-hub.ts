@@ -1,6 +1,7 @@
 import type { Reply } from '../core/preset';
 import type { DeliveredReply, ReplyListener } from '../core/replies';
 import type { MaiAgentMessage } from '../presets/maiagent';
+import { timerMilliseconds } from './limits';
 
 /**
  * What `next` and `client.ask` resolve with: the assistant's reply as the webhook delivered it. `delivered` is the
@@ -72,6 +73,7 @@ export class ReplyHub<Message = MaiAgentMessage> implements ReplyWaiter<Message>
 
   next(conversationId: string, { signal, timeoutMs }: WaitOptions = {}): Promise<HubReply<Message>> {
     return new Promise((resolve, reject) => {
+      if (timeoutMs !== undefined) timerMilliseconds(timeoutMs, 'hub.next: timeoutMs');
       if (signal?.aborted) return reject(signal.reason);
       let timer: ReturnType<typeof setTimeout> | undefined;
       const done = () => {
