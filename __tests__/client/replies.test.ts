@@ -163,6 +163,20 @@ describe('the receiver feeds the hub; client.ask', () => {
     expect(page).toContain('**What it resolves: `{ reply, delivered }`**');
   });
 
+  it('ask on a ReplyHub already closed rejects with ReplyHub closed, and sends nothing', async () => {
+    const api = await startFakeMaiAgent();
+    const hub = new ReplyHub();
+    hub.close();
+    try {
+      const client = createMaiAgentClient({ apiKey: API_KEY, baseUrl: api.url });
+      await expect(client.ask({ conversation: 'c', content: 'x' }, { replies: hub, timeoutMs: 500 })).rejects.toThrow('ReplyHub closed');
+      await expect(hub.next('c')).rejects.toThrow('ReplyHub closed');
+      expect({ sent: api.requests.length, waiters: hub.waiters }).toEqual({ sent: 0, waiters: 0 });
+    } finally {
+      await api.close();
+    }
+  });
+
   it('ask: a send that fails stops the wait and says why', async () => {
     const api = await startFakeMaiAgent();
     api.failNext.set('messages/', [500]);
