@@ -58,6 +58,14 @@ describe('reconcile', () => {
     expect(ran.sort()).toEqual(['41', '42']);
   });
 
+  it.each([new Date('not a date'), NaN, Infinity])('refuses since %p with a TypeError before any request, rather than replaying every record', async (since) => {
+    api.webhookRecords = [attempt('r1', 500, fresh())];
+    const ran: string[] = [];
+    const webhook = { authToken: TOKEN, store: new MemoryStore(), onMessage: (m: MaiAgentMessage) => void ran.push(m.id) };
+    await expect(reconcile({ client: client(), chatbotId: 'bot-1', webhook, since })).rejects.toThrow(`reconcile: since must be a Date or epoch milliseconds, not ${String(since)}`);
+    expect({ requests: api.requests.length, ran }).toEqual({ requests: 0, ran: [] });
+  });
+
   it('reads at most maxPages pages of records: past them the run ends with a MaiAgentApiError, nothing replayed', async () => {
     api.webhookRecords = [1, 2, 3, 4, 5, 6].map((n) => attempt(`r${n}`, 500, fresh()));
     const ran: string[] = [];

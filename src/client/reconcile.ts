@@ -70,7 +70,7 @@ const STORE_TTL_MARGIN_MS = 60_000;
  */
 export async function reconcile({ client, chatbotId, webhook, since, maxAgeMs, maxPages }: ReconcileOptions): Promise<ReconcileReport> {
   const store = receiverStore(webhook);
-  const window = { since, maxAgeMs: replayWindow(store, maxAgeMs) };
+  const window = { since: sinceOf(since), maxAgeMs: replayWindow(store, maxAgeMs) };
   const report = emptyReport();
   const candidates = await recordsToReplay(client.webhookRecords.list(chatbotId, { maxPages }), window, report);
   const handle = createWebhookHandler(loadPreset('maiagent'), webhook);
@@ -106,6 +106,12 @@ function receiverStore(webhook: WebhookOptions<MaiAgentMessage>): DedupeStore {
     );
   }
   return store;
+}
+
+/** An invalid Date compares false with every time: it would leave nothing out, every record MaiAgent keeps replayed. */
+function sinceOf(since: Date | number | undefined): Date | number | undefined {
+  if (since !== undefined && !Number.isFinite(Number(since))) throw new TypeError(`reconcile: since must be a Date or epoch milliseconds, not ${String(since)}`);
+  return since;
 }
 
 function replayWindow(store: DedupeStore, maxAgeMs: number | undefined): number {
