@@ -211,6 +211,7 @@ function requester({ apiKey, base, timeoutMs = DEFAULT_TIMEOUT_MS, retries = 2, 
         if (stream && response.ok) return response as T;
         answered = await parsed(response, key);
       } catch (cause) {
+        // A refused redirect: another try would be answered the same.
         if (cause instanceof MaiAgentApiError) throw cause;
         if (call.signal?.aborted || attempt >= tries) throw new MaiAgentApiError(operation, { cause: redacted(cause, [key]) });
         await backoff(attempt);
