@@ -183,6 +183,16 @@ describe('a listing page answered 200 that is not the documented { count, next, 
     }
   });
 
+  it('a next link that is not a string (a number, an object) ends the listing with a MaiAgentApiError, not a TypeError', async () => {
+    for (const next of [2, { page: 2 }]) {
+      answer = (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ count: 2, next, previous: null, results: [RECORD] }));
+      const { ids, failure } = await listed();
+      expect(failure).toBeInstanceOf(MaiAgentApiError);
+      expect((failure as Error).message).toMatch(/its next link is not a string/);
+      expect(ids).toEqual(['r-1']);
+    }
+  });
+
   it('reconcile ends with that MaiAgentApiError and replays nothing, rather than reporting zeros', async () => {
     serve(2, '<html>oops</html>');
     const ran: string[] = [];

@@ -287,7 +287,7 @@ async function* pages<T>(send: Send, base: URL, firstPath: () => string, call?: 
     if (read.size === maxPages) throw new MaiAgentApiError(`GET ${next.pathname}`, { problem: `more than ${maxPages} pages: stopped (pass maxPages to read further)` });
     read.add(next.href);
     const answer: object = await send<object>('GET', next, undefined, call);
-    const page: { results: T[]; next?: string | null } = listingPage<T>(answer, `GET ${next.pathname}`);
+    const page: { results: T[]; next?: unknown } = listingPage<T>(answer, `GET ${next.pathname}`);
     yield* page.results;
     next = page.next ? followable(page.next, base, read, `GET ${next.pathname}`) : undefined;
   }
@@ -297,10 +297,9 @@ async function* pages<T>(send: Send, base: URL, firstPath: () => string, call?: 
  * A page as MaiAgent documents it, `{ count, next, previous, results: [...] }`: one without a `results` array ends the
  * listing with an error, since reading it as empty would lose its records without a word.
  */
-function listingPage<T>(page: object, operation: string): { results: T[]; next?: string | null } {
+function listingPage<T>(page: object, operation: string): { results: T[]; next?: unknown } {
   const { results, next } = page as { results?: unknown; next?: unknown };
   if (!Array.isArray(results)) throw new MaiAgentApiError(operation, { problem: 'its page has no results array: stopped, the records it holds cannot be read' });
-  if (next !== undefined && next !== null && typeof next !== 'string') throw new MaiAgentApiError(operation, { problem: 'its next link is not a string' });
   return { results: results as T[], next };
 }
 
@@ -309,8 +308,9 @@ function listingPage<T>(page: object, operation: string): { results: T[]; next?:
  * API behind a TLS proxy writes `http://` links) has its path and query re-based onto `baseUrl`; any other host, a
  * path outside `baseUrl`'s, or a page already read is refused.
  */
-function followable(link: string, base: URL, read: ReadonlySet<string>, operation: string): URL {
+function followable(link: unknown, base: URL, read: ReadonlySet<string>, operation: string): URL {
   const refuse = (problem: string) => new MaiAgentApiError(operation, { problem, body: { next: link } });
+  if (typeof link !== 'string') throw refuse('its next link is not a string');
   if (!URL.canParse(link, base)) throw refuse('its next link is not a URL');
   const given = new URL(link, base);
   if (given.hostname !== base.hostname) throw refuse(`its next link (host ${given.hostname}) is not on baseUrl's host: not followed, the API key goes only to baseUrl`);
