@@ -1,5 +1,6 @@
 // maiagent-webhook/client against a stand-in for MaiAgent's API on loopback.
-import { createMaiAgentClient, MaiAgentApiError } from 'maiagent-webhook/client';
+import { inspect } from 'node:util';
+import { createMaiAgentClient, MaiAgentApiError, ReplyHub } from 'maiagent-webhook/client';
 import { API_KEY, startFakeMaiAgent, type FakeMaiAgent } from '../support/fake-maiagent';
 
 let api: FakeMaiAgent;
@@ -113,6 +114,64 @@ describe('createMaiAgentClient', () => {
     const cause = failure.cause as Error;
     expect(cause).toMatchObject({ name: 'TypeError' });
     expect(`${failure.message} ${String(failure.stack)} ${cause.message} ${String(cause.stack)} ${JSON.stringify(failure)}`).not.toContain(API_KEY);
+  });
+});
+
+describe('numeric options are refused before anything is sent', () => {
+  const OUT_OF_RANGE = [NaN, -1, 0, 1.5, Infinity, 2 ** 31];
+  const thrownBy = (run: () => unknown): unknown => {
+    try {
+      run();
+    } catch (error) {
+      return error;
+    }
+    return 'nothing thrown';
+  };
+  const rangeSaid = (name: string, value: number) => new RegExp(`^${name}: timeoutMs must be a whole number of milliseconds from 1 to 2147483647 .*not ${String(value)}$`);
+
+  it.each(OUT_OF_RANGE)('createMaiAgentClient refuses timeoutMs %p with a TypeError naming the option, the range and the value', (timeoutMs) => {
+    const failure = thrownBy(() => createMaiAgentClient({ apiKey: API_KEY, baseUrl: api.url, timeoutMs }));
+    expect(failure).toBeInstanceOf(TypeError);
+    expect((failure as Error).message).toMatch(rangeSaid('createMaiAgentClient', timeoutMs));
+  });
+
+  it.each(OUT_OF_RANGE)('ask refuses timeoutMs %p with a TypeError, and sends nothing', async (timeoutMs) => {
+    const failure = await clientFor().ask({ conversation: 'c', content: 'x' }, { replies: new ReplyHub(), timeoutMs }).then(() => 'no failure', (error: unknown) => error);
+    expect(failure).toBeInstanceOf(TypeError);
+    expect((failure as Error).message).toMatch(rangeSaid('ask', timeoutMs));
+    expect(api.requests).toHaveLength(0);
+  });
+
+  it.each(OUT_OF_RANGE)('a call refuses its own timeoutMs %p with a TypeError, and sends nothing', async (timeoutMs) => {
+    const client = clientFor();
+    await expect(client.chatbots.get('bot-1', { timeoutMs })).rejects.toThrow(rangeSaid('MaiAgent client', timeoutMs));
+    await expect(client.messages.create({ conversation: 'c', content: 'x' }, { timeoutMs })).rejects.toThrow(TypeError);
+    expect(api.requests).toHaveLength(0);
+  });
+
+  it.each([NaN, -1, 1.5, Infinity, 11])('createMaiAgentClient refuses retries %p with a TypeError naming the option and the range', (retries) => {
+    const failure = thrownBy(() => createMaiAgentClient({ apiKey: API_KEY, baseUrl: api.url, retries }));
+    expect(failure).toBeInstanceOf(TypeError);
+    expect((failure as Error).message).toBe(`createMaiAgentClient: retries must be a whole number from 0 to 10, not ${String(retries)}`);
+  });
+});
+
+describe('a baseUrl holding a username or password', () => {
+  it.each([
+    ['a username and password', 'http://alice-77:pa55-word-99@127.0.0.1:1/api/v1/'],
+    ['a password alone', 'http://:pa55-word-99@127.0.0.1:1/api/v1/'],
+    ['a username alone', 'http://alice-77@127.0.0.1:1/api/v1/'],
+    ['credentials in a URL that does not parse', 'http://alice-77:pa55-word-99@bad host/api/v1/'],
+  ])('is refused at creation with a TypeError that names neither (%s)', (_, baseUrl) => {
+    let failure: unknown = 'nothing thrown';
+    try {
+      createMaiAgentClient({ apiKey: API_KEY, baseUrl });
+    } catch (error) {
+      failure = error;
+    }
+    expect(failure).toBeInstanceOf(TypeError);
+    expect((failure as Error).message).toMatch(/^createMaiAgentClient: baseUrl /);
+    expect(inspect(failure, { depth: 10 })).not.toMatch(/alice-77|pa55-word-99/);
   });
 });
 

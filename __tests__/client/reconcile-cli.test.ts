@@ -166,3 +166,17 @@ describe('no secret in any output: values with a control character are refused, 
     expect(io.lines.join('\n')).not.toContain(TOKEN);
   });
 });
+
+describe('maiagent-webhook reconcile against a records page that cannot be read', () => {
+  it('says so in one line and exits 1, rather than printing replayed 0 and exiting 0', async () => {
+    const html = await listenOnLoopback((_req: IncomingMessage, res: ServerResponse) => void res.writeHead(200, { 'content-type': 'text/html' }).end('<html>Bad gateway</html>'));
+    try {
+      const io = captureIo({ MAIAGENT_API_KEY: API_KEY, MAIAGENT_WEBHOOK_TOKEN: TOKEN });
+      const code = await run(['reconcile', '--chatbot', 'bot-1', '--base-url', `${html.url}/api/v1/`, '--to', hook, '--allow-http'], io);
+      expect({ code, lines: io.lines }).toEqual({ code: 1, lines: [expect.stringMatching(/^maiagent-webhook: MaiAgent API GET \/api\/v1\/chatbots\/bot-1\/webhook-records\/: answered 200 with a body that is not JSON$/)] });
+      expect(ran).toEqual([]);
+    } finally {
+      await html.close();
+    }
+  });
+});

@@ -40,6 +40,32 @@ describe('reconcile', () => {
     expect(report).toEqual({ replayed: 1, alreadyDelivered: 0, invalid: 1, failed: 0, answered: 1, expired: 0, future: 0 });
   });
 
+  it('counts a record that is not an object (null, a number, a string) as invalid, and replays the others', async () => {
+    const missed = fresh();
+    api.webhookRecords = [null, 7, 'a record', attempt('r1', 500, missed)] as unknown as typeof api.webhookRecords;
+    const ran: string[] = [];
+    const webhook = { authToken: TOKEN, store: new MemoryStore(), onMessage: (m: MaiAgentMessage) => void ran.push(m.id) };
+    expect(await reconcile({ client: client(), chatbotId: 'bot-1', webhook })).toEqual({ replayed: 1, alreadyDelivered: 0, invalid: 3, failed: 0, answered: 0, expired: 0, future: 0 });
+    expect(ran).toEqual([missed.id]);
+  });
+
+  it('groups a numeric message id as its decimal string, as the receiver does, whatever the record ids (null included)', async () => {
+    const [first, second, answered] = [fresh({ id: 41 }), fresh({ id: 42 }), fresh({ id: 43 })];
+    api.webhookRecords = [attempt(null as unknown as string, 500, first), attempt(null as unknown as string, 500, second), attempt('r3', 500, answered), attempt('r4', 200, { ...answered, id: '43' })];
+    const ran: string[] = [];
+    const webhook = { authToken: TOKEN, store: new MemoryStore(), onMessage: (m: MaiAgentMessage) => void ran.push(m.id) };
+    expect(await reconcile({ client: client(), chatbotId: 'bot-1', webhook })).toEqual({ replayed: 2, alreadyDelivered: 0, invalid: 0, failed: 0, answered: 1, expired: 0, future: 0 });
+    expect(ran.sort()).toEqual(['41', '42']);
+  });
+
+  it.each([new Date('not a date'), NaN, Infinity])('refuses since %p with a TypeError before any request, rather than replaying every record', async (since) => {
+    api.webhookRecords = [attempt('r1', 500, fresh())];
+    const ran: string[] = [];
+    const webhook = { authToken: TOKEN, store: new MemoryStore(), onMessage: (m: MaiAgentMessage) => void ran.push(m.id) };
+    await expect(reconcile({ client: client(), chatbotId: 'bot-1', webhook, since })).rejects.toThrow(`reconcile: since must be a Date or epoch milliseconds, not ${String(since)}`);
+    expect({ requests: api.requests.length, ran }).toEqual({ requests: 0, ran: [] });
+  });
+
   it('reads at most maxPages pages of records: past them the run ends with a MaiAgentApiError, nothing replayed', async () => {
     api.webhookRecords = [1, 2, 3, 4, 5, 6].map((n) => attempt(`r${n}`, 500, fresh()));
     const ran: string[] = [];

@@ -61,6 +61,12 @@ describe('ReplyHub', () => {
     }
   });
 
+  it.each([NaN, -1, 0, 1.5, Infinity, 2 ** 31])('refuses a wait whose timeoutMs is %p with a TypeError naming the option, instead of timing out at once', async (timeoutMs) => {
+    const hub = new ReplyHub();
+    await expect(hub.next('c', { timeoutMs })).rejects.toThrow(`hub.next: timeoutMs must be a whole number of milliseconds from 1 to 2147483647 (the longest a timer waits), not ${String(timeoutMs)}`);
+    expect(hub.waiters).toBe(0);
+  });
+
   it('a duplicate never resolves a second waiter', async () => {
     const hub = new ReplyHub();
     const first = hub.next('c');
@@ -155,6 +161,20 @@ describe('the receiver feeds the hub; client.ask', () => {
     const page = section('Send a message, await its reply');
     expect(page).toContain(`\`timeoutMs\` defaults to ${DEFAULT_ASK_TIMEOUT_MS} (${DEFAULT_ASK_TIMEOUT_MS / 60_000} minutes`);
     expect(page).toContain('**What it resolves: `{ reply, delivered }`**');
+  });
+
+  it('ask on a ReplyHub already closed rejects with ReplyHub closed, and sends nothing', async () => {
+    const api = await startFakeMaiAgent();
+    const hub = new ReplyHub();
+    hub.close();
+    try {
+      const client = createMaiAgentClient({ apiKey: API_KEY, baseUrl: api.url });
+      await expect(client.ask({ conversation: 'c', content: 'x' }, { replies: hub, timeoutMs: 500 })).rejects.toThrow('ReplyHub closed');
+      await expect(hub.next('c')).rejects.toThrow('ReplyHub closed');
+      expect({ sent: api.requests.length, waiters: hub.waiters }).toEqual({ sent: 0, waiters: 0 });
+    } finally {
+      await api.close();
+    }
   });
 
   it('ask: a send that fails stops the wait and says why', async () => {

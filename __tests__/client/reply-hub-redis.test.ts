@@ -78,6 +78,23 @@ describe('RedisReplyHub recovers', () => {
     }
   });
 
+  it('ask on a hub already closed rejects with RedisReplyHub closed, and sends nothing', async () => {
+    const [publisher, subscriber] = [await nodeRedis(redis.url), await nodeRedis(redis.url)];
+    const hub = new RedisReplyHub({ publish: (c, m) => publisher.publish(c, m), subscribe: (c, l) => subscriber.subscribe(c, l), unsubscribe: (c, l) => subscriber.unsubscribe(c, l) });
+    const api = await startFakeMaiAgent();
+    try {
+      await hub.ready();
+      await hub.close();
+      const client = createMaiAgentClient({ apiKey: API_KEY, baseUrl: api.url });
+      await expect(client.ask({ conversation: 'c', content: 'x' }, { replies: hub, timeoutMs: 500 })).rejects.toThrow('RedisReplyHub closed');
+      expect(api.requests).toHaveLength(0);
+    } finally {
+      await api.close();
+      subscriber.destroy();
+      publisher.destroy();
+    }
+  });
+
   it('close() while the subscribe waits for Redis (node-redis queues it) ends at once; the subscribe, once it lands, is undone', async () => {
     const channel = 'replies-close-while-away';
     const publisher = await nodeRedis(redis.url);

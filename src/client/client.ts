@@ -1,4 +1,5 @@
 import { MaiAgentApiError, reasonOf } from './errors';
+import { timerMilliseconds } from './limits';
 import { redacted, refuseControlCharacters, withoutSecrets } from './secrets';
 import type { ReplyWaiter, HubReply } from './reply-hub';
 import type { Attachment, Chatbot, Completion, CompletionChunk, CompletionInput, Conversation, SentMessage, WebhookRecord } from './types';
@@ -6,11 +7,11 @@ import type { Attachment, Chatbot, Completion, CompletionChunk, CompletionInput,
 export interface MaiAgentClientOptions {
   /** The API key (admin → account → API keys). Sent as `Authorization: Api-Key <key>`, never logged or thrown. */
   apiKey: string;
-  /** Default `https://api.maiagent.ai/api/v1/`; a private deployment's own host otherwise. */
+  /** Default `https://api.maiagent.ai/api/v1/`; a private deployment's own host otherwise. http(s), without a username or password. */
   baseUrl?: string | undefined;
-  /** Per call, unless the call says otherwise. Default 30000. */
+  /** Per call, unless the call says otherwise. Default 30000; whole milliseconds from 1 to 2^31-1. */
   timeoutMs?: number | undefined;
-  /** How many times a read (GET) is tried again after a network error or a 5xx. Default 2. Writes are never retried. */
+  /** How many times a read (GET) is tried again after a network error or a 5xx. Default 2, at most 10. Writes are never retried. */
   retries?: number | undefined;
   /** The fetch to use. Default: the global one. */
   fetch?: typeof fetch | undefined;
@@ -50,8 +51,9 @@ export type MaiAgentClient = ReturnType<typeof createMaiAgentClient>;
 export function createMaiAgentClient(options: MaiAgentClientOptions) {
   if (typeof options?.apiKey !== 'string' || options.apiKey.trim() === '') throw new TypeError('createMaiAgentClient: apiKey must be a non-empty string');
   refuseControlCharacters(options.apiKey.trim(), 'createMaiAgentClient: apiKey');
-  const base = new URL(options.baseUrl ?? DEFAULT_BASE_URL);
-  if (!base.pathname.endsWith('/')) base.pathname += '/';
+  const base = baseUrlOf(options.baseUrl ?? DEFAULT_BASE_URL);
+  if (options.timeoutMs !== undefined) timerMilliseconds(options.timeoutMs, 'createMaiAgentClient: timeoutMs');
+  if (options.retries !== undefined) retriesOf(options.retries);
   const send = requester({ ...options, base });
   const streamTimeoutMs = (call?: CallOptions) => call?.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 
@@ -97,6 +99,7 @@ export function createMaiAgentClient(options: MaiAgentClientOptions) {
      * flight per conversation: replies carry no reference to the message that caused them, only the conversation.
      */
     async ask(toSend: { conversation: string; content: string; attachments?: Attachment[] }, { replies, timeoutMs = DEFAULT_ASK_TIMEOUT_MS, signal }: AskOptions): Promise<HubReply> {
+      timerMilliseconds(timeoutMs, 'ask: timeoutMs');
       const giveUp = new AbortController();
       const stop = anySignal(giveUp.signal, signal);
       let phase: AskPhase = 'hub';
@@ -115,6 +118,27 @@ export function createMaiAgentClient(options: MaiAgentClientOptions) {
     },
   };
   return client;
+}
+
+const MAX_RETRIES = 10;
+
+function retriesOf(retries: number): number {
+  if (!Number.isInteger(retries) || retries < 0 || retries > MAX_RETRIES) throw new TypeError(`createMaiAgentClient: retries must be a whole number from 0 to ${MAX_RETRIES}, not ${String(retries)}`);
+  return retries;
+}
+
+/**
+ * `baseUrl`, its path ending in `/`. A URL that does not parse, is not http(s), or holds a username or password is
+ * refused without quoting it: MaiAgent authenticates with the `Api-Key` header, never userinfo, and fetch's own
+ * error for userinfo would carry the password into the error's cause.
+ */
+function baseUrlOf(baseUrl: string): URL {
+  if (typeof baseUrl !== 'string' || !URL.canParse(baseUrl)) throw new TypeError('createMaiAgentClient: baseUrl must be an http:// or https:// URL');
+  const base = new URL(baseUrl);
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new TypeError('createMaiAgentClient: baseUrl must be an http:// or https:// URL');
+  if (base.username !== '' || base.password !== '') throw new TypeError('createMaiAgentClient: baseUrl must not hold a username or password (MaiAgent reads the API key from the Authorization header): refused, not shown');
+  if (!base.pathname.endsWith('/')) base.pathname += '/';
+  return base;
 }
 
 /**
@@ -167,7 +191,7 @@ function requester({ apiKey, base, timeoutMs = DEFAULT_TIMEOUT_MS, retries = 2, 
     const url = new URL(target, base);
     const operation = `${method} ${url.pathname}`;
     const tries = method === 'GET' ? retries + 1 : 1;
-    const limit = call.timeoutMs ?? timeoutMs;
+    const limit = call.timeoutMs === undefined ? timeoutMs : timerMilliseconds(call.timeoutMs, 'MaiAgent client: timeoutMs');
     for (let attempt = 1; ; attempt += 1) {
       let response: Response;
       let answered: unknown;
@@ -180,18 +204,23 @@ function requester({ apiKey, base, timeoutMs = DEFAULT_TIMEOUT_MS, retries = 2, 
           headers: { authorization, accept: stream ? 'text/event-stream' : 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
           body: body === undefined ? null : JSON.stringify(body),
           signal: anySignal(stream ? stream.signal : AbortSignal.timeout(limit), call.signal),
+          // A redirect would hand the answer to another host: its records would be replayed as MaiAgent's.
+          redirect: 'manual',
         });
+        if (isRedirect(response)) throw await redirectRefused(response, operation, url);
         if (stream && response.ok) return response as T;
         answered = await parsed(response, key);
       } catch (cause) {
+        // A refused redirect: another try would be answered the same.
+        if (cause instanceof MaiAgentApiError) throw cause;
         if (call.signal?.aborted || attempt >= tries) throw new MaiAgentApiError(operation, { cause: redacted(cause, [key]) });
         await backoff(attempt);
         continue;
       } finally {
         clearTimeout(headersTimer);
       }
-      if (response.ok) return answered as T;
-      const failure = new MaiAgentApiError(operation, { status: response.status, body: answered });
+      if (response.ok) return jsonObjectOf(answered, operation, response.status) as T;
+      const failure = new MaiAgentApiError(operation, { status: response.status, body: answered instanceof NotJson ? answered.text : answered });
       if (response.status < 500 || attempt >= tries) throw failure;
       await backoff(attempt);
     }
@@ -205,8 +234,38 @@ async function parsed(response: Response, key: string): Promise<unknown> {
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    return text;
+    return new NotJson(text);
   }
+}
+
+/** A body that did not parse as JSON: kept as text for an error answer, refused in a success. */
+class NotJson {
+  constructor(readonly text: string) {}
+}
+
+function isRedirect(response: Response): boolean {
+  return response.status >= 300 && response.status < 400;
+}
+
+/**
+ * The refusal of a 3xx, naming only where it pointed: the origin, since a location's path and query may hold
+ * anything (a token, the key echoed back).
+ */
+async function redirectRefused(response: Response, operation: string, url: URL): Promise<MaiAgentApiError> {
+  await response.body?.cancel().catch(() => {});
+  const location = response.headers.get('location');
+  const target = location !== null && URL.canParse(location, url) ? new URL(location, url).origin : undefined;
+  const where = target === undefined || target === 'null' ? 'elsewhere (no usable Location)' : `to ${target}`;
+  return new MaiAgentApiError(operation, { status: response.status, problem: `the API redirected ${where}: not followed, the API key goes only to baseUrl` });
+}
+
+/** Every JSON call of the API answers an object: anything else is refused rather than read as one. */
+function jsonObjectOf(answered: unknown, operation: string, status: number): object {
+  const refuse = (what: string) => new MaiAgentApiError(operation, { status, problem: `answered ${status} with ${what}` });
+  if (answered === undefined) throw refuse('an empty body');
+  if (answered instanceof NotJson) throw refuse('a body that is not JSON');
+  if (typeof answered !== 'object' || answered === null || Array.isArray(answered)) throw refuse('JSON that is not an object');
+  return answered;
 }
 
 function backoff(attempt: number): Promise<void> {
@@ -227,10 +286,21 @@ async function* pages<T>(send: Send, base: URL, firstPath: () => string, call?: 
   while (next) {
     if (read.size === maxPages) throw new MaiAgentApiError(`GET ${next.pathname}`, { problem: `more than ${maxPages} pages: stopped (pass maxPages to read further)` });
     read.add(next.href);
-    const page: { results?: T[]; next?: string | null } = await send('GET', next, undefined, call);
-    yield* page.results ?? [];
+    const answer: object = await send<object>('GET', next, undefined, call);
+    const page: { results: T[]; next?: unknown } = listingPage<T>(answer, `GET ${next.pathname}`);
+    yield* page.results;
     next = page.next ? followable(page.next, base, read, `GET ${next.pathname}`) : undefined;
   }
+}
+
+/**
+ * A page as MaiAgent documents it, `{ count, next, previous, results: [...] }`: one without a `results` array ends the
+ * listing with an error, since reading it as empty would lose its records without a word.
+ */
+function listingPage<T>(page: object, operation: string): { results: T[]; next?: unknown } {
+  const { results, next } = page as { results?: unknown; next?: unknown };
+  if (!Array.isArray(results)) throw new MaiAgentApiError(operation, { problem: 'its page has no results array: stopped, the records it holds cannot be read' });
+  return { results: results as T[], next };
 }
 
 /**
@@ -238,8 +308,9 @@ async function* pages<T>(send: Send, base: URL, firstPath: () => string, call?: 
  * API behind a TLS proxy writes `http://` links) has its path and query re-based onto `baseUrl`; any other host, a
  * path outside `baseUrl`'s, or a page already read is refused.
  */
-function followable(link: string, base: URL, read: ReadonlySet<string>, operation: string): URL {
+function followable(link: unknown, base: URL, read: ReadonlySet<string>, operation: string): URL {
   const refuse = (problem: string) => new MaiAgentApiError(operation, { problem, body: { next: link } });
+  if (typeof link !== 'string') throw refuse('its next link is not a string');
   if (!URL.canParse(link, base)) throw refuse('its next link is not a URL');
   const given = new URL(link, base);
   if (given.hostname !== base.hostname) throw refuse(`its next link (host ${given.hostname}) is not on baseUrl's host: not followed, the API key goes only to baseUrl`);

@@ -1,7 +1,8 @@
 /**
  * Every failure of a MaiAgent API call: an answer other than 2xx (`status`, and MaiAgent's `detail` when it gave
  * one), no answer at all (`status` undefined, the network error as `cause`), or an answer the client refuses to act
- * on (a `next` link off `baseUrl`, a stream that broke or went quiet). Never holds the API key: the request's
+ * on (a redirect, a `2xx` that is not a JSON object, a listing page without `results`, a `next` link off `baseUrl`,
+ * a stream that broke or went quiet). Never holds the API key: the request's
  * headers are not kept, and a cause's own message (which can quote a header) is never copied into this one.
  */
 export class MaiAgentApiError extends Error {

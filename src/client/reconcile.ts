@@ -70,7 +70,7 @@ const STORE_TTL_MARGIN_MS = 60_000;
  */
 export async function reconcile({ client, chatbotId, webhook, since, maxAgeMs, maxPages }: ReconcileOptions): Promise<ReconcileReport> {
   const store = receiverStore(webhook);
-  const window = { since, maxAgeMs: replayWindow(store, maxAgeMs) };
+  const window = { since: sinceOf(since), maxAgeMs: replayWindow(store, maxAgeMs) };
   const report = emptyReport();
   const candidates = await recordsToReplay(client.webhookRecords.list(chatbotId, { maxPages }), window, report);
   const handle = createWebhookHandler(loadPreset('maiagent'), webhook);
@@ -108,6 +108,12 @@ function receiverStore(webhook: WebhookOptions<MaiAgentMessage>): DedupeStore {
   return store;
 }
 
+/** An invalid Date compares false with every time: it would leave nothing out, every record MaiAgent keeps replayed. */
+function sinceOf(since: Date | number | undefined): Date | number | undefined {
+  if (since !== undefined && !Number.isFinite(Number(since))) throw new TypeError(`reconcile: since must be a Date or epoch milliseconds, not ${String(since)}`);
+  return since;
+}
+
 function replayWindow(store: DedupeStore, maxAgeMs: number | undefined): number {
   const ttlMs = (store as { ttlMs?: unknown }).ttlMs;
   const storeTtl = typeof ttlMs === 'number' && Number.isFinite(ttlMs) ? ttlMs : undefined;
@@ -124,7 +130,7 @@ function replayWindow(store: DedupeStore, maxAgeMs: number | undefined): number 
  * The message ids worth replaying, each once: every record read, grouped by the message id of its body (MaiAgent
  * keeps one record per attempt, in no documented order). An id with any `200` attempt counts as answered; one whose
  * first attempt is dated ahead of `now`, as future; one whose first attempt is older than `maxAgeMs`, as expired; one with no attempt since `since` is left out; a record with
- * no body counts as invalid. The others are answered, oldest first.
+ * no body, or that is not an object, counts as invalid. The others are answered, oldest first.
  */
 export async function recordsToReplay(
   records: AsyncIterable<WebhookRecord>,
@@ -133,6 +139,11 @@ export async function recordsToReplay(
 ): Promise<ReplayCandidate[]> {
   const groups = new Map<string, WebhookRecord[]>();
   for await (const record of records) {
+    // Nothing in it can be grouped or replayed: counted, as a record with no body is.
+    if (!isRecordObject(record)) {
+      report.invalid += 1;
+      continue;
+    }
     const key = keyOf(record);
     const attempts = groups.get(key);
     if (attempts) attempts.push(record);
@@ -171,11 +182,18 @@ export function countReplay(report: ReconcileReport, code: OutcomeCode): void {
   else report.failed += 1;
 }
 
+function isRecordObject(record: unknown): record is WebhookRecord {
+  return typeof record === 'object' && record !== null && !Array.isArray(record);
+}
+
+/** The message id as the receiver dedupes it (a whole number as its decimal string), else the record's own id. */
 function keyOf(record: WebhookRecord): string {
   const body = record.requestBody;
   const parsed = typeof body === 'string' ? parsedOrUndefined(body) : body;
   const id = (parsed as { id?: unknown } | null | undefined)?.id;
-  return typeof id === 'string' && id !== '' ? id : `record:${record.id}`;
+  if (typeof id === 'string' && id !== '') return id;
+  if (Number.isInteger(id)) return String(id);
+  return `record:${String(record.id)}`;
 }
 
 function parsedOrUndefined(text: string): unknown {

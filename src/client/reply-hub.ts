@@ -1,6 +1,7 @@
 import type { Reply } from '../core/preset';
 import type { DeliveredReply, ReplyListener } from '../core/replies';
 import type { MaiAgentMessage } from '../presets/maiagent';
+import { timerMilliseconds } from './limits';
 
 /**
  * What `next` and `client.ask` resolve with: the assistant's reply as the webhook delivered it. `delivered` is the
@@ -61,17 +62,21 @@ export class ReplyHub<Message = MaiAgentMessage> implements ReplyWaiter<Message>
   private readonly waiting = new Map<string, Waiter<Message>[]>();
   private readonly seen = new Set<string>();
   private readonly clockSkewMs: number;
+  private closed = false;
 
   constructor(options: ReplyHubOptions = {}) {
     this.clockSkewMs = nonNegative(options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS, 'ReplyHub: clockSkewMs');
   }
 
+  /** Rejects once the hub is closed, so `ask` sends nothing whose reply no one could hear. */
   ready(): Promise<void> {
-    return Promise.resolve();
+    return this.closed ? Promise.reject(new Error('ReplyHub closed')) : Promise.resolve();
   }
 
   next(conversationId: string, { signal, timeoutMs }: WaitOptions = {}): Promise<HubReply<Message>> {
     return new Promise((resolve, reject) => {
+      if (timeoutMs !== undefined) timerMilliseconds(timeoutMs, 'hub.next: timeoutMs');
+      if (this.closed) return reject(new Error('ReplyHub closed'));
       if (signal?.aborted) return reject(signal.reason);
       let timer: ReturnType<typeof setTimeout> | undefined;
       const done = () => {
@@ -117,8 +122,9 @@ export class ReplyHub<Message = MaiAgentMessage> implements ReplyWaiter<Message>
     first?.resolve(hubReplyOf<Message>(delivered));
   }
 
-  /** Ends every wait still open with `reason`. */
+  /** Ends every wait still open with `reason`; later waits, and `ready()`, reject with `ReplyHub closed`. */
   close(reason: unknown = new Error('ReplyHub closed')): void {
+    this.closed = true;
     const queues = [...this.waiting.values()];
     this.waiting.clear();
     for (const waiter of queues.flat()) waiter.reject(reason);
