@@ -38,7 +38,7 @@ describe('log', () => {
     expect(log.lines.map(([level, fields]) => [level, fields.code])).toEqual([['warn', 'store_record_failed'], ['error', 'internal_error']]);
     expect([documentedLevel('store_record_failed'), documentedLevel('internal_error')]).toEqual(['warn', 'error']);
     expect(log.lines[0]?.[1]).toMatchObject({ platform: 'maiagent', messageId: delivery.id, step: 'complete' });
-    expect(log.lines[0]?.[2]).toMatch(/would run onMessage again/);
+    expect(log.lines[0]?.[2]).toMatch(/unless the write still lands, a later copy of this id would run onMessage again/);
     const written = JSON.stringify(log.lines, (_key, value: unknown) => (value instanceof Error ? value.message : value));
     expect(written).not.toContain(TOKEN);
     expect(written).not.toContain('secret reply text');

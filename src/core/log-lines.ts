@@ -25,9 +25,11 @@ export function logFailure(log: Logger, about: LineAbout, code: OutcomeCode, cau
   log[failure.level]({ code, ...fieldsOf(about), error }, line(code, about, `${failure.means}: ${error}`));
 }
 
+// The client may still be holding the write and send it once Redis is back (node-redis and ioredis both do), so
+// these say what follows if it never lands.
 const STORE_RECORD_FAILED_MEANS = Object.freeze({
-  complete: 'a later copy of this id would run onMessage again',
-  release: 'retries of this id are answered 409 until the claim expires (claimTtlMs)',
+  complete: 'unless the write still lands, a later copy of this id would run onMessage again',
+  release: 'unless the write still lands, retries of this id are answered 409 until the claim expires (claimTtlMs)',
 });
 
 /** One line for each warning an operator should act on. */
