@@ -332,10 +332,10 @@ describe('send against a receiver that does not finish its answer (the built CLI
     expect(err).toEqual([]);
     }, PROCESS_TEST_MS);
 
-  it.each([['0'], ['abc'], ['1e400']])('--timeout %p is a usage mistake: one line, exit 2', async (value) => {
+  it.each([['0'], ['abc'], ['1e400'], ['3000000'], ['1e-9']])('--timeout %p is a usage mistake: one line, exit 2', async (value) => {
     const io = captureIo();
     expect(await run(['send', 'http://127.0.0.1:1/', '--timeout', value], io)).toBe(2);
-    expect(io.err).toEqual([`maiagent-webhook: --timeout must be a positive number of seconds, not '${value}'`]);
+    expect(io.err).toEqual([`maiagent-webhook: --timeout must be a number of seconds from 0.001 to 2147483 (the longest a timer waits), not '${value}'`]);
   });
 });
 
@@ -359,6 +359,32 @@ describe('send never prints the token it was given, even when the receiver echoe
     expect(await run(['send', `${echo.url}/maiagent/webhook`], fromEnv)).toBe(1);
     expect(fromEnv.out.join('\n')).not.toContain('SEKRET');
     expect(fromEnv.out.join('\n')).toContain('Bearer [redacted]');
+  });
+
+  it('nor the token as a receiver may echo it: URL-encoded or JSON-escaped', async () => {
+    const token = 'SEK\\RET"q+tok/x=y%z';
+    echo = await listenOnLoopback((req, res) => {
+      res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'unauthorized', escaped: req.headers.authorization, encoded: encodeURIComponent(String(req.headers.authorization)) }));
+    });
+    const io = captureIo();
+    expect(await run(['send', `${echo.url}/maiagent/webhook`, '--token', token], io)).toBe(1);
+    expect(io.out.join('\n')).not.toMatch(/SEK|tok%2Fx/);
+  });
+
+  it('a receiver that redirects is not followed: the 3xx is the answer, exit 1 (the platform would retry it)', async () => {
+    let followed = 0;
+    const elsewhere = await listenOnLoopback((_req, res) => {
+      followed += 1;
+      res.writeHead(200).end('{}');
+    });
+    echo = await listenOnLoopback((_req, res) => res.writeHead(302, { location: `${elsewhere.url}/x` }).end());
+    try {
+      const io = captureIo();
+      expect(await run(['send', `${echo.url}/maiagent/webhook`, '--token', 't'], io)).toBe(1);
+      expect({ followed, line: io.out[0]?.slice(0, 4) }).toEqual({ followed: 0, line: '302 ' });
+    } finally {
+      await elsewhere.close();
+    }
   });
 
   it('nor in the --count summary, whose refusal codes come from the answers', async () => {

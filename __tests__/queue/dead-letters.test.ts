@@ -236,6 +236,13 @@ describe('dead-letters usage', () => {
     expect(await cli('list', '--queue', 'maiagent-replies')).toEqual({ code: 2, out: [], err: ['maiagent-webhook: dead-letters needs --redis <url> (redis://host:port), or REDIS_URL'] });
   });
 
+  it('an action that is not one (a Redis URL typed in its place, password and all): one line that quotes none of it, exit 2', async () => {
+    const result = await cli(`redis://:${PASSWORD}@h:6379`, '--queue', 'replies');
+    expect(result.code).toBe(2);
+    expect(result.err).toHaveLength(1);
+    expect(result.err.join('\n')).not.toContain(PASSWORD);
+  });
+
   it('retry takes --id or --all, not both: one line, exit 2, before reaching Redis', async () => {
     const result = await cli('retry', '--all', '--id', 'maiagent-1', '--redis', ownRedis().url, '--queue', 'replies');
     expect(result).toEqual({ code: 2, out: [], err: ['maiagent-webhook: dead-letters retry takes --id <job id> or --all, not both'] });

@@ -34,16 +34,19 @@ function receiver(store: DedupeStore, timeoutMs = 20) {
   // Only what the tests read: a rejection's rawBody would hold the very body the first test looks for.
   const rejections: Pick<Rejection, 'code' | 'error'>[] = [];
   const ran: string[] = [];
+  const lines: string[] = [];
+  const write = (_fields: object, line: string) => void lines.push(line);
   const handle = createWebhookHandler(maiagentPreset, {
     authToken: TOKEN,
     store,
     timeoutMs,
     limit: '10mb',
+    log: { debug: write, info: write, warn: write, error: write },
     onMessage: (message) => void ran.push(message.id),
     onRejected: ({ code, error }) => void rejections.push({ code, error }),
   });
   const deliver = (body: object): Promise<Outcome> => new Promise((answer) => handle(request(body), answer));
-  return { handle, deliver, rejections, ran };
+  return { handle, deliver, rejections, ran, lines };
 }
 
 /** Runs `test` with Date.now() frozen (the probe interval is read from it), moved on only by `later(ms)`. */
@@ -90,12 +93,14 @@ describe('a store that stops answering', () => {
 
   it('once a claim has gone unanswered, the next deliveries are answered 503 without waiting or calling the store; one a second probes it', async () => {
     const silent = silentStore();
-    const { deliver, rejections } = receiver(silent.store);
+    const { deliver, rejections, lines } = receiver(silent.store);
     await withFrozenClock(async (later) => {
         expect((await deliver(buildMaiAgentDelivery())).code).toBe('store_unavailable');
         const refused = await Promise.all(Array.from({ length: 20 }, () => deliver(buildMaiAgentDelivery())));
         expect({ codes: new Set(refused.map((o) => o.code)), claims: silent.claims() }).toEqual({ codes: new Set(['store_unavailable']), claims: 1 });
         expect(new Set(rejections.slice(1).map(({ error }) => (error as Error).name))).toEqual(new Set(['StoreDownError']));
+        // Each says why in the log, as every store_unavailable does.
+        expect(lines.slice(1).filter((line) => !line.endsWith('StoreDownError: the store is not answering (a claim went unanswered for timeoutMs lately): not called'))).toEqual([]);
         // A second later one delivery probes the store, and while that probe waits, no other does.
         later(1001);
         const probe = deliver(buildMaiAgentDelivery());

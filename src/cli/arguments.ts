@@ -27,9 +27,12 @@ export function parseCount(value: string | undefined, name: string, fallback: nu
 
 /** A positive number of seconds (`--timeout`), as milliseconds. */
 export function parseSeconds(value: string | undefined, name: string, fallbackSeconds: number): number {
-  const seconds = value === undefined ? fallbackSeconds : Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`${name} must be a positive number of seconds, not ${quoted(value ?? '')}`);
-  return seconds * 1000;
+  const milliseconds = Math.round((value === undefined ? fallbackSeconds : Number(value)) * 1000);
+  // A timer waits at most 2^31-1 ms: past that Node fires it at once, and a bound of 0 ms bounds nothing.
+  if (!(milliseconds >= 1 && milliseconds <= 2 ** 31 - 1)) {
+    throw new UsageError(`${name} must be a number of seconds from 0.001 to 2147483 (the longest a timer waits), not ${quoted(value ?? '')}`);
+  }
+  return milliseconds;
 }
 
 /**
@@ -70,10 +73,11 @@ function shown(text: string, name: string | undefined): string {
 
 /** A value as a usage error may quote it: in quotes, whatever in it reads as a URL's secret redacted. */
 export function quoted(value: string): string {
-  return `'${urlWithoutSecrets(value)}'`;
+  // A value with a line break in it would make a one-line message two.
+  return `'${urlWithoutSecrets(value).replace(/[\r\n]/g, ' ')}'`;
 }
 
 /** The URL as typed, with its userinfo (`user:password@`) and its `token` query value replaced by `[redacted]`. */
 export function urlWithoutSecrets(text: string): string {
-  return text.replace(/^([a-z][\w+.-]*:\/\/)?[^/?#@]*@/i, '$1[redacted]@').replace(/([?&]token=)[^&#]*/gi, '$1[redacted]');
+  return text.replace(/^([a-z][\w+.-]*:\/\/)?[^/?#@]*@/i, '$1[redacted]@').replace(/([?&](?:token|key|api_key|apikey)=)[^&#]*/gi, '$1[redacted]');
 }

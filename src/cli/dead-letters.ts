@@ -1,4 +1,4 @@
-import { parseCommandArgs } from './arguments';
+import { parseCommandArgs, quoted } from './arguments';
 import { UsageError, type Io } from './usage';
 import type { ReplyJobData } from '../queue/bullmq';
 
@@ -102,7 +102,7 @@ function parseRequest(args: string[], env: Io['env']): Request {
     },
   });
   const action = positionals[0] as Action | undefined;
-  if (action !== 'list' && action !== 'retry' && action !== 'drop') throw new UsageError(`dead-letters takes list, retry or drop, not '${positionals[0] ?? ''}'`);
+  if (action !== 'list' && action !== 'retry' && action !== 'drop') throw new UsageError(`dead-letters takes list, retry or drop, not ${quoted(positionals[0] ?? '')}`);
   // The examples read REDIS_URL too: the command finds the same Redis without being told twice.
   const redis = values.redis ?? env.REDIS_URL;
   if (!redis) throw new UsageError('dead-letters needs --redis <url> (redis://host:port), or REDIS_URL');

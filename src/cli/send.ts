@@ -125,8 +125,10 @@ interface Answer {
 function secretsOf({ url, token }: SendOptions): string[] {
   const parsed = new URL(url);
   const typedTokens = [...parsed.search.matchAll(/[?&]token=([^&#]*)/gi)].map((match) => match[1] ?? '');
-  const candidates = [token ?? '', ...typedTokens, ...parsed.searchParams.getAll('token'), parsed.password, decodedOrSame(parsed.password)];
-  return [...new Set(candidates.filter((secret) => secret !== ''))].sort((a, b) => b.length - a.length);
+  const candidates = [token ?? '', ...typedTokens, ...parsed.searchParams.getAll('token'), parsed.password, decodedOrSame(parsed.password)].filter((secret) => secret !== '');
+  // As a receiver may echo them back: in a URL, or inside a JSON string.
+  const encoded = candidates.flatMap((secret) => [encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)]);
+  return [...new Set([...candidates, ...encoded])].sort((a, b) => b.length - a.length);
 }
 
 function decodedOrSame(text: string): string {
@@ -141,7 +143,8 @@ function decodedOrSame(text: string): string {
 async function post(url: string, { headers, body, timeoutMs, secrets }: { headers: Record<string, string>; body: string; timeoutMs: number; secrets: readonly string[] }): Promise<Answer> {
   const signal = AbortSignal.timeout(timeoutMs);
   try {
-    const response = await fetch(url, { method: 'POST', headers, body, signal });
+    // A redirect is an answer, as the platform takes it (not a 200: it retries), and followed it would send the body elsewhere.
+    const response = await fetch(url, { method: 'POST', headers, body, signal, redirect: 'manual' });
     const text = withoutSecrets(await response.text(), secrets);
     if (response.status === 200) return { status: 200, text, kind: response.headers.get(OUTCOME_HEADER) ?? 'accepted' };
     return { status: response.status, text, kind: `${response.status} ${errorCodeOf(text)}`.trim() };

@@ -234,7 +234,10 @@ class Delivery<Message> {
       const store = this.config.store;
       if (!store) return this.runCallback(accepted);
       const admitted = this.state.store.admit();
-      if (admitted === 'refuse') return this.conclude(reject(this.config, this.config.answers.store_unavailable, { rawBody: accepted.rawBody, error: new StoreDownError() }));
+      if (admitted === 'refuse') {
+        const error = new StoreDownError();
+        return this.conclude(reject(this.config, this.config.answers.store_unavailable, { rawBody: accepted.rawBody, error }), error);
+      }
       this.probing = admitted === 'probe';
       this.phase = 'claiming';
       this.attempt = this.state.nextAttempt();
