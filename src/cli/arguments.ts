@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { LONGEST_TIMER_MS } from '../client/limits';
 import { loadPreset } from '../runtime';
 import { buildGptBotsDelivery, buildMaiAgentDelivery } from '../testing';
 import { UsageError } from './usage';
@@ -28,9 +29,9 @@ export function parseCount(value: string | undefined, name: string, fallback: nu
 /** A positive number of seconds (`--timeout`), as milliseconds. */
 export function parseSeconds(value: string | undefined, name: string, fallbackSeconds: number): number {
   const milliseconds = Math.round((value === undefined ? fallbackSeconds : Number(value)) * 1000);
-  // A timer waits at most 2^31-1 ms: past that Node fires it at once, and a bound of 0 ms bounds nothing.
-  if (!(milliseconds >= 1 && milliseconds <= 2 ** 31 - 1)) {
-    throw new UsageError(`${name} must be a number of seconds from 0.001 to 2147483 (the longest a timer waits), not ${quoted(value ?? '')}`);
+  // Past the longest a timer waits Node fires it at once, and a bound of 0 ms bounds nothing.
+  if (!(milliseconds >= 1 && milliseconds <= LONGEST_TIMER_MS)) {
+    throw new UsageError(`${name} must be a number of seconds from 0.001 to ${Math.floor(LONGEST_TIMER_MS / 1000)} (the longest a timer waits), not ${quoted(value ?? '')}`);
   }
   return milliseconds;
 }

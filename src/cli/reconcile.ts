@@ -1,4 +1,4 @@
-import { createMaiAgentClient } from '../client/client';
+import { createMaiAgentClient, isPathSegmentId } from '../client/client';
 import { countReplay, emptyReport, recordsToReplay, type ReconcileReport, type ReplayCandidate } from '../client/reconcile';
 import { hasControlCharacter } from '../client/secrets';
 import type { OutcomeCode } from '../core/types';
@@ -72,9 +72,9 @@ export async function reconcileCommand(args: string[], io: Io): Promise<number> 
   return counts.failed === 0 ? 0 : 1;
 }
 
-/** The client's rule for an id (one path segment), checked here so that a mistaken one is a usage mistake. */
+/** The client's rule for an id, checked here so that a mistaken one is a usage mistake. */
 function chatbotId(id: string): string {
-  if (id === '.' || id === '..' || id.includes('/')) throw new UsageError("--chatbot must be a non-empty id, without '/', and not '.' or '..'");
+  if (!isPathSegmentId(id)) throw new UsageError("--chatbot must be a non-empty id, without '/', and not '.' or '..'");
   return id;
 }
 

@@ -321,8 +321,13 @@ function followable(link: unknown, base: URL, read: ReadonlySet<string>, operati
 }
 
 /** An id that stays one path segment: never empty, `.`, `..`, nor holding a `/`. Refused before any request. */
+/** An id the API takes as one path segment: non-empty, without '/', and not '.' or '..'. */
+export function isPathSegmentId(id: unknown): id is string {
+  return typeof id === 'string' && id !== '' && id !== '.' && id !== '..' && !id.includes('/');
+}
+
 function idOf(id: string, name: string): string {
-  if (typeof id !== 'string' || id === '' || id === '.' || id === '..' || id.includes('/')) throw new TypeError(`MaiAgent client: ${name} must be a non-empty id, without '/', and not '.' or '..'`);
+  if (!isPathSegmentId(id)) throw new TypeError(`MaiAgent client: ${name} must be a non-empty id, without '/', and not '.' or '..'`);
   return id;
 }
 
